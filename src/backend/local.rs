@@ -1,0 +1,468 @@
+//! The embedded default backend: director + renderer + workspace store, all on this machine.
+
+use super::{
+    Backend, BackendError, CreateRequest, Created, Credits, ExportRequest, ExportResult, JobHandle,
+    JobState, JobStatus, MediaItem, TimelineState, Uploaded,
+};
+use crate::director::{self, Brief};
+use crate::ffmpeg::Tools;
+use crate::media::{self, MediaInfo};
+use crate::render::{self, RenderProgress, RenderRequest, Stage};
+use crate::store::{JobRecord, Store};
+use async_trait::async_trait;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+/// The workspace directory: `REELSMITH_HOME`, else the platform data dir (e.g. ~/.local/share/reelsmith).
+pub fn default_home() -> PathBuf {
+    std::env::var_os("REELSMITH_HOME")
+        .map(PathBuf::from)
+        .or_else(|| dirs::data_dir().map(|d| d.join("reelsmith")))
+        .unwrap_or_else(|| PathBuf::from(".reelsmith"))
+}
+
+struct LiveJob {
+    status: watch::Receiver<JobStatus>,
+    cancel: CancellationToken,
+}
+
+/// The local engine.
+pub struct LocalBackend {
+    home: PathBuf,
+    store: Arc<Store>,
+    tools: Result<Tools, String>,
+    jobs: Arc<Mutex<HashMap<String, LiveJob>>>,
+}
+
+impl LocalBackend {
+    /// Open the workspace at `home` (created if missing).
+    pub fn open(home: &Path) -> Result<LocalBackend, BackendError> {
+        std::fs::create_dir_all(home.join("exports")).map_err(|e| {
+            BackendError::Unavailable(format!(
+                "cannot create the workspace at {}: {e}; set REELSMITH_HOME to a writable directory",
+                home.display()
+            ))
+        })?;
+        let store = Store::open(&home.join("reelsmith.db"))?;
+        Ok(LocalBackend {
+            home: home.to_path_buf(),
+            store: Arc::new(store),
+            tools: Tools::locate().map_err(|e| e.to_string()),
+            jobs: Arc::default(),
+        })
+    }
+
+    /// The workspace directory.
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    /// The workspace store (for tests and tools that inspect it).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn tools(&self) -> Result<&Tools, BackendError> {
+        self.tools
+            .as_ref()
+            .map_err(|e| BackendError::Unavailable(e.clone()))
+    }
+
+    fn require_session(&self, id: &str) -> Result<(), BackendError> {
+        if self.store.session_exists(id)? {
+            Ok(())
+        } else {
+            Err(BackendError::NotFound {
+                what: "session",
+                id: id.into(),
+                hint: "omit session_id to start a new session",
+            })
+        }
+    }
+
+    /// Check and add files to a session; all files are checked and every refusal is reported.
+    async fn intake_all(
+        &self,
+        session: &str,
+        files: &[String],
+    ) -> Result<Vec<MediaInfo>, BackendError> {
+        let tools = self.tools()?;
+        let mut ok = Vec::new();
+        let mut errors = Vec::new();
+        for f in files {
+            if f.starts_with("http://") || f.starts_with("https://") {
+                errors.push(format!(
+                    "{f}: URL uploads are not available on the local backend yet; download the file and pass its local path"
+                ));
+                continue;
+            }
+            match media::intake(Path::new(f), tools).await {
+                Ok(m) => ok.push(m),
+                Err(e) => errors.push(e.to_string()),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(BackendError::Unavailable(if errors.len() == 1 {
+                errors.remove(0)
+            } else {
+                format!(
+                    "{} files were refused:\n{}",
+                    errors.len(),
+                    errors.join("\n")
+                )
+            }));
+        }
+        for m in &ok {
+            self.store.add_media(session, m)?;
+        }
+        Ok(ok)
+    }
+
+    fn default_output(&self, session: &str, rev: u64) -> PathBuf {
+        self.home
+            .join("exports")
+            .join(format!("{session}-r{rev}.mp4"))
+    }
+
+    fn status_of(rec: &JobRecord) -> JobStatus {
+        JobStatus {
+            job_id: rec.id.clone(),
+            session_id: rec.session_id.clone(),
+            revision: rec.rev,
+            state: rec.state,
+            percent: rec.percent,
+            message: rec.message.clone(),
+            result: rec
+                .result
+                .as_ref()
+                .and_then(|r| serde_json::from_value(r.clone()).ok()),
+        }
+    }
+
+    fn finished_handle(status: JobStatus) -> JobHandle {
+        let (_tx, rx) = watch::channel(status.clone());
+        JobHandle {
+            job_id: status.job_id,
+            status: rx,
+        }
+    }
+}
+
+fn progress_message(p: &RenderProgress) -> String {
+    match p.stage {
+        Stage::Video => format!(
+            "Rendering {:.0}% ({:.1} s of {:.1} s)",
+            p.percent, p.done_s, p.total_s
+        ),
+        s => format!("{} ({:.0}%)", capitalise(s.as_str()), p.percent),
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+#[async_trait]
+impl Backend for LocalBackend {
+    fn name(&self) -> &'static str {
+        "local"
+    }
+
+    async fn upload(
+        &self,
+        session_id: Option<&str>,
+        files: &[String],
+    ) -> Result<Uploaded, BackendError> {
+        if files.is_empty() {
+            return Err(BackendError::Unavailable(
+                "no files given; pass one or more local paths".into(),
+            ));
+        }
+        let session = match session_id {
+            Some(s) => {
+                self.require_session(s)?;
+                s.to_string()
+            }
+            None => self.store.create_session()?,
+        };
+        let media = self.intake_all(&session, files).await?;
+        Ok(Uploaded {
+            session_id: session,
+            media: media.iter().map(MediaItem::from).collect(),
+        })
+    }
+
+    async fn create(&self, req: CreateRequest) -> Result<Created, BackendError> {
+        let session = match &req.session_id {
+            Some(s) => {
+                self.require_session(s)?;
+                s.clone()
+            }
+            None => self.store.create_session()?,
+        };
+        let added = if req.files.is_empty() {
+            Vec::new()
+        } else {
+            self.intake_all(&session, &req.files).await?
+        };
+        let media = self.store.media(&session)?;
+        let current = self.store.latest_timeline(&session)?;
+        let (outcome, expected, edited) = match &current {
+            None => {
+                let o = director::plan(&Brief {
+                    prompt: &req.prompt,
+                    script: req.script.as_deref(),
+                    media: &media,
+                    options: &req.options,
+                })?;
+                (o, 0, false)
+            }
+            Some(tl) => {
+                let o = director::edit(tl, &req.prompt, &req.options, &media, &added)?;
+                (o, tl.rev, true)
+            }
+        };
+        let rev = self
+            .store
+            .save_timeline(&session, &outcome.timeline, expected, &req.prompt)?;
+        let mut timeline = outcome.timeline;
+        timeline.rev = rev;
+        Ok(Created {
+            session_id: session,
+            edited,
+            revision: rev,
+            changes: outcome.notes,
+            summary: timeline.summary(),
+            timeline,
+        })
+    }
+
+    async fn credits(&self) -> Result<Credits, BackendError> {
+        Ok(Credits {
+            backend: "local".into(),
+            available: None,
+            frozen: None,
+            total: None,
+            free_disk_bytes: free_disk(&self.home),
+            note: "Local rendering runs on this machine and needs no credits.".into(),
+        })
+    }
+
+    async fn timeline(&self, session_id: &str) -> Result<TimelineState, BackendError> {
+        self.require_session(session_id)?;
+        let tl = self.store.latest_timeline(session_id)?.ok_or_else(|| {
+            BackendError::Unavailable(format!(
+                "session {session_id} has no timeline yet; call create_video with a prompt first"
+            ))
+        })?;
+        let media = self.store.media(session_id)?;
+        Ok(TimelineState {
+            session_id: session_id.into(),
+            revision: tl.rev,
+            summary: tl.summary(),
+            timeline: tl,
+            media: media.iter().map(MediaItem::from).collect(),
+        })
+    }
+
+    async fn export(&self, req: ExportRequest) -> Result<JobHandle, BackendError> {
+        self.require_session(&req.session_id)?;
+        let tools = self.tools()?.clone();
+        let session = req.session_id.clone();
+        let tl = self.store.latest_timeline(&session)?.ok_or_else(|| {
+            BackendError::Unavailable(format!(
+                "session {session} has no timeline to export; call create_video first"
+            ))
+        })?;
+        let output = match &req.output {
+            Some(p) => std::path::absolute(p).unwrap_or_else(|_| p.clone()),
+            None => self.default_output(&session, tl.rev),
+        };
+        let output_s = output.to_string_lossy().into_owned();
+
+        // Join the job already rendering this revision to this path, or reuse its finished file.
+        {
+            let jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
+            for (id, live) in jobs.iter() {
+                let s = live.status.borrow();
+                if s.session_id == session && s.revision == tl.rev && s.state == JobState::Running {
+                    if let Some(rec) = self.store.job(id)?
+                        && rec.output == output_s
+                    {
+                        return Ok(JobHandle {
+                            job_id: id.clone(),
+                            status: live.status.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        if let Some(rec) = self.store.job_for(&session, tl.rev, &output_s)?
+            && rec.state == JobState::Done
+            && output.is_file()
+        {
+            return Ok(Self::finished_handle(Self::status_of(&rec)));
+        }
+        if !req.overwrite && output.exists() {
+            return Err(render::RenderError::OutputExists(output).into());
+        }
+
+        let rec = self.store.create_job(&session, tl.rev, &output_s)?;
+        let mut status = Self::status_of(&rec);
+        status.message = "Queued".into();
+        let (tx, rx) = watch::channel(status.clone());
+        let cancel = CancellationToken::new();
+        self.jobs.lock().unwrap_or_else(|e| e.into_inner()).insert(
+            rec.id.clone(),
+            LiveJob {
+                status: rx.clone(),
+                cancel: cancel.clone(),
+            },
+        );
+        let media: HashMap<String, MediaInfo> = self
+            .store
+            .media(&session)?
+            .into_iter()
+            .map(|m| (m.id.clone(), m))
+            .collect();
+        let store = self.store.clone();
+        let scratch = self.home.join("tmp");
+        let job_id = rec.id.clone();
+        let overwrite = req.overwrite;
+        tokio::spawn(async move {
+            let last_write = Mutex::new(Instant::now() - Duration::from_secs(10));
+            let on_progress = |p: RenderProgress| {
+                let msg = progress_message(&p);
+                tx.send_modify(|s| {
+                    s.percent = p.percent;
+                    s.message = msg.clone();
+                });
+                let mut lw = last_write.lock().unwrap_or_else(|e| e.into_inner());
+                if lw.elapsed() >= Duration::from_secs(1) {
+                    *lw = Instant::now();
+                    let _ = store.update_job(&job_id, JobState::Running, p.percent, &msg, None);
+                }
+            };
+            let result = render::render(
+                &RenderRequest {
+                    timeline: &tl,
+                    media: &media,
+                    output: &output,
+                    overwrite,
+                    scratch: &scratch,
+                    encode: Default::default(),
+                },
+                &tools,
+                &on_progress,
+                &cancel,
+            )
+            .await;
+            let (state, percent, message, result) = match result {
+                Ok(r) => {
+                    let res = ExportResult {
+                        path: r.path,
+                        duration_s: r.duration_s,
+                        width: r.width,
+                        height: r.height,
+                        size_bytes: r.size_bytes,
+                    };
+                    (
+                        JobState::Done,
+                        100.0,
+                        format!(
+                            "Done: {} ({:.1} s, {}x{}, {:.1} MB)",
+                            res.path.display(),
+                            res.duration_s,
+                            res.width,
+                            res.height,
+                            res.size_bytes as f64 / 1e6
+                        ),
+                        Some(res),
+                    )
+                }
+                Err(render::RenderError::Cancelled) => (
+                    JobState::Cancelled,
+                    tx.borrow().percent,
+                    "Cancelled; nothing was written".to_string(),
+                    None,
+                ),
+                Err(e) => (
+                    JobState::Failed,
+                    tx.borrow().percent,
+                    format!("Render failed: {e}"),
+                    None,
+                ),
+            };
+            let json = result.as_ref().and_then(|r| serde_json::to_value(r).ok());
+            if let Err(e) = store.update_job(&job_id, state, percent, &message, json.as_ref()) {
+                tracing::warn!(error = %e, "could not record the job's end");
+            }
+            tx.send_modify(|s| {
+                s.state = state;
+                s.percent = percent;
+                s.message = message;
+                s.result = result;
+            });
+        });
+        Ok(JobHandle {
+            job_id: rec.id,
+            status: rx,
+        })
+    }
+
+    async fn job(&self, job_id: &str) -> Result<JobStatus, BackendError> {
+        if let Some(live) = self
+            .jobs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(job_id)
+        {
+            return Ok(live.status.borrow().clone());
+        }
+        let rec = self
+            .store
+            .job(job_id)?
+            .ok_or_else(|| BackendError::NotFound {
+                what: "job",
+                id: job_id.into(),
+                hint: "call export_video to start one",
+            })?;
+        Ok(Self::status_of(&rec))
+    }
+
+    async fn cancel(&self, job_id: &str) -> Result<JobStatus, BackendError> {
+        let live = self
+            .jobs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(job_id)
+            .map(|l| (l.status.clone(), l.cancel.clone()));
+        let Some((mut rx, cancel)) = live else {
+            return self.job(job_id).await;
+        };
+        cancel.cancel();
+        let _ = tokio::time::timeout(
+            Duration::from_secs(15),
+            rx.wait_for(|s| s.state != JobState::Running),
+        )
+        .await;
+        let s = rx.borrow().clone();
+        Ok(s)
+    }
+}
+
+fn free_disk(path: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c` is a valid NUL-terminated path and `st` a properly sized out-parameter.
+    let rc = unsafe { libc::statvfs(c.as_ptr(), &mut st) };
+    (rc == 0).then(|| st.f_bavail as u64 * st.f_frsize as u64)
+}

@@ -1,0 +1,244 @@
+//! The `Backend` trait: what the MCP tools and the CLI can ask of a video engine.
+//!
+//! The local engine implements it with the director, the renderer and the workspace store; the
+//! cloud adapter implements it over the NemoVideo API. Callers see only these types. Exports are
+//! jobs: `export` starts one (or joins the one already rendering that revision) and hands back a
+//! watch channel of its status, so a caller can show a progress bar, wait a while and return, or
+//! come back later with `job`.
+
+pub mod local;
+
+use crate::director::Options;
+use crate::media::MediaKind;
+use crate::timeline::Timeline;
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use tokio::sync::watch;
+
+/// A media item as results show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediaItem {
+    /// Id to refer to it by.
+    pub media_id: String,
+    /// File name.
+    pub file_name: String,
+    /// image, video or audio.
+    pub kind: MediaKind,
+    /// Width in pixels (0 for audio).
+    pub width: u32,
+    /// Height in pixels (0 for audio).
+    pub height: u32,
+    /// Duration in seconds (0 for stills).
+    pub duration_s: f64,
+    /// Size in bytes.
+    pub size_bytes: u64,
+}
+
+/// What an upload did.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Uploaded {
+    /// The session the media belongs to (new if none was given).
+    pub session_id: String,
+    /// Each file, in the order given.
+    pub media: Vec<MediaItem>,
+}
+
+/// A create-or-edit request.
+#[derive(Debug, Clone, Default)]
+pub struct CreateRequest {
+    /// Session to edit; a new one is made when absent.
+    pub session_id: Option<String>,
+    /// What the person asked for.
+    pub prompt: String,
+    /// Their script, if any.
+    pub script: Option<String>,
+    /// Files to upload first (paths or URLs).
+    pub files: Vec<String>,
+    /// Structured overrides.
+    pub options: Options,
+}
+
+/// What create-or-edit made.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Created {
+    /// The session.
+    pub session_id: String,
+    /// True when an existing timeline was edited, false for a first cut.
+    pub edited: bool,
+    /// The new revision.
+    pub revision: u64,
+    /// What was decided or changed, one line each.
+    pub changes: Vec<String>,
+    /// One-line summary of the timeline.
+    pub summary: String,
+    /// The timeline itself.
+    pub timeline: Timeline,
+}
+
+/// A session's current timeline.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TimelineState {
+    /// The session.
+    pub session_id: String,
+    /// Current revision.
+    pub revision: u64,
+    /// One-line summary.
+    pub summary: String,
+    /// The timeline.
+    pub timeline: Timeline,
+    /// The session's media.
+    pub media: Vec<MediaItem>,
+}
+
+/// Credit balance (cloud) or resources (local).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Credits {
+    /// Which backend answered.
+    pub backend: String,
+    /// Credits available now (cloud only).
+    pub available: Option<i64>,
+    /// Credits reserved by running work (cloud only).
+    pub frozen: Option<i64>,
+    /// available + frozen (cloud only).
+    pub total: Option<i64>,
+    /// Free disk space in the workspace, in bytes (local only).
+    pub free_disk_bytes: Option<u64>,
+    /// A sentence for the person.
+    pub note: String,
+}
+
+/// An export request.
+#[derive(Debug, Clone, Default)]
+pub struct ExportRequest {
+    /// The session to render.
+    pub session_id: String,
+    /// Where the MP4 goes; a workspace path is chosen when absent.
+    pub output: Option<PathBuf>,
+    /// Replace an existing file at `output`.
+    pub overwrite: bool,
+}
+
+/// State of an export job.
+pub use crate::store::JobState;
+
+/// A finished export.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportResult {
+    /// Where the MP4 is.
+    pub path: PathBuf,
+    /// Duration in seconds.
+    pub duration_s: f64,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Size in bytes.
+    pub size_bytes: u64,
+}
+
+/// Where an export job is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobStatus {
+    /// Job id.
+    pub job_id: String,
+    /// The session.
+    pub session_id: String,
+    /// The revision being rendered.
+    pub revision: u64,
+    /// Running, done, failed, cancelled or interrupted.
+    pub state: JobState,
+    /// Percent done, 0–100.
+    pub percent: f64,
+    /// What is happening, for a person ("Rendering 42% (12.6 s of 30 s)").
+    pub message: String,
+    /// The finished file, when done.
+    pub result: Option<ExportResult>,
+}
+
+/// A started (or joined) export: its status now and as it changes.
+pub struct JobHandle {
+    /// Job id.
+    pub job_id: String,
+    /// Status updates; the last value is the current status.
+    pub status: watch::Receiver<JobStatus>,
+}
+
+/// Why a backend call failed. `is_invalid_input` tells the MCP layer how to report it.
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    /// A file was refused.
+    #[error(transparent)]
+    Media(#[from] crate::media::MediaError),
+    /// The request could not be turned into a timeline.
+    #[error(transparent)]
+    Director(#[from] crate::director::DirectorError),
+    /// The render failed.
+    #[error(transparent)]
+    Render(#[from] crate::render::RenderError),
+    /// The workspace store failed.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// ffmpeg is missing or failed outside a render.
+    #[error(transparent)]
+    Tool(#[from] crate::ffmpeg::FfmpegError),
+    /// A session or job id is unknown.
+    #[error("{what} '{id}' was not found; {hint}")]
+    NotFound {
+        /// "session" or "job".
+        what: &'static str,
+        /// The id given.
+        id: String,
+        /// What to do instead.
+        hint: &'static str,
+    },
+    /// The request is well-formed but cannot be done now.
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+/// A video engine: local ffmpeg or the cloud.
+#[async_trait]
+pub trait Backend: Send + Sync {
+    /// Short name ("local", "nemo").
+    fn name(&self) -> &'static str;
+
+    /// Add files (local paths or URLs) to a session, creating the session when none is given.
+    async fn upload(
+        &self,
+        session_id: Option<&str>,
+        files: &[String],
+    ) -> Result<Uploaded, BackendError>;
+
+    /// Make a first cut, or edit the session's timeline when it has one.
+    async fn create(&self, req: CreateRequest) -> Result<Created, BackendError>;
+
+    /// Credit balance or local resources.
+    async fn credits(&self) -> Result<Credits, BackendError>;
+
+    /// The session's current timeline.
+    async fn timeline(&self, session_id: &str) -> Result<TimelineState, BackendError>;
+
+    /// Start rendering the session's current revision, or join the job already doing so.
+    async fn export(&self, req: ExportRequest) -> Result<JobHandle, BackendError>;
+
+    /// A job's status, including jobs of earlier processes (then possibly interrupted).
+    async fn job(&self, job_id: &str) -> Result<JobStatus, BackendError>;
+
+    /// Stop a running job and remove its partial output.
+    async fn cancel(&self, job_id: &str) -> Result<JobStatus, BackendError>;
+}
+
+impl From<&crate::media::MediaInfo> for MediaItem {
+    fn from(m: &crate::media::MediaInfo) -> Self {
+        MediaItem {
+            media_id: m.id.clone(),
+            file_name: m.file_name.clone(),
+            kind: m.kind,
+            width: m.width,
+            height: m.height,
+            duration_s: m.duration_ms as f64 / 1000.0,
+            size_bytes: m.size_bytes,
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! `reelsmith make`: files + prompt → MP4, with a progress bar.
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use reelsmith::backend::local::{LocalBackend, default_home};
+use reelsmith::backend::{Backend, CreateRequest, ExportRequest, JobState};
+use reelsmith::director::Options;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Arguments of `make`.
+#[derive(Debug, clap::Args)]
+pub struct MakeArgs {
+    /// Images, clips and audio to use, in order.
+    #[arg(value_name = "FILES")]
+    files: Vec<PathBuf>,
+    /// What to make, in your words (English or Chinese).
+    #[arg(short, long)]
+    prompt: String,
+    /// A text file with the script: its lines become the title, captions and end card.
+    #[arg(long, value_name = "FILE")]
+    script: Option<PathBuf>,
+    /// Music to use instead of a generated bed.
+    #[arg(long, value_name = "FILE")]
+    music: Option<PathBuf>,
+    /// Output MP4 path.
+    #[arg(short, long, default_value = "reelsmith.mp4")]
+    output: PathBuf,
+    /// Replace the output file if it exists.
+    #[arg(short, long)]
+    force: bool,
+    /// Length in seconds (overrides the prompt).
+    #[arg(long)]
+    duration: Option<f64>,
+    /// Frame shape: 16:9, 9:16, 1:1, 4:5 (overrides the prompt).
+    #[arg(long)]
+    aspect: Option<String>,
+    /// 720p, 1080p or 4k (overrides the prompt).
+    #[arg(long)]
+    resolution: Option<String>,
+    /// Transition name, e.g. fade, slideleft, wipeup, or none (overrides the prompt).
+    #[arg(long)]
+    transition: Option<String>,
+    /// Title text (overrides the prompt and script).
+    #[arg(long)]
+    title: Option<String>,
+    /// No music.
+    #[arg(long)]
+    no_music: bool,
+}
+
+pub async fn run(a: MakeArgs) -> anyhow::Result<ExitCode> {
+    let script = match &a.script {
+        Some(p) => Some(
+            std::fs::read_to_string(p)
+                .with_context(|| format!("{}: cannot read the script", p.display()))?,
+        ),
+        None => None,
+    };
+    let mut files: Vec<String> = a.files.iter().map(|p| p.display().to_string()).collect();
+    if let Some(m) = &a.music {
+        files.push(m.display().to_string());
+    }
+    let options = Options {
+        duration_s: a.duration,
+        aspect: a.aspect.clone(),
+        resolution: a.resolution.clone(),
+        transition: a.transition.clone(),
+        title: a.title.clone(),
+        music: a.no_music.then_some(false),
+        captions: None,
+    };
+    render(&files, &a.prompt, script, options, &a.output, a.force).await
+}
+
+/// Create a session from `files` + `prompt`, export it to `output` with a progress bar.
+pub async fn render(
+    files: &[String],
+    prompt: &str,
+    script: Option<String>,
+    options: Options,
+    output: &Path,
+    overwrite: bool,
+) -> anyhow::Result<ExitCode> {
+    if !overwrite && output.exists() {
+        anyhow::bail!(
+            "{} already exists; pass --force to replace it or choose another -o path",
+            output.display()
+        );
+    }
+    let backend = LocalBackend::open(&default_home())?;
+    let created = backend
+        .create(CreateRequest {
+            session_id: None,
+            prompt: prompt.to_string(),
+            script,
+            files: files.to_vec(),
+            options,
+        })
+        .await?;
+    for c in &created.changes {
+        eprintln!("· {c}");
+    }
+    eprintln!("{}", created.summary);
+
+    let mut handle = backend
+        .export(ExportRequest {
+            session_id: created.session_id.clone(),
+            output: Some(output.to_path_buf()),
+            overwrite,
+        })
+        .await?;
+    let bar = ProgressBar::new(100);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{bar:32.cyan/blue}] {pos:>3}% {msg}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    let job_id = handle.job_id.clone();
+    let status = loop {
+        {
+            let s = handle.status.borrow_and_update();
+            bar.set_position(s.percent as u64);
+            bar.set_message(s.message.clone());
+            if s.state != JobState::Running {
+                break s.clone();
+            }
+        }
+        tokio::select! {
+            changed = handle.status.changed() => {
+                if changed.is_err() {
+                    break handle.status.borrow().clone();
+                }
+            }
+            _ = tokio::signal::ctrl_c() => {
+                bar.set_message("cancelling…");
+                let s = backend.cancel(&job_id).await?;
+                bar.abandon_with_message("cancelled");
+                eprintln!("{}", s.message);
+                return Ok(ExitCode::from(130));
+            }
+        }
+    };
+    match (status.state, status.result) {
+        (JobState::Done, Some(r)) => {
+            bar.finish_and_clear();
+            println!(
+                "{} — {:.1} s, {}x{}, {:.1} MB",
+                r.path.display(),
+                r.duration_s,
+                r.width,
+                r.height,
+                r.size_bytes as f64 / 1e6
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => {
+            bar.abandon();
+            anyhow::bail!("{}", status.message)
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! Command-line interface: a thin shell over the `Backend` trait.
+
+mod demo;
+mod doctor;
+mod make;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Turn images, clips, music and a script into a ready-to-post MP4.
+#[derive(Debug, Parser)]
+#[command(name = "reelsmith", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Render a video from files and a prompt.
+    Make(make::MakeArgs),
+    /// Render a 30-second demo promo from sample images made on the spot (fully offline).
+    Demo {
+        /// Output file.
+        #[arg(short, long, default_value = "demo.mp4")]
+        output: PathBuf,
+    },
+    /// Check ffmpeg, ffprobe, fonts and the workspace, and say how to fix what is missing.
+    Doctor,
+}
+
+/// Run the parsed command.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Make(args) => make::run(args).await,
+        Command::Demo { output } => demo::run(&output).await,
+        Command::Doctor => doctor::run().await,
+    }
+}

@@ -1,0 +1,15 @@
+//! reelsmith: turn images, clips, music and a script into a ready-to-post MP4, from an agent
+//! (MCP tools) or a person (CLI).
+//!
+//! Data flows one way: [`media`] admits files, the [`director`] turns intent into a
+//! [`timeline::Timeline`], the [`render`]er turns a timeline into an MP4 with ffmpeg, and a
+//! [`backend::Backend`] ties them to sessions in the workspace [`store`]. The CLI and the MCP
+//! server only ever talk to a `Backend`.
+
+pub mod backend;
+pub mod director;
+pub mod ffmpeg;
+pub mod media;
+pub mod render;
+pub mod store;
+pub mod timeline;

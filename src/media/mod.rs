@@ -1,0 +1,262 @@
+//! Media intake: the one door files come through before anything renders them.
+//!
+//! A file is accepted only if its extension is one the product promises, it is not empty and not
+//! over the size limit, and ffprobe (and for stills, a real decode) agrees that its contents are
+//! what the name says. Each accepted file gets a content-hash id, so the same bytes uploaded twice
+//! are one media item.
+
+mod probe;
+
+pub use probe::probe;
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Largest file accepted, in bytes (500 MB, as the product promises).
+pub const MAX_FILE_BYTES: u64 = 500 * 1000 * 1000;
+
+/// Accepted video extensions.
+pub const VIDEO_EXTS: &[&str] = &["mp4", "mov", "avi", "webm", "mkv"];
+/// Accepted image extensions.
+pub const IMAGE_EXTS: &[&str] = &["jpg", "jpeg", "png", "gif", "webp"];
+/// Accepted audio extensions.
+pub const AUDIO_EXTS: &[&str] = &["mp3", "wav", "m4a", "aac"];
+
+/// The accepted formats as a person would read them.
+pub fn accepted_formats() -> String {
+    format!(
+        "video {}; image {}; audio {}",
+        VIDEO_EXTS.join(" "),
+        IMAGE_EXTS.join(" "),
+        AUDIO_EXTS.join(" ")
+    )
+}
+
+/// What a media item is used as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaKind {
+    /// A still image (shown with Ken Burns motion).
+    Image,
+    /// A video clip.
+    Video,
+    /// An audio track (used as music).
+    Audio,
+}
+
+impl MediaKind {
+    /// The kind a file extension promises, if it is one we accept.
+    pub fn from_extension(ext: &str) -> Option<MediaKind> {
+        let ext = ext.to_ascii_lowercase();
+        if VIDEO_EXTS.contains(&ext.as_str()) {
+            Some(MediaKind::Video)
+        } else if IMAGE_EXTS.contains(&ext.as_str()) {
+            Some(MediaKind::Image)
+        } else if AUDIO_EXTS.contains(&ext.as_str()) {
+            Some(MediaKind::Audio)
+        } else {
+            None
+        }
+    }
+
+    /// Lower-case name, as used in results.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MediaKind::Image => "image",
+            MediaKind::Video => "video",
+            MediaKind::Audio => "audio",
+        }
+    }
+}
+
+/// An accepted media file and what probing found in it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediaInfo {
+    /// Content-hash id (`med_` + 16 hex digits of SHA-256).
+    pub id: String,
+    /// Absolute path of the file.
+    pub path: PathBuf,
+    /// File name as the person gave it.
+    pub file_name: String,
+    /// Image, video or audio.
+    pub kind: MediaKind,
+    /// Display width in pixels, after rotation (0 for audio).
+    pub width: u32,
+    /// Display height in pixels, after rotation (0 for audio).
+    pub height: u32,
+    /// Duration in ms (0 for stills).
+    pub duration_ms: u64,
+    /// Rotation in degrees the container asks players to apply (0, 90, 180, 270).
+    pub rotation: i32,
+    /// Whether the file carries an audio stream.
+    pub has_audio: bool,
+    /// Size on disk in bytes.
+    pub size_bytes: u64,
+}
+
+impl MediaInfo {
+    /// Width divided by height (1.0 for audio).
+    pub fn aspect(&self) -> f64 {
+        if self.width == 0 || self.height == 0 {
+            1.0
+        } else {
+            self.width as f64 / self.height as f64
+        }
+    }
+}
+
+/// Why a file was refused. Every message names the file and says what would be accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    /// No such file.
+    #[error("{file}: file not found")]
+    NotFound {
+        /// The path as given.
+        file: String,
+    },
+    /// The path is a directory or special file.
+    #[error("{file}: not a regular file")]
+    NotAFile {
+        /// The path as given.
+        file: String,
+    },
+    /// The extension is not one we accept.
+    #[error("{file}: unsupported file type '{ext}'; accepted formats are {accepted}")]
+    Unsupported {
+        /// The path as given.
+        file: String,
+        /// The extension found (or "none").
+        ext: String,
+        /// The accepted list.
+        accepted: String,
+    },
+    /// The file has no bytes.
+    #[error("{file}: the file is empty (0 bytes)")]
+    Empty {
+        /// The path as given.
+        file: String,
+    },
+    /// The file is larger than the limit.
+    #[error(
+        "{file}: file is {size_mb} MB, over the 500 MB limit; compress it or trim it (e.g. `ffmpeg -i IN -t 60 -crf 26 OUT.mp4`)"
+    )]
+    TooLarge {
+        /// The path as given.
+        file: String,
+        /// Its size in MB.
+        size_mb: u64,
+    },
+    /// The file could not be read.
+    #[error("{file}: cannot read the file: {reason}")]
+    Unreadable {
+        /// The path as given.
+        file: String,
+        /// The OS error.
+        reason: String,
+    },
+    /// The bytes are not a valid file of the kind the name says.
+    #[error("{file}: {reason}")]
+    Corrupt {
+        /// The path as given.
+        file: String,
+        /// What is wrong, in words.
+        reason: String,
+    },
+    /// ffprobe/ffmpeg could not be run at all.
+    #[error(transparent)]
+    Tool(#[from] crate::ffmpeg::FfmpegError),
+}
+
+/// Check, hash and probe one local file.
+pub async fn intake(path: &Path, tools: &crate::ffmpeg::Tools) -> Result<MediaInfo, MediaError> {
+    let file = path.display().to_string();
+    let meta = match tokio::fs::metadata(path).await {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(MediaError::NotFound { file });
+        }
+        Err(e) => {
+            return Err(MediaError::Unreadable {
+                file,
+                reason: e.to_string(),
+            });
+        }
+    };
+    if !meta.is_file() {
+        return Err(MediaError::NotAFile { file });
+    }
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let Some(kind) = MediaKind::from_extension(&ext) else {
+        return Err(MediaError::Unsupported {
+            file,
+            ext: if ext.is_empty() { "none".into() } else { ext },
+            accepted: accepted_formats(),
+        });
+    };
+    if meta.len() == 0 {
+        return Err(MediaError::Empty { file });
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(MediaError::TooLarge {
+            file,
+            size_mb: meta.len() / 1_000_000,
+        });
+    }
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let id = content_id(&abs).await.map_err(|e| MediaError::Unreadable {
+        file: file.clone(),
+        reason: e.to_string(),
+    })?;
+    let probed = probe(&abs, kind, &ext, tools)
+        .await
+        .map_err(|reason| match reason {
+            probe::ProbeError::Tool(t) => MediaError::Tool(t),
+            probe::ProbeError::Invalid(reason) => MediaError::Corrupt {
+                file: file.clone(),
+                reason,
+            },
+        })?;
+    Ok(MediaInfo {
+        id,
+        file_name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| file.clone()),
+        path: abs,
+        kind,
+        width: probed.width,
+        height: probed.height,
+        duration_ms: probed.duration_ms,
+        rotation: probed.rotation,
+        has_audio: probed.has_audio,
+        size_bytes: meta.len(),
+    })
+}
+
+/// SHA-256 of the file's bytes, streamed, as a short id.
+async fn content_id(path: &Path) -> std::io::Result<String> {
+    use sha2::Digest;
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        use std::io::Read;
+        let mut f = std::fs::File::open(&path)?;
+        let mut hasher = sha2::Sha256::new();
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            let n = f.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+        let digest = hasher.finalize();
+        let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        Ok(format!("med_{hex}"))
+    })
+    .await
+    .map_err(std::io::Error::other)?
+}

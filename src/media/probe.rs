@@ -1,0 +1,264 @@
+//! ffprobe (plus a one-frame decode for stills) to learn what a file really holds.
+
+use super::MediaKind;
+use crate::ffmpeg::{self, FfmpegError, RunOptions, Tools};
+use serde_json::Value;
+use std::path::Path;
+use std::time::Duration;
+
+/// Time limit for one probe or decode check, so a hostile file cannot hang intake.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Codecs that hold a still picture rather than a moving video.
+const IMAGE_CODECS: &[&str] = &[
+    "mjpeg", "png", "apng", "gif", "webp", "bmp", "tiff", "jpegls",
+];
+
+/// What probing found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Probed {
+    /// Display width after rotation.
+    pub width: u32,
+    /// Display height after rotation.
+    pub height: u32,
+    /// Duration in ms (0 for stills).
+    pub duration_ms: u64,
+    /// Rotation in degrees (0, 90, 180, 270).
+    pub rotation: i32,
+    /// Whether there is an audio stream.
+    pub has_audio: bool,
+}
+
+/// Why probing refused a file.
+#[derive(Debug)]
+pub enum ProbeError {
+    /// The file is not what its name says; the text says why.
+    Invalid(String),
+    /// The tools themselves failed to run.
+    Tool(FfmpegError),
+}
+
+/// Probe `path`, which the extension `ext` says is a `kind` file.
+pub async fn probe(
+    path: &Path,
+    kind: MediaKind,
+    ext: &str,
+    tools: &Tools,
+) -> Result<Probed, ProbeError> {
+    let mut cmd = tools.ffprobe_command();
+    cmd.args(["-show_streams", "-show_format"]).arg(path);
+    let out = ffmpeg::run(
+        "ffprobe",
+        cmd,
+        RunOptions {
+            timeout: Some(PROBE_TIMEOUT),
+            ..Default::default()
+        },
+    )
+    .await;
+    let out = match out {
+        Ok(o) => o,
+        Err(FfmpegError::Failed { stderr, .. }) => {
+            return Err(ProbeError::Invalid(format!(
+                "not a valid {} file ({})",
+                describe(ext),
+                short(&stderr)
+            )));
+        }
+        Err(FfmpegError::TimedOut { .. }) => {
+            return Err(ProbeError::Invalid(format!(
+                "probing took longer than {} s; the file may be damaged",
+                PROBE_TIMEOUT.as_secs()
+            )));
+        }
+        Err(e) => return Err(ProbeError::Tool(e)),
+    };
+    let json: Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| ProbeError::Invalid(format!("unreadable probe output: {e}")))?;
+    let streams = json["streams"].as_array().cloned().unwrap_or_default();
+    let video = streams.iter().find(|s| {
+        s["codec_type"] == "video" && s["disposition"]["attached_pic"].as_i64().unwrap_or(0) == 0
+    });
+    let audio = streams.iter().find(|s| s["codec_type"] == "audio");
+    let duration_s = json["format"]["duration"]
+        .as_str()
+        .and_then(|d| d.parse::<f64>().ok())
+        .or_else(|| {
+            video
+                .or(audio)
+                .and_then(|s| s["duration"].as_str()?.parse().ok())
+        })
+        .unwrap_or(0.0);
+
+    let found = describe_streams(video, audio);
+    match kind {
+        MediaKind::Audio => {
+            if audio.is_none() {
+                return Err(ProbeError::Invalid(format!(
+                    "named as {} audio but contains {found}",
+                    describe(ext)
+                )));
+            }
+            if duration_s <= 0.0 {
+                return Err(ProbeError::Invalid(
+                    "the audio has no duration; it may be truncated".into(),
+                ));
+            }
+            Ok(Probed {
+                width: 0,
+                height: 0,
+                duration_ms: (duration_s * 1000.0).round() as u64,
+                rotation: 0,
+                has_audio: true,
+            })
+        }
+        MediaKind::Image | MediaKind::Video => {
+            let Some(v) = video else {
+                return Err(ProbeError::Invalid(format!(
+                    "named as {} but contains {found}, no picture",
+                    describe(ext)
+                )));
+            };
+            let codec = v["codec_name"].as_str().unwrap_or("");
+            let is_still_codec = IMAGE_CODECS.contains(&codec);
+            if kind == MediaKind::Video && is_still_codec && duration_s < 0.1 {
+                return Err(ProbeError::Invalid(format!(
+                    "named as {} video but contains a still {codec} image; rename it with an image extension",
+                    describe(ext)
+                )));
+            }
+            if kind == MediaKind::Image && !is_still_codec {
+                return Err(ProbeError::Invalid(format!(
+                    "named as {} image but contains {codec} video; rename it with a video extension",
+                    describe(ext)
+                )));
+            }
+            let w = v["width"].as_u64().unwrap_or(0) as u32;
+            let h = v["height"].as_u64().unwrap_or(0) as u32;
+            if w == 0 || h == 0 {
+                return Err(ProbeError::Invalid(
+                    "the picture has no size; the file is truncated or corrupt".into(),
+                ));
+            }
+            let rotation = rotation_of(v);
+            let (width, height) = if rotation % 180 == 0 { (w, h) } else { (h, w) };
+            if kind == MediaKind::Video && duration_s <= 0.0 {
+                return Err(ProbeError::Invalid(
+                    "the video has no duration; it may be truncated".into(),
+                ));
+            }
+            check_first_frame(path, kind, ext, tools).await?;
+            Ok(Probed {
+                width,
+                height,
+                duration_ms: if kind == MediaKind::Video {
+                    (duration_s * 1000.0).round() as u64
+                } else {
+                    0
+                },
+                rotation,
+                has_audio: kind == MediaKind::Video && audio.is_some(),
+            })
+        }
+    }
+}
+
+/// Decode the first frame: probing reads only headers, so truncated images pass it.
+async fn check_first_frame(
+    path: &Path,
+    kind: MediaKind,
+    ext: &str,
+    tools: &Tools,
+) -> Result<(), ProbeError> {
+    if kind == MediaKind::Image && matches!(ext, "jpg" | "jpeg") && !jpeg_is_complete(path) {
+        return Err(ProbeError::Invalid(
+            "the JPEG is truncated (it has no end-of-image marker); re-export or re-download it"
+                .into(),
+        ));
+    }
+    let mut cmd = tools.ffmpeg_command();
+    cmd.arg("-i")
+        .arg(path)
+        .args(["-frames:v", "1", "-f", "null", "-"]);
+    match ffmpeg::run(
+        "ffmpeg",
+        cmd,
+        RunOptions {
+            timeout: Some(PROBE_TIMEOUT),
+            ..Default::default()
+        },
+    )
+    .await
+    {
+        Ok(out) if kind == MediaKind::Image && !out.stderr.trim().is_empty() => {
+            Err(ProbeError::Invalid(format!(
+                "the image data is truncated or corrupt ({})",
+                short(&out.stderr)
+            )))
+        }
+        Ok(_) => Ok(()),
+        Err(FfmpegError::Failed { stderr, .. }) => Err(ProbeError::Invalid(format!(
+            "the first frame cannot be decoded; the file is truncated or corrupt ({})",
+            short(&stderr)
+        ))),
+        Err(FfmpegError::TimedOut { .. }) => Err(ProbeError::Invalid(
+            "decoding the first frame took too long; the file may be damaged".into(),
+        )),
+        Err(e) => Err(ProbeError::Tool(e)),
+    }
+}
+
+/// A JPEG ends with the EOI marker (FF D9), possibly followed by padding.
+fn jpeg_is_complete(path: &Path) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let n = len.min(4096);
+    if f.seek(SeekFrom::Start(len - n)).is_err() {
+        return false;
+    }
+    let mut tail = Vec::with_capacity(n as usize);
+    if f.read_to_end(&mut tail).is_err() {
+        return false;
+    }
+    tail.windows(2).any(|w| w == [0xFF, 0xD9])
+}
+
+fn rotation_of(stream: &Value) -> i32 {
+    let from_side = stream["side_data_list"].as_array().and_then(|l| {
+        l.iter()
+            .find_map(|sd| sd["rotation"].as_f64().map(|r| r as i32))
+    });
+    let from_tag = stream["tags"]["rotate"]
+        .as_str()
+        .and_then(|r| r.parse::<i32>().ok());
+    from_side.or(from_tag).unwrap_or(0).rem_euclid(360)
+}
+
+fn describe_streams(video: Option<&Value>, audio: Option<&Value>) -> String {
+    match (video, audio) {
+        (None, None) => "no audio or video streams".to_string(),
+        (None, Some(a)) => format!("only audio ({})", a["codec_name"].as_str().unwrap_or("?")),
+        (Some(v), None) => format!("a picture ({})", v["codec_name"].as_str().unwrap_or("?")),
+        (Some(v), Some(a)) => format!(
+            "video ({}) and audio ({})",
+            v["codec_name"].as_str().unwrap_or("?"),
+            a["codec_name"].as_str().unwrap_or("?")
+        ),
+    }
+}
+
+fn describe(ext: &str) -> String {
+    ext.to_ascii_uppercase()
+}
+
+fn short(stderr: &str) -> String {
+    let t = ffmpeg::tail(stderr, 2);
+    if t.is_empty() {
+        "no details".into()
+    } else {
+        t.chars().take(200).collect()
+    }
+}

@@ -1,0 +1,266 @@
+//! The soundtrack: music (supplied or synthesised) and clips' own sound, mixed to one WAV of
+//! exactly the video's length and normalised to −14 LUFS integrated, true peak ≤ −1 dBTP.
+//!
+//! It is done in two short audio-only ffmpeg runs before the video pass: the first mixes and
+//! measures, the second applies the measured loudness correction. Two-pass loudnorm is the only
+//! way to hit the target within a dB; doing it on audio alone costs well under a second.
+
+use super::RenderError;
+use super::graph::{layout_shots, ms_to_frames};
+use super::music::{self, Mood};
+use crate::ffmpeg::{self, RunOptions, Tools};
+use crate::media::{MediaInfo, MediaKind};
+use crate::timeline::{TT_AUDIO, TT_VIDEO, Timeline};
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use tokio_util::sync::CancellationToken;
+
+/// Integrated loudness target (LUFS): what TikTok, YouTube and Instagram normalise towards.
+pub const TARGET_LUFS: f64 = -14.0;
+/// True-peak ceiling asked of loudnorm; a little under −1 dBTP leaves room for AAC encoding.
+pub const TARGET_TP: f64 = -1.5;
+
+/// Build the soundtrack WAV for `tl` in `work`, returning its path.
+pub async fn soundtrack(
+    tl: &Timeline,
+    media: &HashMap<String, MediaInfo>,
+    work: &Path,
+    tools: &Tools,
+    cancel: &CancellationToken,
+) -> Result<PathBuf, RenderError> {
+    let fps = tl.meta.fps;
+    let total_s = ms_to_frames(tl.duration_ms, fps) as f64 / fps as f64;
+    let mut args: Vec<OsString> = Vec::new();
+    let mut graph = String::new();
+    let mut labels = Vec::new();
+    let mut input = 0usize;
+
+    for (i, seg) in tl.segments(TT_AUDIO).iter().enumerate() {
+        let dur_s = seg.duration_ms as f64 / 1000.0;
+        if dur_s <= 0.0 {
+            continue;
+        }
+        let src: PathBuf = if let Some(mood) = &seg.generated {
+            let mood = Mood::parse(mood).unwrap_or_default();
+            let path = work.join(format!("bed{i}.wav"));
+            let ms = seg.duration_ms;
+            let p = path.clone();
+            tokio::task::spawn_blocking(move || music::write_bed(mood, ms, &p))
+                .await
+                .map_err(|e| RenderError::Io(std::io::Error::other(e)))??;
+            path
+        } else if let Some(id) = &seg.media_id {
+            let m = media.get(id).ok_or_else(|| {
+                RenderError::Invalid(format!("music {id} is not in this session"))
+            })?;
+            if !m.has_audio {
+                return Err(RenderError::Invalid(format!(
+                    "{} has no sound to use as music",
+                    m.file_name
+                )));
+            }
+            m.path.clone()
+        } else {
+            continue;
+        };
+        // Loop the source so a short track fills a long video.
+        args.extend(["-stream_loop", "-1", "-i"].map(OsString::from));
+        args.push(src.into_os_string());
+        let fade_in = seg.fade_in_ms.unwrap_or(0) as f64 / 1000.0;
+        let fade_out = (seg.fade_out_ms.unwrap_or(0) as f64 / 1000.0).min(dur_s);
+        let in_s = seg.in_ms.unwrap_or(0) as f64 / 1000.0;
+        let _ = write!(
+            graph,
+            "[{input}:a]{fmt},atrim=start={in_s:.3}:duration={dur_s:.3},asetpts=PTS-STARTPTS,\
+             {fades}volume={vol:.3},adelay={delay}:all=1[a{input}];",
+            fmt = AFORMAT,
+            fades = fades(fade_in, fade_out, dur_s),
+            vol = seg.volume.unwrap_or(1.0),
+            delay = seg.start_ms,
+        );
+        labels.push(format!("[a{input}]"));
+        input += 1;
+    }
+
+    // Clips' own sound, faded across their transitions.
+    let shots = layout_shots(tl)?;
+    let segs = tl.segments(TT_VIDEO);
+    for (k, shot) in shots.iter().enumerate() {
+        let seg = &segs[shot.index];
+        let Some(m) = seg.media_id.as_ref().and_then(|id| media.get(id)) else {
+            continue;
+        };
+        let vol = seg.volume.unwrap_or(1.0);
+        if m.kind != MediaKind::Video || !m.has_audio || vol <= 0.0 {
+            continue;
+        }
+        let dur_s = shot.frames as f64 / fps as f64;
+        let in_s = seg.in_ms.unwrap_or(0) as f64 / 1000.0;
+        let fade_in = shot.overlap as f64 / fps as f64;
+        let fade_out = shots.get(k + 1).map(|n| n.overlap).unwrap_or(0) as f64 / fps as f64;
+        args.extend(
+            [
+                "-ss".to_string(),
+                format!("{in_s:.3}"),
+                "-t".to_string(),
+                format!("{dur_s:.3}"),
+                "-i".to_string(),
+            ]
+            .map(OsString::from),
+        );
+        args.push(m.path.clone().into_os_string());
+        let _ = write!(
+            graph,
+            "[{input}:a]{AFORMAT},apad=whole_dur={dur_s:.3},atrim=duration={dur_s:.3},asetpts=PTS-STARTPTS,\
+             {fades}volume={vol:.3},adelay={delay}:all=1[a{input}];",
+            fades = fades(fade_in, fade_out, dur_s),
+            delay = shot.start * 1000 / fps as u64,
+        );
+        labels.push(format!("[a{input}]"));
+        input += 1;
+    }
+
+    let mix = work.join("mix.wav");
+    if labels.is_empty() {
+        let _ = write!(
+            graph,
+            "anullsrc=r=48000:cl=stereo,atrim=duration={total_s:.4}[mix]"
+        );
+    } else {
+        let _ = write!(
+            graph,
+            "{}amix=inputs={}:normalize=0:duration=longest,apad=whole_dur={total_s:.4},atrim=duration={total_s:.4}[mix]",
+            labels.join(""),
+            labels.len()
+        );
+    }
+    let silent = labels.is_empty();
+    if !silent {
+        graph.push_str(";[mix]asplit=2[mixw][mixm];[mixm]loudnorm=I=-14:TP=-1.5:LRA=11:print_format=json[meas]");
+    }
+    let mut cmd = tools.ffmpeg_command();
+    cmd.args(&args).arg("-filter_complex").arg(&graph);
+    if silent {
+        cmd.args(["-map", "[mix]"]);
+    } else {
+        cmd.args(["-map", "[mixw]"]);
+    }
+    cmd.args(["-c:a", "pcm_f32le", "-ar", "48000"]).arg(&mix);
+    if !silent {
+        cmd.args(["-map", "[meas]", "-f", "null", "-"]);
+        // loudnorm prints its measurement at info level.
+        cmd.args(["-loglevel", "info"]);
+    }
+    let out = ffmpeg::run(
+        "ffmpeg",
+        cmd,
+        RunOptions {
+            cancel: Some(cancel),
+            ..Default::default()
+        },
+    )
+    .await?;
+    if silent {
+        return Ok(mix);
+    }
+    let Some(m) = parse_loudnorm(&out.stderr) else {
+        return Err(RenderError::Invalid(
+            "could not measure the soundtrack's loudness".into(),
+        ));
+    };
+    if !m.input_i.is_finite() || m.input_i < -70.0 {
+        // Digital silence: nothing to normalise.
+        return Ok(mix);
+    }
+    let normalised = work.join("soundtrack.wav");
+    let mut cmd = tools.ffmpeg_command();
+    cmd.arg("-i").arg(&mix).arg("-af").arg(format!(
+        "loudnorm=I={TARGET_LUFS}:TP={TARGET_TP}:LRA=11:measured_I={:.2}:measured_TP={:.2}:measured_LRA={:.2}:measured_thresh={:.2}:offset={:.2}:linear=true,aresample=48000",
+        m.input_i, m.input_tp, m.input_lra, m.input_thresh, m.target_offset
+    ));
+    cmd.args(["-c:a", "pcm_f32le", "-ar", "48000", "-ac", "2"])
+        .arg(&normalised);
+    ffmpeg::run(
+        "ffmpeg",
+        cmd,
+        RunOptions {
+            cancel: Some(cancel),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(normalised)
+}
+
+/// `afade` filters (each followed by a comma) for fades of the given lengths in seconds.
+fn fades(fade_in: f64, fade_out: f64, dur_s: f64) -> String {
+    let mut f = String::new();
+    if fade_in > 0.0 {
+        let _ = write!(f, "afade=t=in:d={fade_in:.3},");
+    }
+    if fade_out > 0.0 {
+        let _ = write!(
+            f,
+            "afade=t=out:st={:.3}:d={fade_out:.3},",
+            (dur_s - fade_out).max(0.0)
+        );
+    }
+    f
+}
+
+const AFORMAT: &str = "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo";
+
+/// loudnorm's first-pass measurement.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Loudness {
+    /// Integrated loudness (LUFS).
+    pub input_i: f64,
+    /// True peak (dBTP).
+    pub input_tp: f64,
+    /// Loudness range (LU).
+    pub input_lra: f64,
+    /// Gating threshold (LUFS).
+    pub input_thresh: f64,
+    /// Offset gain loudnorm suggests for the second pass.
+    pub target_offset: f64,
+}
+
+/// Pull loudnorm's JSON block out of ffmpeg's stderr.
+pub fn parse_loudnorm(stderr: &str) -> Option<Loudness> {
+    let start = stderr.rfind("\"input_i\"")?;
+    let open = stderr[..start].rfind('{')?;
+    let close = open + stderr[open..].find('}')?;
+    let v: serde_json::Value = serde_json::from_str(&stderr[open..=close]).ok()?;
+    let num = |k: &str| -> Option<f64> {
+        v[k].as_str().and_then(|s| match s.trim() {
+            "-inf" => Some(f64::NEG_INFINITY),
+            "inf" => Some(f64::INFINITY),
+            s => s.parse().ok(),
+        })
+    };
+    Some(Loudness {
+        input_i: num("input_i")?,
+        input_tp: num("input_tp")?,
+        input_lra: num("input_lra")?,
+        input_thresh: num("input_thresh")?,
+        target_offset: num("target_offset")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_loudnorm_json_and_silence() {
+        let err = "[Parsed_loudnorm_0 @ 0x1]\n{\n\t\"input_i\" : \"-23.51\",\n\t\"input_tp\" : \"-6.02\",\n\t\"input_lra\" : \"3.10\",\n\t\"input_thresh\" : \"-33.80\",\n\t\"output_i\" : \"-14.2\",\n\t\"target_offset\" : \"0.21\"\n}\n";
+        let m = parse_loudnorm(err).unwrap();
+        assert_eq!(m.input_i, -23.51);
+        assert_eq!(m.target_offset, 0.21);
+        let silent = err.replace("-23.51", "-inf");
+        assert!(parse_loudnorm(&silent).unwrap().input_i.is_infinite());
+        assert!(parse_loudnorm("no json here").is_none());
+    }
+}

@@ -1,0 +1,273 @@
+//! Timeline → finished MP4 (H.264 High yuv420p CFR + AAC-LC 48 kHz stereo, faststart).
+//!
+//! The renderer knows the timeline and the media files, nothing about sessions or MCP. A render is
+//! three ffmpeg runs: two short audio-only runs (mix + measure, then loudness correction) and one
+//! video run that draws, overlays the text images and encodes. The MP4 is written to a hidden
+//! temporary file beside the output and renamed into place only when ffmpeg succeeded, so a crash,
+//! a kill or a cancel never leaves a half-written file at the output path.
+
+pub mod audio;
+pub mod fonts;
+pub mod graph;
+pub mod music;
+pub mod text;
+
+use crate::ffmpeg::{self, FfmpegError, RunOptions, Tools};
+use crate::media::MediaInfo;
+use crate::timeline::{TT_TEXT, Timeline};
+use graph::{EncodeSettings, OverlayImage, VideoPass, ms_to_frames};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use tokio_util::sync::CancellationToken;
+
+/// Why a render failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// The timeline cannot be rendered as it is; the text says what to change.
+    #[error("{0}")]
+    Invalid(String),
+    /// A title or caption could not be drawn (e.g. no font has its characters).
+    #[error(transparent)]
+    Text(#[from] text::TextError),
+    /// ffmpeg failed.
+    #[error(transparent)]
+    Ffmpeg(FfmpegError),
+    /// A file could not be written.
+    #[error("file error: {0}")]
+    Io(#[from] std::io::Error),
+    /// The output exists and overwriting was not asked for.
+    #[error("{0} already exists; choose another output path or allow overwriting")]
+    OutputExists(PathBuf),
+    /// The render was cancelled; nothing was written.
+    #[error("the render was cancelled; nothing was written")]
+    Cancelled,
+}
+
+impl From<FfmpegError> for RenderError {
+    fn from(e: FfmpegError) -> Self {
+        match e {
+            FfmpegError::Cancelled => RenderError::Cancelled,
+            e => RenderError::Ffmpeg(e),
+        }
+    }
+}
+
+/// Where a render is in its work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Drawing text images, synthesising music.
+    Preparing,
+    /// Mixing and normalising the soundtrack.
+    Audio,
+    /// Drawing and encoding frames.
+    Video,
+    /// Moving the finished file into place.
+    Finishing,
+}
+
+impl Stage {
+    /// Lower-case name for messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Preparing => "preparing",
+            Stage::Audio => "mixing audio",
+            Stage::Video => "rendering",
+            Stage::Finishing => "finishing",
+        }
+    }
+}
+
+/// A progress report: overall percent plus where in the video the encoder is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RenderProgress {
+    /// Current stage.
+    pub stage: Stage,
+    /// Overall completion, 0–100.
+    pub percent: f64,
+    /// Seconds of video encoded so far.
+    pub done_s: f64,
+    /// Seconds of video in total.
+    pub total_s: f64,
+}
+
+/// What to render and where.
+pub struct RenderRequest<'a> {
+    /// The edit.
+    pub timeline: &'a Timeline,
+    /// Media the timeline refers to, by id.
+    pub media: &'a HashMap<String, MediaInfo>,
+    /// Final MP4 path.
+    pub output: &'a Path,
+    /// Replace an existing file at `output`.
+    pub overwrite: bool,
+    /// Directory for scratch files (text images, audio); a fresh subdirectory is used and removed.
+    pub scratch: &'a Path,
+    /// Encoder settings.
+    pub encode: EncodeSettings,
+}
+
+/// A finished render.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    /// Where the MP4 is.
+    pub path: PathBuf,
+    /// Duration in seconds.
+    pub duration_s: f64,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// File size in bytes.
+    pub size_bytes: u64,
+}
+
+/// Render `req`, reporting progress and stopping (and cleaning up) when `cancel` fires.
+pub async fn render(
+    req: &RenderRequest<'_>,
+    tools: &Tools,
+    on_progress: &(dyn Fn(RenderProgress) + Send + Sync),
+    cancel: &CancellationToken,
+) -> Result<Rendered, RenderError> {
+    let tl = req.timeline;
+    let fps = tl.meta.fps;
+    let total_s = ms_to_frames(tl.duration_ms, fps) as f64 / fps.max(1) as f64;
+    let report = |stage: Stage, percent: f64, done_s: f64| {
+        on_progress(RenderProgress {
+            stage,
+            percent,
+            done_s,
+            total_s,
+        })
+    };
+    report(Stage::Preparing, 0.0, 0.0);
+    if tl.duration_ms == 0 {
+        return Err(RenderError::Invalid("the timeline is empty (0 s)".into()));
+    }
+    if !req.overwrite && req.output.exists() {
+        return Err(RenderError::OutputExists(req.output.to_path_buf()));
+    }
+    let out_dir = match req.output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    tokio::fs::create_dir_all(&out_dir).await?;
+    tokio::fs::create_dir_all(req.scratch).await?;
+    let work = tempfile::Builder::new()
+        .prefix("render-")
+        .tempdir_in(req.scratch)?;
+
+    let overlays = draw_text(tl, work.path()).await?;
+    if cancel.is_cancelled() {
+        return Err(RenderError::Cancelled);
+    }
+    report(Stage::Audio, 3.0, 0.0);
+    let soundtrack = audio::soundtrack(tl, req.media, work.path(), tools, cancel).await?;
+    report(Stage::Video, 8.0, 0.0);
+
+    let name = req
+        .output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "video.mp4".into());
+    // Hidden, in the same directory so the final rename is atomic; removed on drop.
+    let partial = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".partial")
+        .tempfile_in(&out_dir)?;
+    let (args, _frames) = graph::video_args(&VideoPass {
+        timeline: tl,
+        media: req.media,
+        overlays: &overlays,
+        audio: &soundtrack,
+        output: partial.path(),
+        encode: &req.encode,
+    })?;
+    tracing::debug!(args = ?args, "video pass");
+    let mut cmd = tools.ffmpeg_command();
+    cmd.args(&args);
+    let hook = |p: ffmpeg::RunProgress| {
+        let done = p.out_time_s.min(total_s);
+        report(Stage::Video, 8.0 + 91.0 * done / total_s.max(0.001), done);
+    };
+    ffmpeg::run(
+        "ffmpeg",
+        cmd,
+        RunOptions {
+            cancel: Some(cancel),
+            on_progress: Some(&hook),
+            ..Default::default()
+        },
+    )
+    .await?;
+    if cancel.is_cancelled() {
+        return Err(RenderError::Cancelled);
+    }
+    report(Stage::Finishing, 99.0, total_s);
+    let size_bytes = partial.as_file().metadata()?.len();
+    if req.overwrite {
+        partial.persist(req.output).map_err(|e| e.error)?;
+    } else {
+        partial.persist_noclobber(req.output).map_err(|e| {
+            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                RenderError::OutputExists(req.output.to_path_buf())
+            } else {
+                RenderError::Io(e.error)
+            }
+        })?;
+    }
+    report(Stage::Finishing, 100.0, total_s);
+    Ok(Rendered {
+        path: std::path::absolute(req.output).unwrap_or_else(|_| req.output.to_path_buf()),
+        duration_s: total_s,
+        width: tl.meta.width,
+        height: tl.meta.height,
+        size_bytes,
+    })
+}
+
+/// Render every text segment to a PNG and place it in time.
+async fn draw_text(tl: &Timeline, work: &Path) -> Result<Vec<OverlayImage>, RenderError> {
+    let segs: Vec<_> = tl
+        .segments(TT_TEXT)
+        .iter()
+        .filter(|s| s.text.as_deref().is_some_and(|t| !t.trim().is_empty()))
+        .cloned()
+        .collect();
+    if segs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (w, h, fps) = (tl.meta.width, tl.meta.height, tl.meta.fps);
+    let total = ms_to_frames(tl.duration_ms, fps);
+    let work = work.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let fonts = fonts::FontSet::discover().map_err(text::TextError::from)?;
+        let mut out = Vec::new();
+        for (i, seg) in segs.iter().enumerate() {
+            let start = ms_to_frames(seg.start_ms, fps).min(total);
+            let end = ms_to_frames(seg.end_ms(), fps).min(total);
+            if end <= start {
+                continue;
+            }
+            let role = seg.role.unwrap_or(crate::timeline::TextRole::Caption);
+            let path = work.join(format!("text{i}.png"));
+            let placed = text::render_text_png(
+                seg.text.as_deref().unwrap_or(""),
+                role,
+                w,
+                h,
+                &fonts,
+                &path,
+            )?;
+            out.push(OverlayImage {
+                path,
+                x: placed.x,
+                y: placed.y,
+                start_frame: start,
+                frames: end - start,
+            });
+        }
+        Ok(out)
+    })
+    .await
+    .map_err(|e| RenderError::Io(std::io::Error::other(e)))?
+}

@@ -1,0 +1,426 @@
+//! The local workspace's memory: sessions, their media, every timeline revision, export jobs.
+//!
+//! SQLite in WAL mode with a busy timeout, so the store survives restarts and two reelsmith
+//! processes (say, the CLI and a running server) can share one workspace. Timeline saves are
+//! compare-and-swap on the revision, so two writers cannot silently overwrite each other.
+
+use crate::media::MediaInfo;
+use crate::timeline::Timeline;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite reported an error.
+    #[error("workspace database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    /// Stored JSON could not be read back.
+    #[error("workspace data is damaged: {0}")]
+    Json(#[from] serde_json::Error),
+    /// Someone else saved a newer revision first.
+    #[error("the timeline changed meanwhile (now revision {current}); read it again and retry")]
+    Conflict {
+        /// The revision now stored.
+        current: u64,
+    },
+}
+
+/// State of an export job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    /// Rendering now.
+    Running,
+    /// Finished; the file is at the output path.
+    Done,
+    /// Failed; see the message.
+    Failed,
+    /// Cancelled by request.
+    Cancelled,
+    /// The process running it stopped (crash, restart); export again to resume.
+    Interrupted,
+}
+
+impl JobState {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Running => "running",
+            JobState::Done => "done",
+            JobState::Failed => "failed",
+            JobState::Cancelled => "cancelled",
+            JobState::Interrupted => "interrupted",
+        }
+    }
+
+    fn parse(s: &str) -> JobState {
+        match s {
+            "running" => JobState::Running,
+            "done" => JobState::Done,
+            "failed" => JobState::Failed,
+            "cancelled" => JobState::Cancelled,
+            _ => JobState::Interrupted,
+        }
+    }
+}
+
+/// A stored export job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobRecord {
+    /// Job id.
+    pub id: String,
+    /// Session it renders.
+    pub session_id: String,
+    /// Timeline revision it renders.
+    pub rev: u64,
+    /// Output path.
+    pub output: String,
+    /// Current state.
+    pub state: JobState,
+    /// Percent done, 0–100.
+    pub percent: f64,
+    /// Last progress or error message.
+    pub message: String,
+    /// Result JSON when done.
+    pub result: Option<serde_json::Value>,
+}
+
+/// The workspace database.
+pub struct Store {
+    conn: Mutex<Connection>,
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl Store {
+    /// Open (or create) the database at `path`, and mark jobs whose process is gone as interrupted.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS sessions (
+                id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS media (
+                session_id TEXT NOT NULL, media_id TEXT NOT NULL, position INTEGER NOT NULL,
+                info TEXT NOT NULL, PRIMARY KEY (session_id, media_id));
+             CREATE TABLE IF NOT EXISTS timelines (
+                session_id TEXT NOT NULL, rev INTEGER NOT NULL, body TEXT NOT NULL,
+                prompt TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (session_id, rev));
+             CREATE TABLE IF NOT EXISTS jobs (
+                id TEXT PRIMARY KEY, session_id TEXT NOT NULL, rev INTEGER NOT NULL,
+                output TEXT NOT NULL, state TEXT NOT NULL, percent REAL NOT NULL, message TEXT NOT NULL,
+                result TEXT, pid INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+             CREATE INDEX IF NOT EXISTS jobs_by_session ON jobs (session_id, rev);",
+        )?;
+        let store = Store {
+            conn: Mutex::new(conn),
+        };
+        store.mark_orphans_interrupted()?;
+        Ok(store)
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Jobs left "running" by a process that no longer exists become "interrupted".
+    fn mark_orphans_interrupted(&self) -> Result<usize, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT id, pid FROM jobs WHERE state = 'running'")?;
+        let rows: Vec<(String, i64)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut n = 0;
+        for (id, pid) in rows {
+            if !process_alive(pid) {
+                n += conn.execute(
+                    "UPDATE jobs SET state = 'interrupted', message = 'interrupted: the process rendering it stopped; call export again to resume', updated_at = ?2 WHERE id = ?1",
+                    params![id, now()],
+                )?;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Start a new session; returns its id.
+    pub fn create_session(&self) -> Result<String, StoreError> {
+        let id = format!("ses_{}", uuid::Uuid::new_v4().simple());
+        self.conn().execute(
+            "INSERT INTO sessions (id, created_at, updated_at) VALUES (?1, ?2, ?2)",
+            params![id, now()],
+        )?;
+        Ok(id)
+    }
+
+    /// Whether a session exists.
+    pub fn session_exists(&self, id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn()
+            .query_row("SELECT 1 FROM sessions WHERE id = ?1", [id], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    /// Add media to a session (a second add of the same content is a no-op); returns whether it was new.
+    pub fn add_media(&self, session: &str, m: &MediaInfo) -> Result<bool, StoreError> {
+        let info = serde_json::to_string(m)?;
+        let conn = self.conn();
+        let n = conn.execute(
+            "INSERT OR IGNORE INTO media (session_id, media_id, position, info)
+             VALUES (?1, ?2, (SELECT COALESCE(MAX(position), 0) + 1 FROM media WHERE session_id = ?1), ?3)",
+            params![session, m.id, info],
+        )?;
+        conn.execute(
+            "UPDATE sessions SET updated_at = ?2 WHERE id = ?1",
+            params![session, now()],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// A session's media in upload order.
+    pub fn media(&self, session: &str) -> Result<Vec<MediaInfo>, StoreError> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare("SELECT info FROM media WHERE session_id = ?1 ORDER BY position")?;
+        let rows: Vec<String> = stmt
+            .query_map([session], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        rows.iter()
+            .map(|s| serde_json::from_str(s).map_err(StoreError::from))
+            .collect()
+    }
+
+    /// The newest timeline of a session, with its revision set.
+    pub fn latest_timeline(&self, session: &str) -> Result<Option<Timeline>, StoreError> {
+        let row: Option<(i64, String)> = self
+            .conn()
+            .query_row(
+                "SELECT rev, body FROM timelines WHERE session_id = ?1 ORDER BY rev DESC LIMIT 1",
+                [session],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        row.map(|(rev, body)| {
+            let mut tl: Timeline = serde_json::from_str(&body)?;
+            tl.rev = rev as u64;
+            Ok(tl)
+        })
+        .transpose()
+    }
+
+    /// Save `tl` as the next revision, only if the stored latest is still `expected` (0 = none yet).
+    pub fn save_timeline(
+        &self,
+        session: &str,
+        tl: &Timeline,
+        expected: u64,
+        prompt: &str,
+    ) -> Result<u64, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let current: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(rev), 0) FROM timelines WHERE session_id = ?1",
+            [session],
+            |r| r.get(0),
+        )?;
+        if current as u64 != expected {
+            return Err(StoreError::Conflict {
+                current: current as u64,
+            });
+        }
+        let rev = expected + 1;
+        let mut stored = tl.clone();
+        stored.rev = rev;
+        tx.execute(
+            "INSERT INTO timelines (session_id, rev, body, prompt, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![session, rev as i64, serde_json::to_string(&stored)?, prompt, now()],
+        )?;
+        tx.execute(
+            "UPDATE sessions SET updated_at = ?2 WHERE id = ?1",
+            params![session, now()],
+        )?;
+        tx.commit()?;
+        Ok(rev)
+    }
+
+    /// Record a new running job owned by this process.
+    pub fn create_job(
+        &self,
+        session: &str,
+        rev: u64,
+        output: &str,
+    ) -> Result<JobRecord, StoreError> {
+        let id = format!("job_{}", uuid::Uuid::new_v4().simple());
+        self.conn().execute(
+            "INSERT INTO jobs (id, session_id, rev, output, state, percent, message, result, pid, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, 'running', 0, 'queued', NULL, ?5, ?6, ?6)",
+            params![id, session, rev as i64, output, std::process::id() as i64, now()],
+        )?;
+        Ok(JobRecord {
+            id,
+            session_id: session.into(),
+            rev,
+            output: output.into(),
+            state: JobState::Running,
+            percent: 0.0,
+            message: "queued".into(),
+            result: None,
+        })
+    }
+
+    /// Update a job's state, progress and message (and result when done).
+    pub fn update_job(
+        &self,
+        id: &str,
+        state: JobState,
+        percent: f64,
+        message: &str,
+        result: Option<&serde_json::Value>,
+    ) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE jobs SET state = ?2, percent = ?3, message = ?4, result = COALESCE(?5, result), updated_at = ?6 WHERE id = ?1",
+            params![
+                id,
+                state.as_str(),
+                percent,
+                message,
+                result.map(|r| r.to_string()),
+                now()
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// A job by id.
+    pub fn job(&self, id: &str) -> Result<Option<JobRecord>, StoreError> {
+        self.query_job("WHERE id = ?1", params![id])
+    }
+
+    /// The newest job for a session revision (and output path, when given).
+    pub fn job_for(
+        &self,
+        session: &str,
+        rev: u64,
+        output: &str,
+    ) -> Result<Option<JobRecord>, StoreError> {
+        self.query_job(
+            "WHERE session_id = ?1 AND rev = ?2 AND output = ?3 ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            params![session, rev as i64, output],
+        )
+    }
+
+    /// The newest job of a session, any revision.
+    pub fn latest_job(&self, session: &str) -> Result<Option<JobRecord>, StoreError> {
+        self.query_job(
+            "WHERE session_id = ?1 ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            params![session],
+        )
+    }
+
+    fn query_job(
+        &self,
+        filter: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<Option<JobRecord>, StoreError> {
+        let sql = format!(
+            "SELECT id, session_id, rev, output, state, percent, message, result FROM jobs {filter}"
+        );
+        let row = self
+            .conn()
+            .query_row(&sql, args, |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, f64>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, Option<String>>(7)?,
+                ))
+            })
+            .optional()?;
+        row.map(
+            |(id, session_id, rev, output, state, percent, message, result)| {
+                Ok(JobRecord {
+                    id,
+                    session_id,
+                    rev: rev as u64,
+                    output,
+                    state: JobState::parse(&state),
+                    percent,
+                    message,
+                    result: result.map(|r| serde_json::from_str(&r)).transpose()?,
+                })
+            },
+        )
+        .transpose()
+    }
+
+    /// Run SQLite's integrity check; "ok" when the file is sound.
+    pub fn integrity_check(&self) -> Result<String, StoreError> {
+        Ok(self
+            .conn()
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+}
+
+fn process_alive(pid: i64) -> bool {
+    if pid <= 0 {
+        return false;
+    }
+    if pid == std::process::id() as i64 {
+        return true;
+    }
+    // SAFETY: kill with signal 0 only checks that the process exists.
+    unsafe { libc::kill(pid as libc::pid_t, 0) == 0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn revisions_are_compare_and_swap() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("db")).unwrap();
+        let ses = s.create_session().unwrap();
+        let tl = Timeline::default();
+        assert_eq!(s.save_timeline(&ses, &tl, 0, "a").unwrap(), 1);
+        assert_eq!(s.save_timeline(&ses, &tl, 1, "b").unwrap(), 2);
+        assert!(matches!(
+            s.save_timeline(&ses, &tl, 1, "c"),
+            Err(StoreError::Conflict { current: 2 })
+        ));
+        assert_eq!(s.latest_timeline(&ses).unwrap().unwrap().rev, 2);
+    }
+
+    #[test]
+    fn orphaned_running_jobs_become_interrupted_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let s = Store::open(&path).unwrap();
+        let ses = s.create_session().unwrap();
+        let job = s.create_job(&ses, 1, "/tmp/x.mp4").unwrap();
+        // Pretend a process that no longer exists owned it.
+        s.conn()
+            .execute("UPDATE jobs SET pid = 999999999 WHERE id = ?1", [&job.id])
+            .unwrap();
+        drop(s);
+        let s = Store::open(&path).unwrap();
+        let j = s.job(&job.id).unwrap().unwrap();
+        assert_eq!(j.state, JobState::Interrupted);
+        assert_eq!(s.integrity_check().unwrap(), "ok");
+    }
+}

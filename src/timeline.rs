@@ -1,0 +1,426 @@
+//! The one timeline model both backends read and write.
+//!
+//! On the wire it uses the compact draft names of the NemoVideo cloud API (`t` tracks, `tt` track
+//! type, `sg` segments, `d` duration in ms, `m` metadata) so a cloud draft can be decoded into it and
+//! written back without loss: every struct keeps the fields it does not know in `extra`.
+//! Everything the local engine needs beyond those five names is an optional field of our own.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::fmt::Write as _;
+
+/// Track type code (`tt`) of a video track in the cloud draft.
+pub const TT_VIDEO: u8 = 0;
+/// Track type code (`tt`) of an audio (music, voice) track.
+pub const TT_AUDIO: u8 = 1;
+/// Track type code (`tt`) of a text (title, caption) track.
+pub const TT_TEXT: u8 = 7;
+
+/// A whole edit: tracks of segments on one clock, plus the output format.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Timeline {
+    /// Tracks, bottom to top (`t`).
+    #[serde(rename = "t", default)]
+    pub tracks: Vec<Track>,
+    /// Total duration in ms (`d`).
+    #[serde(rename = "d", default)]
+    pub duration_ms: u64,
+    /// Output format and title (`m`).
+    #[serde(rename = "m", default)]
+    pub meta: Meta,
+    /// Revision number: bumped by every stored change, so exports and edits can tell versions apart.
+    #[serde(default)]
+    pub rev: u64,
+    /// Fields this model does not know, kept for a lossless round-trip.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Timeline-wide metadata (`m`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Meta {
+    /// The video's title, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Output width in pixels.
+    #[serde(default = "default_width")]
+    pub width: u32,
+    /// Output height in pixels.
+    #[serde(default = "default_height")]
+    pub height: u32,
+    /// Output frame rate (frames per second); the renderer writes constant frame rate.
+    #[serde(default = "default_fps")]
+    pub fps: u32,
+    /// Fields this model does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+fn default_width() -> u32 {
+    1920
+}
+fn default_height() -> u32 {
+    1080
+}
+fn default_fps() -> u32 {
+    30
+}
+
+impl Default for Meta {
+    fn default() -> Self {
+        Meta {
+            title: None,
+            width: default_width(),
+            height: default_height(),
+            fps: default_fps(),
+            extra: Map::new(),
+        }
+    }
+}
+
+/// One track (`t[i]`): a type and its segments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Track {
+    /// Stable id, so edits can name a track.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub id: String,
+    /// Track type (`tt`): [`TT_VIDEO`], [`TT_AUDIO`], [`TT_TEXT`] or a cloud code we do not know.
+    pub tt: u8,
+    /// Segments in time order (`sg`).
+    #[serde(rename = "sg", default)]
+    pub segments: Vec<Segment>,
+    /// Fields this model does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// How a still moves while on screen (Ken Burns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Motion {
+    /// Slowly push in toward the centre.
+    ZoomIn,
+    /// Slowly pull back from the centre.
+    ZoomOut,
+    /// Drift left while slightly zoomed.
+    PanLeft,
+    /// Drift right while slightly zoomed.
+    PanRight,
+    /// Drift up while slightly zoomed.
+    PanUp,
+    /// Drift down while slightly zoomed.
+    PanDown,
+    /// Hold still.
+    None,
+}
+
+impl Motion {
+    /// The cycle of motions given to consecutive stills so no two neighbours move alike.
+    pub const CYCLE: [Motion; 6] = [
+        Motion::ZoomIn,
+        Motion::PanRight,
+        Motion::ZoomOut,
+        Motion::PanLeft,
+        Motion::PanUp,
+        Motion::PanDown,
+    ];
+}
+
+/// What a text segment is for; it decides size, placement and style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TextRole {
+    /// Large title over the opening shot.
+    Title,
+    /// A line of the script near the bottom of the frame.
+    Caption,
+    /// Closing call to action over the last shot.
+    EndCard,
+}
+
+/// A transition into a segment from the one before it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transition {
+    /// ffmpeg xfade transition name (see [`TRANSITIONS`]).
+    pub kind: String,
+    /// Overlap with the previous segment in ms.
+    #[serde(rename = "d")]
+    pub duration_ms: u64,
+}
+
+/// The transitions the renderer supports: ffmpeg xfade names, with words people use for them.
+pub const TRANSITIONS: &[(&str, &str)] = &[
+    ("fade", "crossfade / fade"),
+    ("dissolve", "dissolve"),
+    ("fadeblack", "dip to black"),
+    ("fadewhite", "dip to white"),
+    ("wipeleft", "wipe left"),
+    ("wiperight", "wipe right"),
+    ("wipeup", "wipe up"),
+    ("wipedown", "wipe down"),
+    ("slideleft", "slide left"),
+    ("slideright", "slide right"),
+    ("slideup", "slide up"),
+    ("slidedown", "slide down"),
+    ("smoothleft", "smooth left"),
+    ("smoothright", "smooth right"),
+    ("circleopen", "circle open / iris"),
+    ("circleclose", "circle close"),
+    ("radial", "radial / clock wipe"),
+    ("pixelize", "pixelate"),
+    ("hblur", "blur"),
+    ("zoomin", "zoom"),
+    ("squeezeh", "squeeze"),
+    ("diagtl", "diagonal"),
+    ("hlslice", "slice"),
+    ("distance", "distance"),
+];
+
+/// True when `kind` is a transition the renderer can draw.
+pub fn is_known_transition(kind: &str) -> bool {
+    TRANSITIONS.iter().any(|(k, _)| *k == kind)
+}
+
+/// One segment (`sg[i]`): a span of time on a track and what fills it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Segment {
+    /// Stable id, unique within the timeline.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub id: String,
+    /// Start on the timeline in ms.
+    #[serde(rename = "st", default)]
+    pub start_ms: u64,
+    /// Duration in ms (`d`).
+    #[serde(rename = "d", default)]
+    pub duration_ms: u64,
+    /// Local media item shown or played (content-hash id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_id: Option<String>,
+    /// Source URL or path, as the cloud draft names media.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub src: Option<String>,
+    /// In-point within the source in ms (clips and music).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_ms: Option<u64>,
+    /// Ken Burns motion for stills.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub motion: Option<Motion>,
+    /// Transition into this segment from the previous one on the track.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transition: Option<Transition>,
+    /// Text shown (text tracks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Role of a text segment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<TextRole>,
+    /// Linear gain for audio (music, or a clip's own sound); 1.0 is unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume: Option<f32>,
+    /// Audio fade-in in ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fade_in_ms: Option<u64>,
+    /// Audio fade-out in ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fade_out_ms: Option<u64>,
+    /// Mood of a music bed synthesised offline (when no music file was supplied).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated: Option<String>,
+    /// Segment metadata (`m`), kept as given.
+    #[serde(rename = "m", default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Value>,
+    /// Fields this model does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Segment {
+    /// End on the timeline in ms.
+    pub fn end_ms(&self) -> u64 {
+        self.start_ms + self.duration_ms
+    }
+}
+
+impl Timeline {
+    /// The first track of type `tt`.
+    pub fn track(&self, tt: u8) -> Option<&Track> {
+        self.tracks.iter().find(|t| t.tt == tt)
+    }
+
+    /// The first track of type `tt`, mutable.
+    pub fn track_mut(&mut self, tt: u8) -> Option<&mut Track> {
+        self.tracks.iter_mut().find(|t| t.tt == tt)
+    }
+
+    /// The segments of the first track of type `tt` (empty if there is none).
+    pub fn segments(&self, tt: u8) -> &[Segment] {
+        self.track(tt).map(|t| t.segments.as_slice()).unwrap_or(&[])
+    }
+
+    /// The title text segment, if any.
+    pub fn title_segment(&self) -> Option<&Segment> {
+        self.segments(TT_TEXT)
+            .iter()
+            .find(|s| s.role == Some(TextRole::Title))
+    }
+
+    /// Decode a cloud draft (or our own JSON) into a timeline.
+    pub fn from_draft(value: Value) -> Result<Timeline, serde_json::Error> {
+        serde_json::from_value(value)
+    }
+
+    /// Encode as a cloud draft with compact field names.
+    pub fn to_draft(&self) -> Value {
+        serde_json::to_value(self).expect("timeline serialises to JSON")
+    }
+
+    /// One line a person can read: what is on each track and when.
+    pub fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        let video = self.segments(TT_VIDEO);
+        if !video.is_empty() {
+            let end = video.iter().map(Segment::end_ms).max().unwrap_or(0);
+            let shots = if video.len() == 1 { "shot" } else { "shots" };
+            let mut s = format!("Video: {} {shots} 0–{}", video.len(), secs(end));
+            if let Some(t) = video.iter().find_map(|s| s.transition.as_ref()) {
+                let _ = write!(s, " ({} transitions)", t.kind);
+            }
+            parts.push(s);
+        }
+        for seg in self.segments(TT_AUDIO) {
+            let what = match (&seg.generated, &seg.media_id) {
+                (Some(mood), _) => format!("generated '{mood}'"),
+                (None, Some(id)) => format!("track {id}"),
+                (None, None) => seg.src.clone().unwrap_or_else(|| "audio".into()),
+            };
+            let vol = seg.volume.unwrap_or(1.0) * 100.0;
+            parts.push(format!(
+                "BGM: {what} {}–{} at {:.0}%",
+                secs_bare(seg.start_ms),
+                secs(seg.end_ms()),
+                vol
+            ));
+        }
+        let text = self.segments(TT_TEXT);
+        for seg in text {
+            let label = match seg.role {
+                Some(TextRole::Title) => "Title",
+                Some(TextRole::EndCard) => "End card",
+                _ => continue,
+            };
+            parts.push(format!(
+                "{label}: '{}' {}–{}",
+                seg.text.as_deref().unwrap_or(""),
+                secs_bare(seg.start_ms),
+                secs(seg.end_ms())
+            ));
+        }
+        let captions = text
+            .iter()
+            .filter(|s| s.role == Some(TextRole::Caption))
+            .count();
+        if captions > 0 {
+            parts.push(format!("Captions: {captions}"));
+        }
+        parts.push(format!(
+            "{}x{} {} fps, {}",
+            self.meta.width,
+            self.meta.height,
+            self.meta.fps,
+            secs(self.duration_ms)
+        ));
+        parts.join(" · ")
+    }
+}
+
+/// Seconds with a unit, e.g. "30 s" or "2.5 s".
+pub fn secs(ms: u64) -> String {
+    format!("{} s", secs_bare(ms))
+}
+
+fn secs_bare(ms: u64) -> String {
+    if ms % 1000 == 0 {
+        format!("{}", ms / 1000)
+    } else {
+        let s = format!("{:.2}", ms as f64 / 1000.0);
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn draft_round_trip_keeps_unknown_fields() {
+        let draft = json!({
+            "t": [
+                {"tt": 0, "sg": [{"d": 10000, "src": "https://cdn/x.mp4", "speed": 1.5}], "locked": true},
+                {"tt": 1, "sg": [{"d": 10000}]},
+                {"tt": 7, "sg": [{"d": 3000, "text": "Urban Dreams"}]},
+                {"tt": 4, "sg": []}
+            ],
+            "d": 10000,
+            "m": {"title": "Urban Dreams", "width": 1920, "height": 1080, "bg": "#000"},
+            "canvas": {"ratio": "16:9"}
+        });
+        let tl = Timeline::from_draft(draft.clone()).unwrap();
+        assert_eq!(tl.tracks.len(), 4);
+        assert_eq!(tl.tracks[3].tt, 4);
+        assert_eq!(tl.segments(TT_VIDEO)[0].duration_ms, 10000);
+        assert_eq!(tl.meta.title.as_deref(), Some("Urban Dreams"));
+        let back = tl.to_draft();
+        assert_eq!(back["t"][0]["sg"][0]["speed"], json!(1.5));
+        assert_eq!(back["t"][0]["locked"], json!(true));
+        assert_eq!(back["m"]["bg"], json!("#000"));
+        assert_eq!(back["canvas"], json!({"ratio": "16:9"}));
+        assert_eq!(Timeline::from_draft(back).unwrap(), tl);
+    }
+
+    #[test]
+    fn summary_reads_like_the_seed() {
+        let tl = Timeline {
+            tracks: vec![
+                Track {
+                    id: "v".into(),
+                    tt: TT_VIDEO,
+                    segments: vec![Segment {
+                        duration_ms: 10_000,
+                        media_id: Some("m1".into()),
+                        ..Default::default()
+                    }],
+                    extra: Map::new(),
+                },
+                Track {
+                    id: "a".into(),
+                    tt: TT_AUDIO,
+                    segments: vec![Segment {
+                        duration_ms: 10_000,
+                        generated: Some("lofi".into()),
+                        volume: Some(0.35),
+                        ..Default::default()
+                    }],
+                    extra: Map::new(),
+                },
+                Track {
+                    id: "x".into(),
+                    tt: TT_TEXT,
+                    segments: vec![Segment {
+                        duration_ms: 3000,
+                        text: Some("Urban Dreams".into()),
+                        role: Some(TextRole::Title),
+                        ..Default::default()
+                    }],
+                    extra: Map::new(),
+                },
+            ],
+            duration_ms: 10_000,
+            ..Default::default()
+        };
+        let s = tl.summary();
+        assert!(s.starts_with("Video: 1 shot 0–10 s"), "{s}");
+        assert!(s.contains("BGM: generated 'lofi' 0–10 s at 35%"), "{s}");
+        assert!(s.contains("Title: 'Urban Dreams' 0–3 s"), "{s}");
+    }
+}
