@@ -116,7 +116,9 @@ fn find_binary(env: &str, name: &str) -> Option<PathBuf> {
 
 fn child_command(program: &Path) -> Command {
     let mut cmd = Command::new(program);
-    cmd.kill_on_drop(true).stdin(Stdio::null());
+    // Own process group: a terminal's Ctrl-C reaches reelsmith, which cancels cleanly, not the
+    // encoder directly.
+    cmd.kill_on_drop(true).stdin(Stdio::null()).process_group(0);
     #[cfg(target_os = "linux")]
     // SAFETY: prctl is async-signal-safe and touches only the child's own state.
     unsafe {

@@ -99,6 +99,10 @@ pub async fn render(
             options,
         })
         .await?;
+    eprintln!(
+        "session {} (revision {})",
+        created.session_id, created.revision
+    );
     for c in &created.changes {
         eprintln!("· {c}");
     }

@@ -254,8 +254,17 @@ fn describe(ext: &str) -> String {
     ext.to_ascii_uppercase()
 }
 
+/// The last lines of ffmpeg's complaint, without its "[demuxer @ 0x…]" prefixes.
 fn short(stderr: &str) -> String {
-    let t = ffmpeg::tail(stderr, 2);
+    let cleaned: String = stderr
+        .lines()
+        .map(|l| match (l.starts_with('['), l.find("] ")) {
+            (true, Some(i)) if l[..i].contains(" @ 0x") => &l[i + 2..],
+            _ => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let t = ffmpeg::tail(&cleaned, 2);
     if t.is_empty() {
         "no details".into()
     } else {

@@ -1,0 +1,221 @@
+//! Shared helpers for the black-box tests: making fixtures with ffmpeg and measuring outputs
+//! with ffprobe and ffmpeg's analysis filters.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The reelsmith binary built for these tests.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_reelsmith"))
+}
+
+/// A reelsmith command with its own workspace.
+pub fn reelsmith(home: &Path) -> Command {
+    let mut c = Command::new(bin());
+    c.env("REELSMITH_HOME", home)
+        .env_remove("REELSMITH_FONT_DIR");
+    c
+}
+
+/// Run ffmpeg quietly; panic with its stderr if it fails.
+pub fn ffmpeg(args: &[&str]) -> Output {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-nostdin", "-y", "-loglevel", "error"])
+        .args(args)
+        .output()
+        .expect("ffmpeg runs");
+    assert!(
+        out.status.success(),
+        "ffmpeg {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A still made by ffmpeg's generators: `kind` picks the look, so stills differ from each other.
+pub fn still(dir: &Path, name: &str, w: u32, h: u32, kind: usize) -> PathBuf {
+    let path = dir.join(name);
+    let src = match kind % 4 {
+        0 => format!("testsrc2=s={w}x{h}"),
+        1 => format!(
+            "mandelbrot=s={w}x{h}:start_scale={}",
+            1.0 + kind as f64 * 0.3
+        ),
+        2 => format!(
+            "gradients=s={w}x{h}:c0=0xff7e5f:c1=0x2b1055:c2=0x00c9ff:nb_colors=3:seed={kind}"
+        ),
+        _ => format!("cellauto=s={w}x{h}:rule={}", 18 + kind * 12),
+    };
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        &src,
+        "-frames:v",
+        "1",
+        "-q:v",
+        "3",
+        path.to_str().unwrap(),
+    ]);
+    path
+}
+
+/// ffprobe's JSON for streams and format.
+pub fn probe(path: &Path) -> serde_json::Value {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_streams",
+            "-show_format",
+            "-of",
+            "json",
+        ])
+        .arg(path)
+        .output()
+        .expect("ffprobe runs");
+    assert!(out.status.success(), "ffprobe failed on {}", path.display());
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The stream of `codec_type` in a probe result.
+pub fn stream<'a>(probe: &'a serde_json::Value, codec_type: &str) -> &'a serde_json::Value {
+    probe["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["codec_type"] == codec_type)
+        .unwrap_or_else(|| panic!("no {codec_type} stream"))
+}
+
+/// Container duration in seconds.
+pub fn duration(probe: &serde_json::Value) -> f64 {
+    probe["format"]["duration"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// One frame at `t` seconds as 8-bit grey pixels, scaled to `w`×`h`.
+pub fn gray_frame(path: &Path, t: f64, w: u32, h: u32) -> Vec<u8> {
+    let out = ffmpeg(&[
+        "-ss",
+        &format!("{t:.3}"),
+        "-i",
+        path.to_str().unwrap(),
+        "-frames:v",
+        "1",
+        "-vf",
+        &format!("scale={w}:{h}"),
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "gray",
+        "-",
+    ]);
+    assert_eq!(out.stdout.len(), (w * h) as usize, "frame at {t}s");
+    out.stdout
+}
+
+/// Mean absolute difference of two equally sized grey images within a rectangle (fractions).
+pub fn region_diff(a: &[u8], b: &[u8], w: u32, h: u32, rect: (f64, f64, f64, f64)) -> f64 {
+    let (x0, y0, x1, y1) = (
+        (rect.0 * w as f64) as u32,
+        (rect.1 * h as f64) as u32,
+        (rect.2 * w as f64) as u32,
+        (rect.3 * h as f64) as u32,
+    );
+    let mut sum = 0u64;
+    let mut n = 0u64;
+    for y in y0..y1 {
+        for x in x0..x1 {
+            let i = (y * w + x) as usize;
+            sum += (a[i] as i32 - b[i] as i32).unsigned_abs() as u64;
+            n += 1;
+        }
+    }
+    sum as f64 / n.max(1) as f64
+}
+
+/// Mean of a grey image within a rectangle (fractions).
+pub fn region_mean(a: &[u8], w: u32, h: u32, rect: (f64, f64, f64, f64)) -> f64 {
+    let zero = vec![0u8; a.len()];
+    region_diff(a, &zero, w, h, rect)
+}
+
+/// Integrated loudness (LUFS) and true peak (dBTP) measured by ffmpeg's ebur128 filter.
+pub fn loudness(path: &Path) -> (f64, f64) {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-nostats", "-i"])
+        .arg(path)
+        .args(["-af", "ebur128=peak=true", "-f", "null", "-"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let summary = &err[err.rfind("Summary:").expect("ebur128 summary")..];
+    let grab = |key: &str| -> f64 {
+        let at = summary.find(key).unwrap() + key.len();
+        summary[at..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    (grab("I:"), grab("Peak:"))
+}
+
+/// Start times (s) of black stretches ffmpeg's blackdetect finds.
+pub fn black_stretches(path: &Path) -> Vec<String> {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-nostats", "-i"])
+        .arg(path)
+        .args([
+            "-vf",
+            "blackdetect=d=0.05:pix_th=0.10",
+            "-an",
+            "-f",
+            "null",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| l.contains("black_start"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Top-level MP4 box names in file order.
+pub fn top_level_boxes(path: &Path) -> Vec<String> {
+    let data = std::fs::read(path).unwrap();
+    let mut boxes = Vec::new();
+    let mut i = 0usize;
+    while i + 8 <= data.len() {
+        let mut size = u32::from_be_bytes(data[i..i + 4].try_into().unwrap()) as u64;
+        let name = String::from_utf8_lossy(&data[i + 4..i + 8]).into_owned();
+        if size == 1 {
+            size = u64::from_be_bytes(data[i + 8..i + 16].try_into().unwrap());
+        } else if size == 0 {
+            size = (data.len() - i) as u64;
+        }
+        boxes.push(name);
+        if size < 8 {
+            break;
+        }
+        i += size as usize;
+    }
+    boxes
+}
+
+/// Combined stdout and stderr of a finished command, for assertion messages.
+pub fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
