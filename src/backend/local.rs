@@ -2,7 +2,7 @@
 
 use super::{
     Backend, BackendError, CreateRequest, Created, Credits, ExportRequest, ExportResult, JobHandle,
-    JobState, JobStatus, MediaItem, TimelineState, Uploaded,
+    JobState, JobStatus, MediaItem, Preview, TimelineState, Uploaded,
 };
 use crate::director::{self, Brief};
 use crate::ffmpeg::Tools;
@@ -269,6 +269,28 @@ impl Backend for LocalBackend {
             summary: tl.summary(),
             timeline: tl,
             media: media.iter().map(MediaItem::from).collect(),
+        })
+    }
+
+    async fn preview(&self, session_id: &str) -> Result<Preview, BackendError> {
+        let state = self.timeline(session_id).await?;
+        let media: HashMap<String, MediaInfo> = self
+            .store
+            .media(session_id)?
+            .into_iter()
+            .map(|m| (m.id.clone(), m))
+            .collect();
+        let bytes = render::preview::contact_sheet(
+            &state.timeline,
+            &media,
+            &self.home.join("tmp"),
+            self.tools()?,
+        )
+        .await?;
+        Ok(Preview {
+            mime: "image/jpeg".into(),
+            bytes,
+            revision: state.revision,
         })
     }
 

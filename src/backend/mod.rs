@@ -108,6 +108,17 @@ pub struct Credits {
     pub note: String,
 }
 
+/// A picture of the timeline an agent can look at.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    /// MIME type ("image/jpeg").
+    pub mime: String,
+    /// The encoded image.
+    pub bytes: Vec<u8>,
+    /// The revision it shows.
+    pub revision: u64,
+}
+
 /// An export request.
 #[derive(Debug, Clone, Default)]
 pub struct ExportRequest {
@@ -218,6 +229,10 @@ pub trait Backend: Send + Sync {
 
     /// The session's current timeline.
     async fn timeline(&self, session_id: &str) -> Result<TimelineState, BackendError>;
+
+    /// A contact sheet of the current timeline: one frame per shot with its text as it will
+    /// render, shot numbers and times; a small JPEG (≤ 200 KB) an agent can look at.
+    async fn preview(&self, session_id: &str) -> Result<Preview, BackendError>;
 
     /// Start rendering the session's current revision, or join the job already doing so.
     async fn export(&self, req: ExportRequest) -> Result<JobHandle, BackendError>;

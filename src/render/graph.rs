@@ -333,13 +333,13 @@ fn media_for<'m>(
 
 /// Fit the picture inside the frame over a blurred, darkened fill of itself, or cover-crop it
 /// when its shape already matches (a few percent off is cropped rather than framed).
-fn fit_filters(g: &mut String, m: &MediaInfo, w: u32, h: u32, i: usize) {
+pub(crate) fn fit_filters(g: &mut String, m: &MediaInfo, w: u32, h: u32, i: usize) {
     let out_aspect = w as f64 / h as f64;
     let ratio = m.aspect() / out_aspect;
     if (0.93..=1.075).contains(&ratio) {
         let _ = write!(
             g,
-            "scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h},"
+            "scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h},setsar=1,"
         );
         return;
     }
@@ -351,7 +351,7 @@ fn fit_filters(g: &mut String, m: &MediaInfo, w: u32, h: u32, i: usize) {
          [bg{i}]scale={bw}:{bh}:force_original_aspect_ratio=increase,crop={bw}:{bh},boxblur=6:2,\
          scale={w}:{h},eq=brightness=-0.06:saturation=0.9[bgs{i}];\
          [fg{i}]scale={w}:{h}:force_original_aspect_ratio=decrease:force_divisible_by=2[fgs{i}];\
-         [bgs{i}][fgs{i}]overlay=x=(W-w)/2:y=(H-h)/2,"
+         [bgs{i}][fgs{i}]overlay=x=(W-w)/2:y=(H-h)/2,setsar=1,"
     );
 }
 

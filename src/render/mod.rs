@@ -10,6 +10,7 @@ pub mod audio;
 pub mod fonts;
 pub mod graph;
 pub mod music;
+pub mod preview;
 pub mod text;
 
 use crate::ffmpeg::{self, FfmpegError, RunOptions, Tools};

@@ -47,11 +47,14 @@ pub fn still(dir: &Path, name: &str, w: u32, h: u32, kind: usize) -> PathBuf {
         ),
         _ => format!("cellauto=s={w}x{h}:rule={}", 18 + kind * 12),
     };
+    let hue = format!("hue=h={}", kind * 47);
     ffmpeg(&[
         "-f",
         "lavfi",
         "-i",
         &src,
+        "-vf",
+        &hue,
         "-frames:v",
         "1",
         "-q:v",
@@ -100,21 +103,16 @@ pub fn duration(probe: &serde_json::Value) -> f64 {
 
 /// One frame at `t` seconds as 8-bit grey pixels, scaled to `w`×`h`.
 pub fn gray_frame(path: &Path, t: f64, w: u32, h: u32) -> Vec<u8> {
-    let out = ffmpeg(&[
-        "-ss",
-        &format!("{t:.3}"),
-        "-i",
-        path.to_str().unwrap(),
-        "-frames:v",
-        "1",
-        "-vf",
-        &format!("scale={w}:{h}"),
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        "gray",
-        "-",
-    ]);
+    let ss = format!("{t:.3}");
+    let scale = format!("scale={w}:{h}");
+    let mut args = Vec::new();
+    if t > 0.0 {
+        args.extend(["-ss", ss.as_str()]);
+    }
+    let p = path.to_str().unwrap();
+    args.extend(["-i", p, "-frames:v", "1", "-vf", &scale]);
+    args.extend(["-f", "rawvideo", "-pix_fmt", "gray", "-"]);
+    let out = ffmpeg(&args);
     assert_eq!(out.stdout.len(), (w * h) as usize, "frame at {t}s");
     out.stdout
 }
