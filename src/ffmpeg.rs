@@ -142,6 +142,7 @@ pub struct RunProgress {
 }
 
 /// Limits and hooks for one run.
+#[derive(Default)]
 pub struct RunOptions<'a> {
     /// Kill the process after this long.
     pub timeout: Option<Duration>,
@@ -149,16 +150,6 @@ pub struct RunOptions<'a> {
     pub cancel: Option<&'a CancellationToken>,
     /// Called for every `-progress` block ffmpeg writes (only when the command has `-progress pipe:1`).
     pub on_progress: Option<&'a (dyn Fn(RunProgress) + Send + Sync)>,
-}
-
-impl Default for RunOptions<'_> {
-    fn default() -> Self {
-        RunOptions {
-            timeout: None,
-            cancel: None,
-            on_progress: None,
-        }
-    }
 }
 
 /// What a finished run printed.

@@ -339,7 +339,7 @@ pub fn secs(ms: u64) -> String {
 }
 
 fn secs_bare(ms: u64) -> String {
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         format!("{}", ms / 1000)
     } else {
         let s = format!("{:.2}", ms as f64 / 1000.0);

@@ -314,15 +314,16 @@ impl Backend for LocalBackend {
             let jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
             for (id, live) in jobs.iter() {
                 let s = live.status.borrow();
-                if s.session_id == session && s.revision == tl.rev && s.state == JobState::Running {
-                    if let Some(rec) = self.store.job(id)?
-                        && rec.output == output_s
-                    {
-                        return Ok(JobHandle {
-                            job_id: id.clone(),
-                            status: live.status.clone(),
-                        });
-                    }
+                if s.session_id == session
+                    && s.revision == tl.rev
+                    && s.state == JobState::Running
+                    && let Some(rec) = self.store.job(id)?
+                    && rec.output == output_s
+                {
+                    return Ok(JobHandle {
+                        job_id: id.clone(),
+                        status: live.status.clone(),
+                    });
                 }
             }
         }

@@ -19,7 +19,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Render a video from files and a prompt.
-    Make(make::MakeArgs),
+    Make(Box<make::MakeArgs>),
     /// Render a 30-second demo promo from sample images made on the spot (fully offline).
     Demo {
         /// Output file.
@@ -33,7 +33,7 @@ enum Command {
 /// Run the parsed command.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Make(args) => make::run(args).await,
+        Command::Make(args) => make::run(*args).await,
         Command::Demo { output } => demo::run(&output).await,
         Command::Doctor => doctor::run().await,
     }

@@ -45,14 +45,10 @@ pub fn pace(total: u64, caps: &[Option<u64>], fps: u32, transitions: bool) -> (V
     }
     let fixed_sum: u64 = fixed.iter().flatten().sum();
     let free = fixed.iter().filter(|f| f.is_none()).count() as u64;
-    let mut frames: Vec<u64> = if free == 0 {
+    let mut frames: Vec<u64> = match need.saturating_sub(fixed_sum).checked_div(free) {
+        Some(each) => fixed.iter().map(|f| f.unwrap_or(each)).collect(),
         // Every shot is a short clip: share the time evenly (the last frames of clips hold).
-        let each = need / n;
-        vec![each; caps.len()]
-    } else {
-        let rest = need.saturating_sub(fixed_sum);
-        let each = rest / free;
-        fixed.iter().map(|f| f.unwrap_or(each)).collect()
+        None => vec![need / n; caps.len()],
     };
     // Hand out rounding leftovers one frame at a time, so the sum is exact.
     let mut sum: u64 = frames.iter().sum();

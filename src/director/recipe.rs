@@ -141,7 +141,11 @@ impl Recipe {
         let title = match (&o.title, &intent.title) {
             (Some(t), _) => Some(t.trim().to_string()).filter(|t| !t.is_empty()),
             (None, Some(t)) => Some(t.clone()),
-            (None, None) if lines.len() >= 2 => Some(lines.remove(0)),
+            (None, None) if lines.len() >= 2 => {
+                // A title reads without the full stop its script sentence had.
+                let first = lines.remove(0);
+                Some(first.trim_end_matches(['.', '。']).to_string())
+            }
             _ => None,
         };
         let end_card = if lines.len() >= 2 || lines.last().is_some_and(|l| is_call_to_action(l)) {

@@ -32,7 +32,7 @@ pub fn write_bed(_mood: Mood, duration_ms: u64, path: &std::path::Path) -> std::
     f.write_all(b"data")?;
     f.write_all(&(data as u32).to_le_bytes())?;
     for i in 0..frames {
-        let v = ((i as f32 * 440.0 * 6.283 / 48000.0).sin() * 8000.0) as i16;
+        let v = ((i as f32 * 440.0 * std::f32::consts::TAU / 48000.0).sin() * 8000.0) as i16;
         f.write_all(&v.to_le_bytes())?;
         f.write_all(&v.to_le_bytes())?;
     }
