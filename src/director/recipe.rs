@@ -81,10 +81,20 @@ impl Recipe {
         let audio = brief.media.iter().find(|m| m.kind == MediaKind::Audio);
         let o = brief.options;
 
-        let duration_ms = match (o.duration_s, intent.duration_ms) {
-            (Some(s), _) => secs_option(s)?,
-            (None, Some(ms)) => ms,
-            (None, None) => {
+        let duration_ms = match (o.duration_s, intent.duration_ms, intent.per_shot_ms) {
+            (Some(s), _, _) => secs_option(s)?,
+            (None, Some(ms), _) => ms.clamp(1000, 600_000),
+            (None, None, Some(each)) => {
+                let d = (each * visuals.len() as u64).clamp(1000, 600_000);
+                notes.push(format!(
+                    "Length {} ({} per shot × {} shots)",
+                    crate::timeline::secs(d),
+                    crate::timeline::secs(each),
+                    visuals.len()
+                ));
+                d
+            }
+            (None, None, None) => {
                 let natural: u64 = visuals
                     .iter()
                     .map(|m| {
@@ -113,7 +123,10 @@ impl Recipe {
         };
         let transition = match &o.transition {
             Some(t) => parse_transition(t)?,
-            None => Some(intent.transition.clone().unwrap_or_else(|| "fade".into())),
+            None => match intent.transition.as_deref() {
+                Some(t) => parse_transition(t)?,
+                None => Some("fade".into()),
+            },
         };
         let wants_music = o.music.or(intent.music);
         let music = match (wants_music, audio) {
@@ -317,6 +330,22 @@ impl Recipe {
             }
             Edit::MusicVolume(v) => {
                 let v = v.clamp(0.0, 1.0);
+                let note = format!(
+                    "Music level {:.0}% → {:.0}%",
+                    self.music_volume * 100.0,
+                    v * 100.0
+                );
+                self.music_volume = v;
+                note
+            }
+            Edit::MusicVolumeBy(f) => {
+                if self.music.is_none() {
+                    return Err(DirectorError::Impossible(
+                        "there is no music to make louder or quieter; say \"add music\" first"
+                            .into(),
+                    ));
+                }
+                let v = (self.music_volume * f).clamp(0.05, 1.0);
                 let note = format!(
                     "Music level {:.0}% → {:.0}%",
                     self.music_volume * 100.0,
