@@ -29,7 +29,8 @@ for i in $(seq -w 1 10); do
     2) src="gradients=s=1920x1080:c0=0xff7e5f:c1=0x2b1055:c2=0x00c9ff:nb_colors=3:seed=$i" ;;
     *) src="cellauto=s=1920x1080:rule=$((30 + 10#$i))" ;;
   esac
-  ffmpeg -v error -y -f lavfi -i "$src" -frames:v 1 -q:v 2 "$f"
+  # A hue turn per still keeps the ten pictures distinct (identical bytes would be one media item).
+  ffmpeg -v error -y -f lavfi -i "$src" -vf "hue=h=$((10#$i * 36))" -frames:v 1 -q:v 2 "$f"
 done
 music="$out/music.m4a"
 [ -f "$music" ] || ffmpeg -v error -y -f lavfi \

@@ -168,6 +168,7 @@ pub async fn run(
     opts: RunOptions<'_>,
 ) -> Result<RunOutput, FfmpegError> {
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let started = std::time::Instant::now();
     let mut child = cmd
         .spawn()
         .map_err(|source| FfmpegError::Io { tool, source })?;
@@ -236,6 +237,7 @@ pub async fn run(
         _ = timeout => return Err(FfmpegError::TimedOut { tool, secs: opts.timeout.map(|t| t.as_secs()).unwrap_or(0) }),
     };
     let status = status.map_err(|source| FfmpegError::Io { tool, source })?;
+    tracing::debug!(tool, ms = started.elapsed().as_millis() as u64, %status, "run finished");
     if !status.success() {
         return Err(FfmpegError::Failed {
             tool,

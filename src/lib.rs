@@ -9,6 +9,7 @@
 pub mod backend;
 pub mod director;
 pub mod ffmpeg;
+pub mod mcp;
 pub mod media;
 pub mod render;
 pub mod store;

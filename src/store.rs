@@ -320,6 +320,18 @@ impl Store {
         )
     }
 
+    /// The newest finished job of a session revision, whatever its output path.
+    pub fn latest_done_job(
+        &self,
+        session: &str,
+        rev: u64,
+    ) -> Result<Option<JobRecord>, StoreError> {
+        self.query_job(
+            "WHERE session_id = ?1 AND rev = ?2 AND state = 'done' ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            params![session, rev as i64],
+        )
+    }
+
     /// The newest job of a session, any revision.
     pub fn latest_job(&self, session: &str) -> Result<Option<JobRecord>, StoreError> {
         self.query_job(

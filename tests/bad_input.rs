@@ -95,11 +95,13 @@ fn start_long_render(dir: &Path) -> (std::process::Child, std::path::PathBuf) {
         .unwrap();
     let t0 = Instant::now();
     loop {
-        let partial = std::fs::read_dir(dir).unwrap().flatten().any(|e| {
-            e.file_name().to_string_lossy().ends_with(".partial")
-                && e.metadata().map(|m| m.len() > 0).unwrap_or(false)
-        });
-        if partial {
+        // The video pass writes into the workspace's scratch before the final file is muxed.
+        let encoding = std::fs::read_dir(dir.join("home").join("tmp"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| std::fs::metadata(e.path().join("video.mp4")).is_ok_and(|m| m.len() > 0));
+        if encoding {
             break;
         }
         assert!(
@@ -116,7 +118,8 @@ fn ffmpeg_writing(dir: &Path) -> bool {
     std::fs::read_dir("/proc").unwrap().flatten().any(|p| {
         std::fs::read(p.path().join("cmdline")).is_ok_and(|c| {
             let s = String::from_utf8_lossy(&c);
-            s.contains(&needle) && s.contains(".partial")
+            let program = s.split('\0').next().unwrap_or("");
+            program.ends_with("ffmpeg") && s.contains(&needle)
         })
     })
 }
@@ -138,6 +141,15 @@ fn killed_render_leaves_nothing_at_the_output_path() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert!(!out.exists());
+    // The next process to open the workspace removes the killed render's scratch.
+    let tmp = dir.path().join("home").join("tmp");
+    assert!(
+        std::fs::read_dir(&tmp).unwrap().count() > 0,
+        "scratch expected"
+    );
+    reelsmith::backend::local::LocalBackend::open(&dir.path().join("home")).unwrap();
+    let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().flatten().collect();
+    assert!(left.is_empty(), "stale scratch kept: {left:?}");
 }
 
 #[test]

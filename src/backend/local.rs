@@ -25,6 +25,9 @@ pub fn default_home() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".reelsmith"))
 }
 
+/// Files probed at once during intake.
+const INTAKE_CONCURRENCY: usize = 4;
+
 struct LiveJob {
     status: watch::Receiver<JobStatus>,
     cancel: CancellationToken,
@@ -48,6 +51,10 @@ impl LocalBackend {
             ))
         })?;
         let store = Store::open(&home.join("reelsmith.db"))?;
+        let stale = render::remove_stale_scratch(&home.join("tmp"));
+        if stale > 0 {
+            tracing::info!(stale, "removed scratch left by renders that were killed");
+        }
         Ok(LocalBackend {
             home: home.to_path_buf(),
             store: Arc::new(store),
@@ -91,18 +98,33 @@ impl LocalBackend {
         files: &[String],
     ) -> Result<Vec<MediaInfo>, BackendError> {
         let tools = self.tools()?;
+        // Probing is mostly waiting on ffprobe/ffmpeg start-up: a few at a time, results in order.
+        let limit = Arc::new(tokio::sync::Semaphore::new(INTAKE_CONCURRENCY));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, f) in files.iter().enumerate() {
+            let (f, tools, limit) = (f.clone(), tools.clone(), limit.clone());
+            tasks.spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                if f.starts_with("http://") || f.starts_with("https://") {
+                    return (i, Err(format!(
+                        "{f}: URL uploads are not available on the local backend yet; download the file and pass its local path"
+                    )));
+                }
+                (i, media::intake(Path::new(&f), &tools).await.map_err(|e| e.to_string()))
+            });
+        }
+        let mut results: Vec<Option<Result<MediaInfo, String>>> = vec![None; files.len()];
+        while let Some(joined) = tasks.join_next().await {
+            let (i, r) =
+                joined.map_err(|e| BackendError::Unavailable(format!("intake failed: {e}")))?;
+            results[i] = Some(r);
+        }
         let mut ok = Vec::new();
         let mut errors = Vec::new();
-        for f in files {
-            if f.starts_with("http://") || f.starts_with("https://") {
-                errors.push(format!(
-                    "{f}: URL uploads are not available on the local backend yet; download the file and pass its local path"
-                ));
-                continue;
-            }
-            match media::intake(Path::new(f), tools).await {
+        for r in results.into_iter().flatten() {
+            match r {
                 Ok(m) => ok.push(m),
-                Err(e) => errors.push(e.to_string()),
+                Err(e) => errors.push(e),
             }
         }
         if !errors.is_empty() {
@@ -309,7 +331,9 @@ impl Backend for LocalBackend {
         };
         let output_s = output.to_string_lossy().into_owned();
 
-        // Join the job already rendering this revision to this path, or reuse its finished file.
+        // Never render a revision twice: join the job already rendering it (to this path, or
+        // to any path when none was asked for), or hand back its finished file.
+        let same_output = |rec_output: &str| req.output.is_none() || rec_output == output_s;
         {
             let jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
             for (id, live) in jobs.iter() {
@@ -318,7 +342,7 @@ impl Backend for LocalBackend {
                     && s.revision == tl.rev
                     && s.state == JobState::Running
                     && let Some(rec) = self.store.job(id)?
-                    && rec.output == output_s
+                    && same_output(&rec.output)
                 {
                     return Ok(JobHandle {
                         job_id: id.clone(),
@@ -327,9 +351,13 @@ impl Backend for LocalBackend {
                 }
             }
         }
-        if let Some(rec) = self.store.job_for(&session, tl.rev, &output_s)?
+        let done = match &req.output {
+            Some(_) => self.store.job_for(&session, tl.rev, &output_s)?,
+            None => self.store.latest_done_job(&session, tl.rev)?,
+        };
+        if let Some(rec) = done
             && rec.state == JobState::Done
-            && output.is_file()
+            && Path::new(&rec.output).is_file()
         {
             return Ok(Self::finished_handle(Self::status_of(&rec)));
         }
@@ -359,6 +387,7 @@ impl Backend for LocalBackend {
         let scratch = self.home.join("tmp");
         let job_id = rec.id.clone();
         let overwrite = req.overwrite;
+        let live_jobs = self.jobs.clone();
         tokio::spawn(async move {
             let last_write = Mutex::new(Instant::now() - Duration::from_secs(10));
             let on_progress = |p: RenderProgress| {
@@ -433,6 +462,11 @@ impl Backend for LocalBackend {
                 s.message = message;
                 s.result = result;
             });
+            // The store has the final word now; holders of the handle keep the last status.
+            live_jobs
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&job_id);
         });
         Ok(JobHandle {
             job_id: rec.id,

@@ -3,6 +3,7 @@
 mod demo;
 mod doctor;
 mod make;
+mod serve;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -28,6 +29,8 @@ enum Command {
     },
     /// Check ffmpeg, ffprobe, fonts and the workspace, and say how to fix what is missing.
     Doctor,
+    /// Run the MCP server (stdio by default, or streamable HTTP with --http ADDR).
+    Serve(serve::ServeArgs),
 }
 
 /// Run the parsed command.
@@ -36,5 +39,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Make(args) => make::run(*args).await,
         Command::Demo { output } => demo::run(&output).await,
         Command::Doctor => doctor::run().await,
+        Command::Serve(args) => serve::run(args).await,
     }
 }

@@ -21,7 +21,8 @@ use crate::timeline::Timeline;
 use serde::{Deserialize, Serialize};
 
 /// Structured options; each one set here overrides what the prompt says.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Options {
     /// Target length in seconds.
     pub duration_s: Option<f64>,

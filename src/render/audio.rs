@@ -22,7 +22,8 @@ pub const TARGET_LUFS: f64 = -14.0;
 /// True-peak ceiling asked of loudnorm; a little under −1 dBTP leaves room for AAC encoding.
 pub const TARGET_TP: f64 = -1.5;
 
-/// Build the soundtrack WAV for `tl` in `work`, returning its path.
+/// Build the soundtrack for `tl` in `work`, returning its path: AAC in MP4 when there is sound
+/// to normalise, a WAV of silence otherwise.
 pub async fn soundtrack(
     tl: &Timeline,
     media: &HashMap<String, MediaInfo>,
@@ -174,14 +175,14 @@ pub async fn soundtrack(
         // Digital silence: nothing to normalise.
         return Ok(mix);
     }
-    let normalised = work.join("soundtrack.wav");
+    // The deliverable's AAC is encoded here, beside the video encode, so the final mux only copies.
+    let normalised = work.join("soundtrack.m4a");
     let mut cmd = tools.ffmpeg_command();
     cmd.arg("-i").arg(&mix).arg("-af").arg(format!(
         "loudnorm=I={TARGET_LUFS}:TP={TARGET_TP}:LRA=11:measured_I={:.2}:measured_TP={:.2}:measured_LRA={:.2}:measured_thresh={:.2}:offset={:.2}:linear=true,aresample=48000",
         m.input_i, m.input_tp, m.input_lra, m.input_thresh, m.target_offset
     ));
-    cmd.args(["-c:a", "pcm_f32le", "-ar", "48000", "-ac", "2"])
-        .arg(&normalised);
+    cmd.args(AAC).args(["-f", "mp4"]).arg(&normalised);
     ffmpeg::run(
         "ffmpeg",
         cmd,
@@ -209,6 +210,20 @@ fn fades(fade_in: f64, fade_out: f64, dur_s: f64) -> String {
     }
     f
 }
+
+/// The deliverable's audio codec settings: AAC-LC 192 kb/s, 48 kHz stereo.
+pub const AAC: [&str; 10] = [
+    "-c:a",
+    "aac",
+    "-profile:a",
+    "aac_low",
+    "-b:a",
+    "192k",
+    "-ar",
+    "48000",
+    "-ac",
+    "2",
+];
 
 const AFORMAT: &str = "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo";
 

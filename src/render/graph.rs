@@ -132,9 +132,7 @@ pub struct VideoPass<'a> {
     pub media: &'a HashMap<String, MediaInfo>,
     /// Text images to lay over the video.
     pub overlays: &'a [OverlayImage],
-    /// Finished soundtrack (WAV) for the whole duration.
-    pub audio: &'a Path,
-    /// Where ffmpeg writes the MP4.
+    /// Where ffmpeg writes the video-only MP4 (the soundtrack is muxed in afterwards).
     pub output: &'a Path,
     /// Encoder settings.
     pub encode: &'a EncodeSettings,
@@ -261,17 +259,13 @@ pub fn video_args(p: &VideoPass) -> Result<(Vec<OsString>, u64), RenderError> {
         "[{cur}]trim=end_frame={total_frames},format=yuv420p[vout]"
     );
 
-    args.push("-i".into());
-    args.push(p.audio.as_os_str().to_owned());
-    let audio_input = input;
     let dur_s = format!("{:.4}", total_frames as f64 / fps as f64);
     let tail: Vec<String> = vec![
         "-filter_complex".into(),
         graph,
         "-map".into(),
         "[vout]".into(),
-        "-map".into(),
-        format!("{audio_input}:a"),
+        "-an".into(),
         "-c:v".into(),
         "libx264".into(),
         "-preset".into(),
@@ -288,18 +282,8 @@ pub fn video_args(p: &VideoPass) -> Result<(Vec<OsString>, u64), RenderError> {
         "cfr".into(),
         "-g".into(),
         (fps * 2).to_string(),
-        "-c:a".into(),
-        "aac".into(),
-        "-b:a".into(),
-        "192k".into(),
-        "-ar".into(),
-        "48000".into(),
-        "-ac".into(),
-        "2".into(),
         "-t".into(),
         dur_s,
-        "-movflags".into(),
-        "+faststart".into(),
         "-progress".into(),
         "pipe:1".into(),
         "-nostats".into(),
@@ -331,6 +315,30 @@ fn media_for<'m>(
     })
 }
 
+/// Arguments that join the encoded video and the finished soundtrack into the deliverable:
+/// video copied, AAC-LC 48 kHz stereo, `total_frames` long, moov atom first.
+pub fn mux_args(
+    video: &Path,
+    audio: &Path,
+    total_frames: u64,
+    fps: u32,
+    out: &Path,
+) -> Vec<OsString> {
+    let dur_s = format!("{:.4}", total_frames as f64 / fps.max(1) as f64);
+    let mut args: Vec<OsString> = vec!["-i".into(), video.into(), "-i".into(), audio.into()];
+    args.extend(["-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy"].map(OsString::from));
+    // The soundtrack arrives as finished AAC (copied) or, when silent, as a WAV to encode.
+    let encoded = audio.extension().is_some_and(|e| e == "m4a");
+    if encoded {
+        args.extend(["-c:a", "copy"].map(OsString::from));
+    } else {
+        args.extend(super::audio::AAC.map(OsString::from));
+    }
+    args.extend(["-t", &dur_s, "-movflags", "+faststart", "-f", "mp4"].map(OsString::from));
+    args.push(out.into());
+    args
+}
+
 /// Fit the picture inside the frame over a blurred, darkened fill of itself, or cover-crop it
 /// when its shape already matches (a few percent off is cropped rather than framed).
 pub(crate) fn fit_filters(g: &mut String, m: &MediaInfo, w: u32, h: u32, i: usize) {
@@ -345,10 +353,12 @@ pub(crate) fn fit_filters(g: &mut String, m: &MediaInfo, w: u32, h: u32, i: usiz
     }
     // The fill is blurred at 1/8 size: as soft, and 64 times cheaper than blurring full frames.
     let (bw, bh) = (even(w / 8), even(h / 8));
+    // boxblur's radius must fit the chroma planes (half size) of small frames such as thumbnails.
+    let radius = (bw.min(bh) / 4).clamp(1, 6);
     let _ = write!(
         g,
         "split=2[bg{i}][fg{i}];\
-         [bg{i}]scale={bw}:{bh}:force_original_aspect_ratio=increase,crop={bw}:{bh},boxblur=6:2,\
+         [bg{i}]scale={bw}:{bh}:force_original_aspect_ratio=increase,crop={bw}:{bh},boxblur={radius}:2,\
          scale={w}:{h},eq=brightness=-0.06:saturation=0.9[bgs{i}];\
          [fg{i}]scale={w}:{h}:force_original_aspect_ratio=decrease:force_divisible_by=2[fgs{i}];\
          [bgs{i}][fgs{i}]overlay=x=(W-w)/2:y=(H-h)/2,setsar=1,"

@@ -1,8 +1,10 @@
 //! Timeline → finished MP4 (H.264 High yuv420p CFR + AAC-LC 48 kHz stereo, faststart).
 //!
 //! The renderer knows the timeline and the media files, nothing about sessions or MCP. A render is
-//! three ffmpeg runs: two short audio-only runs (mix + measure, then loudness correction) and one
-//! video run that draws, overlays the text images and encodes. The MP4 is written to a hidden
+//! four ffmpeg runs: one video run that draws, overlays the text images and encodes; two short
+//! audio-only runs beside it (mix + measure, then the measured loudness correction, the only way
+//! to land within a dB of the target); and a final mux that copies the video, encodes the AAC and
+//! puts the moov atom first. Running the audio alongside the video hides its cost. The MP4 is written to a hidden
 //! temporary file beside the output and renamed into place only when ffmpeg succeeded, so a crash,
 //! a kill or a cancel never leaves a half-written file at the output path.
 
@@ -58,9 +60,7 @@ impl From<FfmpegError> for RenderError {
 pub enum Stage {
     /// Drawing text images, synthesising music.
     Preparing,
-    /// Mixing and normalising the soundtrack.
-    Audio,
-    /// Drawing and encoding frames.
+    /// Drawing and encoding frames (the soundtrack is mixed meanwhile).
     Video,
     /// Moving the finished file into place.
     Finishing,
@@ -71,7 +71,6 @@ impl Stage {
     pub fn as_str(self) -> &'static str {
         match self {
             Stage::Preparing => "preparing",
-            Stage::Audio => "mixing audio",
             Stage::Video => "rendering",
             Stage::Finishing => "finishing",
         }
@@ -154,16 +153,14 @@ pub async fn render(
     tokio::fs::create_dir_all(&out_dir).await?;
     tokio::fs::create_dir_all(req.scratch).await?;
     let work = tempfile::Builder::new()
-        .prefix("render-")
+        .prefix(&scratch_prefix("render"))
         .tempdir_in(req.scratch)?;
 
     let overlays = draw_text(tl, work.path()).await?;
     if cancel.is_cancelled() {
         return Err(RenderError::Cancelled);
     }
-    report(Stage::Audio, 3.0, 0.0);
-    let soundtrack = audio::soundtrack(tl, req.media, work.path(), tools, cancel).await?;
-    report(Stage::Video, 8.0, 0.0);
+    report(Stage::Video, 3.0, 0.0);
 
     let name = req
         .output
@@ -175,12 +172,12 @@ pub async fn render(
         .prefix(&format!(".{name}."))
         .suffix(".partial")
         .tempfile_in(&out_dir)?;
-    let (args, _frames) = graph::video_args(&VideoPass {
+    let video_only = work.path().join("video.mp4");
+    let (args, frames) = graph::video_args(&VideoPass {
         timeline: tl,
         media: req.media,
         overlays: &overlays,
-        audio: &soundtrack,
-        output: partial.path(),
+        output: &video_only,
         encode: &req.encode,
     })?;
     tracing::debug!(args = ?args, "video pass");
@@ -188,14 +185,38 @@ pub async fn render(
     cmd.args(&args);
     let hook = |p: ffmpeg::RunProgress| {
         let done = p.out_time_s.min(total_s);
-        report(Stage::Video, 8.0 + 91.0 * done / total_s.max(0.001), done);
+        report(Stage::Video, 3.0 + 94.0 * done / total_s.max(0.001), done);
     };
-    ffmpeg::run(
+    // The soundtrack (two short audio passes) is made while the video encodes.
+    let video = ffmpeg::run(
         "ffmpeg",
         cmd,
         RunOptions {
             cancel: Some(cancel),
             on_progress: Some(&hook),
+            ..Default::default()
+        },
+    );
+    let sound = audio::soundtrack(tl, req.media, work.path(), tools, cancel);
+    let (soundtrack, _) =
+        tokio::try_join!(sound, async { video.await.map_err(RenderError::from) })?;
+    if cancel.is_cancelled() {
+        return Err(RenderError::Cancelled);
+    }
+    report(Stage::Finishing, 97.0, total_s);
+    let mut cmd = tools.ffmpeg_command();
+    cmd.args(graph::mux_args(
+        &video_only,
+        &soundtrack,
+        frames,
+        fps,
+        partial.path(),
+    ));
+    ffmpeg::run(
+        "ffmpeg",
+        cmd,
+        RunOptions {
+            cancel: Some(cancel),
             ..Default::default()
         },
     )
@@ -205,6 +226,13 @@ pub async fn render(
     }
     report(Stage::Finishing, 99.0, total_s);
     let size_bytes = partial.as_file().metadata()?.len();
+    // Temporary files are private (0600); a finished video is an ordinary file.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        partial
+            .as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
     if req.overwrite {
         partial.persist(req.output).map_err(|e| e.error)?;
     } else {
@@ -224,6 +252,32 @@ pub async fn render(
         height: tl.meta.height,
         size_bytes,
     })
+}
+
+/// Name prefix of a scratch directory, carrying the owner's pid so a later process can tell
+/// the leftovers of a crashed one (see [`remove_stale_scratch`]).
+pub fn scratch_prefix(kind: &str) -> String {
+    format!("{kind}-{}-", std::process::id())
+}
+
+/// Remove scratch directories under `scratch` left by processes that no longer run (a render
+/// killed with SIGKILL cannot clean up after itself). Returns how many were removed.
+pub fn remove_stale_scratch(scratch: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(scratch) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let pid = name.split('-').nth(1).and_then(|p| p.parse::<i32>().ok());
+        let Some(pid) = pid else { continue };
+        // SAFETY: signal 0 only asks whether the process exists.
+        let alive = pid == std::process::id() as i32 || unsafe { libc::kill(pid, 0) == 0 };
+        if !alive && std::fs::remove_dir_all(e.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
 }
 
 /// Render every text segment to a PNG and place it in time.

@@ -6,7 +6,7 @@
 
 use super::graph::{fit_filters, layout_shots};
 use super::text::{self, TextError};
-use super::{RenderError, fonts};
+use super::{RenderError, fonts, scratch_prefix};
 use crate::ffmpeg::{self, RunOptions, Tools};
 use crate::media::{MediaInfo, MediaKind};
 use crate::timeline::{TT_TEXT, TT_VIDEO, TextRole, Timeline};
@@ -47,7 +47,7 @@ pub async fn contact_sheet(
     };
     tokio::fs::create_dir_all(scratch).await?;
     let work = tempfile::Builder::new()
-        .prefix("preview-")
+        .prefix(&scratch_prefix("preview"))
         .tempdir_in(scratch)?;
 
     // Text images (at full frame size, scaled down with the frame) and corner labels.

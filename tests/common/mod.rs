@@ -47,7 +47,13 @@ pub fn still(dir: &Path, name: &str, w: u32, h: u32, kind: usize) -> PathBuf {
         ),
         _ => format!("cellauto=s={w}x{h}:rule={}", 18 + kind * 12),
     };
-    let hue = format!("hue=h={}", kind * 47);
+    // JPEGs as cameras and phones write them: 4:2:0 chroma (half-size colour planes).
+    let jpeg = name.ends_with(".jpg") || name.ends_with(".jpeg");
+    let hue = format!(
+        "hue=h={}{}",
+        kind * 47,
+        if jpeg { ",format=yuvj420p" } else { "" }
+    );
     ffmpeg(&[
         "-f",
         "lavfi",

@@ -1,0 +1,77 @@
+//! `reelsmith serve`: the MCP server over stdio (default) or streamable HTTP.
+
+use reelsmith::backend::Backend;
+use reelsmith::backend::local::{LocalBackend, default_home};
+use reelsmith::mcp::server::{HttpOptions, serve_http, serve_stdio};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// Arguments of `serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Serve streamable HTTP at http://ADDR/mcp instead of stdio (e.g. 127.0.0.1:8787).
+    #[arg(long, value_name = "ADDR")]
+    http: Option<SocketAddr>,
+    /// Which engine renders: local (ffmpeg on this machine) or nemo (the NemoVideo cloud).
+    #[arg(long, env = "REELSMITH_BACKEND", default_value = "local")]
+    backend: String,
+}
+
+/// Open the backend named `name`.
+pub fn open_backend(name: &str) -> anyhow::Result<Arc<dyn Backend>> {
+    match name {
+        "local" => Ok(Arc::new(LocalBackend::open(&default_home())?)),
+        "nemo" => anyhow::bail!(
+            "the nemo (NemoVideo cloud) backend is not available in this build yet; use --backend local"
+        ),
+        other => anyhow::bail!("unknown backend '{other}'; use local or nemo"),
+    }
+}
+
+pub async fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
+    let backend = open_backend(&a.backend)?;
+    match a.http {
+        None => {
+            tracing::info!(backend = backend.name(), "serving MCP on stdio");
+            serve_stdio(backend).await?;
+        }
+        Some(addr) => {
+            let token = std::env::var("REELSMITH_HTTP_TOKEN")
+                .ok()
+                .filter(|t| !t.trim().is_empty());
+            let extra_origins = std::env::var("REELSMITH_ALLOWED_ORIGINS")
+                .map(|s| {
+                    s.split(',')
+                        .map(|o| o.trim().to_string())
+                        .filter(|o| !o.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let shutdown = CancellationToken::new();
+            let stop = shutdown.clone();
+            tokio::spawn(async move {
+                let _ = tokio::signal::ctrl_c().await;
+                stop.cancel();
+            });
+            let auth = if token.is_some() {
+                "bearer token required"
+            } else {
+                "no token"
+            };
+            serve_http(
+                backend,
+                addr,
+                HttpOptions {
+                    token,
+                    extra_origins,
+                },
+                shutdown,
+                |bound| eprintln!("reelsmith MCP server on http://{bound}/mcp ({auth})"),
+            )
+            .await?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,280 @@
+//! The MCP face of reelsmith: five tools an agent drives from "here are my files" to "here is
+//! your MP4", over stdio or streamable HTTP.
+//!
+//! Requests enter through rmcp, are checked here (arguments parsed with the field path of any
+//! mistake, so an agent learns exactly what to fix), and leave as calls on the [`Backend`] trait;
+//! nothing in this module knows ffmpeg, the director or the cloud API. Each tool lives in its own
+//! file under [`tools`]; [`server`] owns the transports, authentication and origin checks.
+
+pub mod server;
+pub mod tools;
+
+use crate::backend::{Backend, BackendError};
+use rmcp::handler::server::router::tool::ToolRouter;
+// Logging (setLevel) is deprecated by a protocol version no client speaks yet; we still serve it.
+use rmcp::model::{
+    CallToolResult, ContentBlock, Implementation, JsonObject, ProgressNotificationParam,
+    ProgressToken, ServerCapabilities, ServerConfig,
+};
+#[allow(deprecated)]
+use rmcp::model::{LoggingLevel, SetLevelRequestParams};
+use rmcp::service::{Peer, RequestContext};
+use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, tool_handler};
+use serde::de::DeserializeOwned;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The reelsmith MCP server: a backend plus the tool router. Cheap to clone (one per session).
+#[allow(deprecated)]
+#[derive(Clone)]
+pub struct ReelsmithServer {
+    backend: Arc<dyn Backend>,
+    tool_router: ToolRouter<ReelsmithServer>,
+    log_level: Arc<Mutex<LoggingLevel>>,
+}
+
+#[allow(deprecated)]
+impl ReelsmithServer {
+    /// A server whose tools act on `backend`.
+    pub fn new(backend: Arc<dyn Backend>) -> ReelsmithServer {
+        let mut tool_router = tools::router();
+        let cloud = backend.name() != "local";
+        for route in tool_router.map.values_mut() {
+            let tool = &mut route.attr;
+            tool.input_schema = Arc::new(tidy_schema(&tool.input_schema, true));
+            if let Some(out) = &tool.output_schema {
+                tool.output_schema = Some(Arc::new(tidy_schema(out, true)));
+            }
+            // Annotations must be true of the backend in use: the cloud one talks to a service.
+            if cloud && let Some(a) = tool.annotations.as_mut() {
+                a.open_world_hint = Some(true);
+            }
+        }
+        ReelsmithServer {
+            backend,
+            tool_router,
+            log_level: Arc::new(Mutex::new(LoggingLevel::Info)),
+        }
+    }
+
+    /// The backend the tools act on.
+    pub fn backend(&self) -> &Arc<dyn Backend> {
+        &self.backend
+    }
+}
+
+/// What an agent reads first: the workflow in four lines.
+const INSTRUCTIONS: &str = "reelsmith turns images, clips, music and a script into a ready-to-post MP4. \
+Workflow: upload_media (local paths) → create_video with a prompt (returns a contact-sheet preview) → \
+refine with more create_video prompts on the same session_id (\"make it 15 seconds\", \"use slide transitions\") → \
+export_video. Long renders hand off after wait_s: call export_video again with the same session_id to collect the file.";
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for ReelsmithServer {
+    fn get_info(&self) -> ServerConfig {
+        #[allow(deprecated)] // logging is still part of the protocol versions clients speak today
+        let caps = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_logging()
+            .build();
+        ServerConfig::new(caps)
+            .with_server_info(Implementation::new("reelsmith", env!("CARGO_PKG_VERSION")))
+            .with_instructions(INSTRUCTIONS)
+    }
+
+    #[allow(deprecated)]
+    async fn set_level(
+        &self,
+        request: SetLevelRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        *self.log_level.lock().unwrap_or_else(|e| e.into_inner()) = request.level;
+        tracing::debug!(level = ?request.level, "client set the log level");
+        Ok(())
+    }
+}
+
+/// A schema as an agent should read it: no Rust type names as titles at the top, and no
+/// "uint32"/"int64" formats (not JSON Schema formats; validators warn about them — the
+/// `minimum` schemars also writes already says "not negative").
+fn tidy_schema(schema: &JsonObject, top: bool) -> JsonObject {
+    let mut out = JsonObject::new();
+    for (k, v) in schema {
+        match (k.as_str(), v) {
+            ("title" | "description", _) if top => {}
+            ("format", serde_json::Value::String(f))
+                if f.starts_with("uint") || f.starts_with("int") => {}
+            (_, serde_json::Value::Object(o)) => {
+                out.insert(k.clone(), serde_json::Value::Object(tidy_schema(o, false)));
+            }
+            (_, serde_json::Value::Array(a)) => {
+                let items = a
+                    .iter()
+                    .map(|x| match x {
+                        serde_json::Value::Object(o) => {
+                            serde_json::Value::Object(tidy_schema(o, false))
+                        }
+                        x => x.clone(),
+                    })
+                    .collect();
+                out.insert(k.clone(), serde_json::Value::Array(items));
+            }
+            _ => {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Parse tool arguments into `T`; a mistake becomes JSON-RPC invalid params naming the field.
+pub(crate) fn parse_args<T: DeserializeOwned>(args: JsonObject) -> Result<T, McpError> {
+    let value = serde_json::Value::Object(args);
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let msg = if path == "." || path.is_empty() {
+            format!("invalid arguments: {inner}")
+        } else {
+            format!("invalid argument `{path}`: {inner}")
+        };
+        McpError::invalid_params(msg, None)
+    })
+}
+
+/// Invalid params naming `field`, with what is accepted.
+pub(crate) fn bad_field(field: &str, problem: impl std::fmt::Display) -> McpError {
+    McpError::invalid_params(format!("invalid argument `{field}`: {problem}"), None)
+}
+
+/// Map a backend failure to what the agent sees: bad option values are invalid params naming the
+/// option; everything else is a tool result with isError and the backend's actionable message.
+pub(crate) fn failure(e: BackendError) -> Result<CallToolResult, McpError> {
+    if let BackendError::Director(crate::director::DirectorError::BadOption { field, .. }) = &e {
+        return Err(bad_field(&format!("options.{field}"), &e));
+    }
+    tracing::debug!(error = %e, "tool failed");
+    Ok(error_result(e.to_string()))
+}
+
+/// A tool result with isError and one text block.
+pub(crate) fn error_result(msg: impl Into<String>) -> CallToolResult {
+    CallToolResult::error(vec![ContentBlock::text(msg.into())])
+}
+
+/// A result with a text block for the agent and `structured` as structuredContent.
+pub(crate) fn structured_result(
+    text: impl Into<String>,
+    structured: &impl serde::Serialize,
+) -> CallToolResult {
+    let value = serde_json::to_value(structured).unwrap_or(serde_json::Value::Null);
+    let mut r = CallToolResult::structured(value);
+    // The agent reads the sentence; programs read structuredContent.
+    r.content = vec![ContentBlock::text(text.into())];
+    r
+}
+
+/// Sends notifications/progress for one request when the client asked for them (progressToken),
+/// keeping progress monotonic and at most a few per second.
+pub(crate) struct Progress {
+    peer: Peer<RoleServer>,
+    token: Option<ProgressToken>,
+    last_value: f64,
+    last_message: String,
+    last_sent: Option<Instant>,
+}
+
+impl Progress {
+    /// A reporter for the request in `ctx`.
+    pub(crate) fn new(ctx: &RequestContext<RoleServer>) -> Progress {
+        Progress {
+            peer: ctx.peer.clone(),
+            token: ctx.meta.get_progress_token(),
+            last_value: 0.0,
+            last_message: String::new(),
+            last_sent: None,
+        }
+    }
+
+    /// Report `percent` (0–100) with a message; skipped when nothing changed and less than
+    /// `HEARTBEAT` passed, or when the last report was under 250 ms ago.
+    pub(crate) async fn report(&mut self, percent: f64, message: &str) {
+        let Some(token) = self.token.clone() else {
+            return;
+        };
+        let value = percent.clamp(0.0, 100.0).max(self.last_value);
+        let since = self.last_sent.map(|t| t.elapsed());
+        let changed = value > self.last_value || message != self.last_message;
+        let due = match since {
+            None => true,
+            Some(s) if s >= HEARTBEAT => true,
+            Some(s) => changed && s >= Duration::from_millis(250),
+        };
+        if !due {
+            return;
+        }
+        self.last_value = value;
+        self.last_message = message.to_string();
+        self.last_sent = Some(Instant::now());
+        let p = ProgressNotificationParam::new(token, value)
+            .with_total(100.0)
+            .with_message(message.to_string());
+        if let Err(e) = self.peer.notify_progress(p).await {
+            tracing::debug!(error = %e, "progress notification not delivered");
+        }
+    }
+}
+
+/// Longest silence between progress notifications during long work.
+pub(crate) const HEARTBEAT: Duration = Duration::from_secs(4);
+
+/// A `file://` URI for a local path, percent-encoding what a URI cannot carry.
+pub(crate) fn file_uri(path: &std::path::Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = String::from("file://");
+    for &b in path.as_os_str().as_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn argument_errors_name_the_field() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct A {
+            files: Vec<String>,
+            options: Option<crate::director::Options>,
+        }
+        let obj = |v: serde_json::Value| v.as_object().unwrap().clone();
+        let e = parse_args::<A>(obj(serde_json::json!({"files": "a.jpg"}))).unwrap_err();
+        assert!(e.message.contains("`files`"), "{}", e.message);
+        let e = parse_args::<A>(obj(
+            serde_json::json!({"files": [], "options": {"colour": 1}}),
+        ))
+        .unwrap_err();
+        assert!(
+            e.message.contains("options") && e.message.contains("colour"),
+            "{}",
+            e.message
+        );
+        let e = parse_args::<A>(obj(serde_json::json!({}))).unwrap_err();
+        assert!(e.message.contains("files"), "{}", e.message);
+    }
+
+    #[test]
+    fn file_uris_are_percent_encoded() {
+        assert_eq!(
+            file_uri(std::path::Path::new("/tmp/my video#1.mp4")),
+            "file:///tmp/my%20video%231.mp4"
+        );
+    }
+}

@@ -1,0 +1,221 @@
+//! `create_video`: a first cut from a prompt, or an edit of the session's current timeline.
+//! Prompts that are really another request ("export", "积分", "status") are routed to it.
+
+use super::preview_block;
+use crate::backend::CreateRequest;
+use crate::director::{Options, Route, route};
+use crate::mcp::{Progress, ReelsmithServer, bad_field, failure, parse_args, structured_result};
+use rmcp::handler::server::tool::{schema_for_output, schema_for_type};
+use rmcp::model::{CallToolResult, JsonObject};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData as McpError, RoleServer, tool, tool_router};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// Arguments of `create_video`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateArgs {
+    /// What to make, or what to change, in the person's words (English or Chinese). First cut:
+    /// e.g. "turn these images and script into a 30-second promo with music and transitions",
+    /// "15秒竖屏视频,加背景音乐". Edit (with session_id): "make it 15 seconds", "change the title to
+    /// 'Summer Sale'", "use slide transitions", "remove the music", "make it vertical", "move the
+    /// last photo first". Length, shape/platform (TikTok, Reels, Shorts, YouTube), resolution,
+    /// transitions, music mood and a quoted title are all read from it.
+    pub prompt: String,
+    /// Session to work in (from upload_media or an earlier create_video). With a timeline
+    /// already made, the prompt edits it; omit to start a new session.
+    #[serde(default)]
+    pub session_id: Option<String>,
+    /// Files to add first (absolute local paths), same rules as upload_media.
+    #[serde(default)]
+    pub files: Vec<String>,
+    /// The script: its first line becomes the title, middle sentences captions spread over the
+    /// shots, the last line (or call to action) the end card.
+    #[serde(default)]
+    pub script: Option<String>,
+    /// Structured settings; each one given overrides what the prompt says.
+    #[serde(default)]
+    pub options: Option<Options>,
+}
+
+/// Result of `create_video`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CreateOut {
+    /// What was done: "created", "edited", or, when the prompt was really another request,
+    /// "exported", "credits" or "timeline".
+    pub action: String,
+    /// The session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// The new revision (created / edited).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<u64>,
+    /// What was decided or changed, one line each.
+    pub changes: Vec<String>,
+    /// One-line summary of the timeline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// The full timeline (compact draft names: t tracks, tt type, sg segments, d ms, m metadata).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<serde_json::Value>,
+    /// For routed requests: the structured result of the tool the prompt was routed to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub routed_result: Option<serde_json::Value>,
+}
+
+impl CreateOut {
+    fn routed(action: &str, session_id: Option<&str>, r: &CallToolResult) -> CreateOut {
+        CreateOut {
+            action: action.into(),
+            session_id: session_id.map(str::to_string),
+            revision: None,
+            changes: Vec::new(),
+            summary: None,
+            timeline: None,
+            routed_result: r.structured_content.clone(),
+        }
+    }
+}
+
+/// Re-wrap a routed tool's result so its structured content matches create_video's schema.
+fn rewrap(mut r: CallToolResult, out: CreateOut) -> CallToolResult {
+    if r.is_error != Some(true) {
+        r.structured_content = serde_json::to_value(out).ok();
+    }
+    r
+}
+
+#[tool_router(router = create_router, vis = "pub(crate)")]
+impl ReelsmithServer {
+    /// Make a video from the session's media and a prompt, or edit the session's current video
+    /// with a prompt. Returns what was made or changed, a one-line summary, the timeline, and a
+    /// contact-sheet preview image (a frame per shot with titles and captions) to check before
+    /// calling export_video. Prompts that only ask to export, check credits or show the status
+    /// are routed to those tools.
+    #[tool(
+        name = "create_video",
+        input_schema = schema_for_type::<CreateArgs>(),
+        output_schema = schema_for_output::<CreateOut>(),
+        annotations(
+            title = "Create or edit a video",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = false
+        )
+    )]
+    async fn create_video(
+        &self,
+        args: JsonObject,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<CallToolResult, McpError> {
+        let args: CreateArgs = parse_args(args)?;
+        let plain = args.files.is_empty() && args.options.is_none() && args.script.is_none();
+        if args.prompt.trim().is_empty() && plain {
+            return Err(bad_field(
+                "prompt",
+                "describe the video to make or the change to apply",
+            ));
+        }
+        if let Some(i) = args.files.iter().position(|f| f.trim().is_empty()) {
+            return Err(bad_field(&format!("files[{i}]"), "the path is empty"));
+        }
+        if plain {
+            match (route(&args.prompt), args.session_id.as_deref()) {
+                (Route::Credits, sid) => {
+                    let r = self.credits_result().await?;
+                    let out = CreateOut::routed("credits", sid, &r);
+                    return Ok(rewrap(r, out));
+                }
+                (Route::Export, Some(sid)) => {
+                    let wait = Duration::from_secs_f64(super::export_video::DEFAULT_WAIT_S);
+                    let r = self.export_result(sid, None, false, wait, &ctx).await?;
+                    let out = CreateOut::routed("exported", Some(sid), &r);
+                    return Ok(rewrap(r, out));
+                }
+                (Route::Status, Some(sid)) => {
+                    let r = self.timeline_result(sid).await?;
+                    let out = CreateOut::routed("timeline", Some(sid), &r);
+                    return Ok(rewrap(r, out));
+                }
+                (Route::Export | Route::Status, None) => {
+                    return Err(bad_field(
+                        "session_id",
+                        "this prompt asks about an existing video; pass the session_id it was made in",
+                    ));
+                }
+                (Route::Create, _) => {}
+            }
+        }
+
+        let mut progress = Progress::new(&ctx);
+        let step = if args.files.is_empty() {
+            "Planning the edit".to_string()
+        } else {
+            format!("Checking {} file(s)", args.files.len())
+        };
+        progress.report(5.0, &step).await;
+        let req = CreateRequest {
+            session_id: args.session_id.clone(),
+            prompt: args.prompt.clone(),
+            script: args.script.clone(),
+            files: args.files.clone(),
+            options: args.options.clone().unwrap_or_default(),
+        };
+        let created = tokio::select! {
+            r = self.backend.create(req) => r,
+            _ = ctx.ct.cancelled() => return Ok(crate::mcp::error_result("cancelled")),
+        };
+        let c = match created {
+            Ok(c) => c,
+            Err(e) => return failure(e),
+        };
+        progress.report(70.0, "Drawing the preview").await;
+        let preview = preview_block(self, &c.session_id).await;
+        progress.report(100.0, "Done").await;
+
+        let mut text = if c.edited {
+            format!(
+                "Edited the video in session {} (now revision {}):",
+                c.session_id, c.revision
+            )
+        } else {
+            format!(
+                "Made a first cut in session {} (revision {}):",
+                c.session_id, c.revision
+            )
+        };
+        for line in &c.changes {
+            let _ = write!(text, "\n- {line}");
+        }
+        let _ = write!(text, "\n{}", c.summary);
+        match &preview {
+            Ok(_) => text.push_str(
+                "\nThe contact sheet below shows one frame per shot with its text. Refine with create_video on this session_id, or call export_video to render the MP4.",
+            ),
+            Err(why) => {
+                let _ = write!(
+                    text,
+                    "\n{why}\nRefine with create_video on this session_id, or call export_video to render the MP4."
+                );
+            }
+        }
+        let out = CreateOut {
+            action: if c.edited { "edited" } else { "created" }.into(),
+            session_id: Some(c.session_id.clone()),
+            revision: Some(c.revision),
+            changes: c.changes.clone(),
+            summary: Some(c.summary.clone()),
+            timeline: Some(c.timeline.to_draft()),
+            routed_result: None,
+        };
+        let mut r = structured_result(text, &out);
+        if let Ok(img) = preview {
+            r.content.push(img);
+        }
+        Ok(r)
+    }
+}

@@ -1,0 +1,277 @@
+//! `export_video`: render the session's current revision to an MP4, waiting at most `wait_s`
+//! and handing off to the background after that, so hosts that kill slow tool calls still work.
+
+use crate::backend::{ExportRequest, JobState, JobStatus};
+use crate::mcp::{
+    Progress, ReelsmithServer, bad_field, error_result, failure, file_uri, parse_args,
+    structured_result,
+};
+use rmcp::handler::server::tool::{schema_for_output, schema_for_type};
+use rmcp::model::{CallToolResult, ContentBlock, JsonObject, Resource};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData as McpError, RoleServer, tool, tool_router};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// How long export_video waits by default before handing off: under the ~60 s after which some
+/// hosts abandon a tool call.
+pub const DEFAULT_WAIT_S: f64 = 45.0;
+/// Longest wait an agent may ask for.
+const MAX_WAIT_S: f64 = 3600.0;
+
+/// Arguments of `export_video`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExportArgs {
+    /// The session to render (its current revision is rendered).
+    pub session_id: String,
+    /// Where to write the MP4: an absolute path ending in .mp4. Omit to write it into the
+    /// workspace's exports folder (the result gives the path).
+    #[serde(default)]
+    pub output_path: Option<String>,
+    /// Seconds to wait for the render before returning (default 45, 0–3600). If the render is
+    /// not done by then the result says status "rendering" with its percent, and the render
+    /// goes on: call export_video again with the same session_id to wait more or collect the file.
+    #[serde(default)]
+    pub wait_s: Option<f64>,
+    /// Replace an existing file at output_path (default false: an existing file is never
+    /// overwritten).
+    #[serde(default)]
+    pub overwrite: Option<bool>,
+}
+
+/// Result of `export_video`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ExportOut {
+    /// The session.
+    pub session_id: String,
+    /// The render job (the same job is joined by later calls for the same revision).
+    pub job_id: String,
+    /// The revision rendered.
+    pub revision: u64,
+    /// "done" (the file is ready) or "rendering" (call export_video again later).
+    pub status: String,
+    /// Percent done, 0–100.
+    pub percent: f64,
+    /// What is happening, e.g. "Rendering 42% (12.6 s of 30 s)".
+    pub message: String,
+    /// The MP4's path, when done.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_path: Option<String>,
+    /// Length in seconds, when done.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_s: Option<f64>,
+    /// Width in pixels, when done.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    /// Height in pixels, when done.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    /// File size in bytes, when done.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size_bytes: Option<u64>,
+}
+
+impl ExportOut {
+    fn from_status(s: &JobStatus) -> ExportOut {
+        let r = s.result.as_ref();
+        ExportOut {
+            session_id: s.session_id.clone(),
+            job_id: s.job_id.clone(),
+            revision: s.revision,
+            status: if s.state == JobState::Done {
+                "done".into()
+            } else {
+                "rendering".into()
+            },
+            percent: (s.percent * 10.0).round() / 10.0,
+            message: s.message.clone(),
+            output_path: r.map(|r| r.path.display().to_string()),
+            duration_s: r.map(|r| r.duration_s),
+            width: r.map(|r| r.width),
+            height: r.map(|r| r.height),
+            size_bytes: r.map(|r| r.size_bytes),
+        }
+    }
+}
+
+/// What the agent sees once the job has stopped running.
+fn finished(s: &JobStatus) -> CallToolResult {
+    match (s.state, &s.result) {
+        (JobState::Done, Some(r)) => {
+            let out = ExportOut::from_status(s);
+            let text = format!(
+                "Exported {} ({:.1} s, {}x{}, {:.1} MB, H.264/AAC MP4). It is ready to post.",
+                r.path.display(),
+                r.duration_s,
+                r.width,
+                r.height,
+                r.size_bytes as f64 / 1e6
+            );
+            let mut result = structured_result(text, &out);
+            let name = r
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "video.mp4".into());
+            result.content.push(ContentBlock::resource_link(
+                Resource::new(file_uri(&r.path), name)
+                    .with_mime_type("video/mp4")
+                    .with_size(r.size_bytes),
+            ));
+            result
+        }
+        (JobState::Cancelled, _) => error_result(format!(
+            "{} Call export_video again to start over.",
+            s.message
+        )),
+        (JobState::Interrupted, _) => error_result(format!(
+            "The render of revision {} was interrupted (the server stopped). Call export_video again with session_id {} to resume it.",
+            s.revision, s.session_id
+        )),
+        _ => error_result(format!(
+            "{} Check the session with get_timeline, change what the message names with create_video, then call export_video again.",
+            s.message
+        )),
+    }
+}
+
+impl ReelsmithServer {
+    /// Start or join the export and wait up to `wait`, reporting progress; shared with
+    /// create_video's keyword routing.
+    pub(crate) async fn export_result(
+        &self,
+        session_id: &str,
+        output: Option<PathBuf>,
+        overwrite: bool,
+        wait: Duration,
+        ctx: &RequestContext<RoleServer>,
+    ) -> Result<CallToolResult, McpError> {
+        let handle = match self
+            .backend
+            .export(ExportRequest {
+                session_id: session_id.to_string(),
+                output,
+                overwrite,
+            })
+            .await
+        {
+            Ok(h) => h,
+            Err(e) => return failure(e),
+        };
+        let job_id = handle.job_id.clone();
+        let mut rx = handle.status;
+        let mut progress = Progress::new(ctx);
+        let deadline = Instant::now() + wait;
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            let s = rx.borrow_and_update().clone();
+            progress.report(s.percent, &s.message).await;
+            if s.state != JobState::Running {
+                return Ok(finished(&s));
+            }
+            tokio::select! {
+                changed = rx.changed() => {
+                    if changed.is_err() {
+                        // The job's sender is gone; its last word is in the store.
+                        let s = match self.backend.job(&job_id).await {
+                            Ok(s) => s,
+                            Err(e) => return failure(e),
+                        };
+                        if s.state == JobState::Running {
+                            return Ok(still_rendering(&s));
+                        }
+                        return Ok(finished(&s));
+                    }
+                }
+                _ = tick.tick() => {}
+                _ = tokio::time::sleep_until(deadline) => {
+                    let s = rx.borrow().clone();
+                    if s.state != JobState::Running {
+                        return Ok(finished(&s));
+                    }
+                    return Ok(still_rendering(&s));
+                }
+                _ = ctx.ct.cancelled() => {
+                    let s = self.backend.cancel(&job_id).await;
+                    tracing::info!(job = %job_id, "export cancelled by the client");
+                    return Ok(error_result(match s {
+                        Ok(s) => s.message,
+                        Err(e) => e.to_string(),
+                    }));
+                }
+            }
+        }
+    }
+}
+
+fn still_rendering(s: &JobStatus) -> CallToolResult {
+    let out = ExportOut::from_status(s);
+    let text = format!(
+        "Still rendering: {} (job {}). The render continues in the background; call export_video again with session_id {} to wait for it or collect the file.",
+        s.message, s.job_id, s.session_id
+    );
+    structured_result(text, &out)
+}
+
+#[tool_router(router = export_router, vis = "pub(crate)")]
+impl ReelsmithServer {
+    /// Render the session's current video to an MP4 (1080p-class H.264 High + AAC, loudness
+    /// normalised, ready to post). Waits up to wait_s (default 45 s) with progress notifications;
+    /// if the render takes longer it returns status "rendering" and keeps going, and calling
+    /// export_video again for the same session returns progress or the finished file without
+    /// rendering twice. Never overwrites an existing file unless overwrite is true.
+    #[tool(
+        name = "export_video",
+        input_schema = schema_for_type::<ExportArgs>(),
+        output_schema = schema_for_output::<ExportOut>(),
+        annotations(
+            title = "Export the MP4",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    async fn export_video(
+        &self,
+        args: JsonObject,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<CallToolResult, McpError> {
+        let args: ExportArgs = parse_args(args)?;
+        let wait = args.wait_s.unwrap_or(DEFAULT_WAIT_S);
+        if !(0.0..=MAX_WAIT_S).contains(&wait) {
+            return Err(bad_field(
+                "wait_s",
+                format!("{wait} is out of range; give 0 to {MAX_WAIT_S} seconds"),
+            ));
+        }
+        let output = match args.output_path.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(p) => {
+                let path = PathBuf::from(p);
+                let mp4 = path
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("mp4"));
+                if !mp4 {
+                    return Err(bad_field(
+                        "output_path",
+                        format!("'{p}' must be a file path ending in .mp4"),
+                    ));
+                }
+                Some(path)
+            }
+        };
+        self.export_result(
+            &args.session_id,
+            output,
+            args.overwrite.unwrap_or(false),
+            Duration::from_secs_f64(wait),
+            &ctx,
+        )
+        .await
+    }
+}

@@ -1,0 +1,601 @@
+//! The MCP server driven by rmcp's own client over stdio (and raw HTTP for the transport's
+//! guards): every tool, progress notifications, cancellation and the wait_s hand-off.
+
+mod common;
+
+use common::*;
+use rmcp::model::{CallToolRequestParams, CallToolResult, ContentBlock, ProgressNotificationParam};
+use rmcp::service::{NotificationContext, RunningService};
+use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
+use rmcp::{ClientHandler, RoleClient, ServiceExt};
+use serde_json::{Value, json};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A client that records every progress notification it receives.
+#[derive(Clone, Default)]
+struct Recorder {
+    progress: Arc<Mutex<Vec<(Instant, ProgressNotificationParam)>>>,
+}
+
+impl ClientHandler for Recorder {
+    async fn on_progress(
+        &self,
+        params: ProgressNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
+        self.progress.lock().unwrap().push((Instant::now(), params));
+    }
+}
+
+struct Server {
+    client: RunningService<RoleClient, Recorder>,
+    recorder: Recorder,
+    home: PathBuf,
+}
+
+async fn start(home: &Path) -> Server {
+    let recorder = Recorder::default();
+    let home_s = home.to_path_buf();
+    let transport = TokioChildProcess::new(tokio::process::Command::new(bin()).configure(|c| {
+        c.arg("serve")
+            .env("REELSMITH_HOME", &home_s)
+            .env("RUST_LOG", "warn")
+            .env_remove("REELSMITH_FONT_DIR")
+            .env_remove("REELSMITH_BACKEND");
+    }))
+    .expect("spawn reelsmith serve");
+    let client = recorder.clone().serve(transport).await.expect("initialize");
+    Server {
+        client,
+        recorder,
+        home: home.to_path_buf(),
+    }
+}
+
+impl Server {
+    async fn call(&self, tool: &'static str, args: Value) -> CallToolResult {
+        self.try_call(tool, args)
+            .await
+            .unwrap_or_else(|e| panic!("{tool} failed at the protocol level: {e}"))
+    }
+
+    async fn try_call(
+        &self,
+        tool: &'static str,
+        args: Value,
+    ) -> Result<CallToolResult, rmcp::ServiceError> {
+        self.client
+            .call_tool(
+                CallToolRequestParams::new(tool)
+                    .with_arguments(args.as_object().cloned().unwrap_or_default()),
+            )
+            .await
+    }
+}
+
+fn text_of(r: &CallToolResult) -> String {
+    r.content
+        .iter()
+        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn structured(r: &CallToolResult) -> &Value {
+    r.structured_content
+        .as_ref()
+        .unwrap_or_else(|| panic!("no structuredContent: {}", text_of(r)))
+}
+
+fn ok(r: &CallToolResult) {
+    assert_ne!(r.is_error, Some(true), "tool error: {}", text_of(r));
+}
+
+fn images(r: &CallToolResult) -> Vec<Vec<u8>> {
+    use base64::Engine as _;
+    r.content
+        .iter()
+        .filter_map(|c| match c {
+            ContentBlock::Image(i) => Some(
+                base64::engine::general_purpose::STANDARD
+                    .decode(&i.data)
+                    .expect("base64 image"),
+            ),
+            _ => None,
+        })
+        .collect()
+}
+
+fn stills(dir: &Path, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            let (w, h) = if i % 2 == 0 { (1280, 720) } else { (720, 900) };
+            still(dir, &format!("s{i}.jpg"), w, h, i)
+                .display()
+                .to_string()
+        })
+        .collect()
+}
+
+/// Upload and make a first cut; returns the session id.
+async fn session_with_cut(s: &Server, dir: &Path, prompt: &str) -> String {
+    let up = s
+        .call("upload_media", json!({"files": stills(dir, 3)}))
+        .await;
+    ok(&up);
+    let sid = structured(&up)["session_id"].as_str().unwrap().to_string();
+    let c = s
+        .call("create_video", json!({"prompt": prompt, "session_id": sid}))
+        .await;
+    ok(&c);
+    sid
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lists_five_tools_with_schemas_and_truthful_annotations() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(&dir.path().join("home")).await;
+    let info = s.client.peer_info().expect("server info");
+    let server = info.server_info.clone().expect("server info");
+    assert_eq!(server.name, "reelsmith");
+    assert_eq!(server.version, env!("CARGO_PKG_VERSION"));
+    let tools = s.client.list_all_tools().await.unwrap();
+    let mut names: Vec<_> = tools.iter().map(|t| t.name.to_string()).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "check_credits",
+            "create_video",
+            "export_video",
+            "get_timeline",
+            "upload_media"
+        ]
+    );
+    for t in &tools {
+        assert!(
+            t.description.as_deref().is_some_and(|d| d.len() > 60),
+            "{} needs a real description",
+            t.name
+        );
+        assert!(t.output_schema.is_some(), "{} has no output schema", t.name);
+        let a = t.annotations.as_ref().expect("annotations");
+        let read_only = matches!(t.name.as_ref(), "get_timeline" | "check_credits");
+        assert_eq!(a.read_only_hint, Some(read_only), "{}", t.name);
+        assert_eq!(a.destructive_hint, Some(false), "{}", t.name);
+        assert_eq!(a.open_world_hint, Some(false), "{}", t.name);
+    }
+    let create = tools.iter().find(|t| t.name == "create_video").unwrap();
+    let props = create.input_schema["properties"].as_object().unwrap();
+    for k in ["prompt", "session_id", "files", "options"] {
+        assert!(props.contains_key(k), "create_video lacks {k}");
+    }
+    let required = create.input_schema["required"].as_array().unwrap();
+    assert_eq!(required, &vec![json!("prompt")]);
+    s.client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn upload_create_timeline_export_with_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(&dir.path().join("home")).await;
+
+    let files = stills(dir.path(), 3);
+    let up = s.call("upload_media", json!({"files": files})).await;
+    ok(&up);
+    let u = structured(&up);
+    let sid = u["session_id"].as_str().unwrap().to_string();
+    let media = u["media"].as_array().unwrap();
+    assert_eq!(media.len(), 3);
+    assert_eq!(media[0]["kind"], "image");
+    assert_eq!(
+        (media[0]["width"].as_u64(), media[0]["height"].as_u64()),
+        (Some(1280), Some(720))
+    );
+    assert_eq!(
+        (media[1]["width"].as_u64(), media[1]["height"].as_u64()),
+        (Some(720), Some(900))
+    );
+
+    let c = s
+        .call(
+            "create_video",
+            json!({
+                "prompt": "a 6 second clip called \"Hello MCP\" with calm music",
+                "session_id": sid,
+                "options": {"resolution": "720p"}
+            }),
+        )
+        .await;
+    ok(&c);
+    let cs = structured(&c);
+    assert_eq!(cs["action"], "created");
+    assert_eq!(cs["revision"], 1);
+    assert_eq!(cs["timeline"]["d"], 6000);
+    assert!(text_of(&c).contains("Hello MCP"), "{}", text_of(&c));
+    let shots = images(&c);
+    assert_eq!(shots.len(), 1, "one preview image");
+    assert_eq!(&shots[0][..2], &[0xFF, 0xD8], "JPEG");
+    assert!(shots[0].len() <= 200 * 1024);
+
+    // An edit makes revision 2 and says what changed.
+    let e = s
+        .call(
+            "create_video",
+            json!({"prompt": "make it 4 seconds", "session_id": sid}),
+        )
+        .await;
+    ok(&e);
+    assert_eq!(structured(&e)["action"], "edited");
+    assert_eq!(structured(&e)["revision"], 2);
+    assert!(text_of(&e).contains("6 s → 4 s"), "{}", text_of(&e));
+
+    let t = s.call("get_timeline", json!({"session_id": sid})).await;
+    ok(&t);
+    let ts = structured(&t);
+    assert_eq!(ts["revision"], 2);
+    assert_eq!(ts["timeline"]["d"], 4000);
+    assert_eq!(ts["media"].as_array().unwrap().len(), 3);
+    assert!(text_of(&t).contains("Shot 3"), "{}", text_of(&t));
+    assert_eq!(images(&t).len(), 1);
+
+    let before = s.recorder.progress.lock().unwrap().len();
+    let out = dir.path().join("out dir").join("final video.mp4");
+    let x = s
+        .call(
+            "export_video",
+            json!({"session_id": sid, "output_path": out, "wait_s": 300}),
+        )
+        .await;
+    ok(&x);
+    let xs = structured(&x);
+    assert_eq!(xs["status"], "done");
+    assert_eq!(xs["output_path"], out.display().to_string());
+    let p = probe(&out);
+    let v = stream(&p, "video");
+    assert_eq!(
+        (v["width"].as_u64(), v["height"].as_u64()),
+        (Some(1280), Some(720))
+    );
+    assert!((duration(&p) - 4.0).abs() <= 0.1);
+    // A resource link to the file.
+    let link = x
+        .content
+        .iter()
+        .find_map(|c| match c {
+            ContentBlock::ResourceLink(r) => Some(r.clone()),
+            _ => None,
+        })
+        .expect("resource link");
+    assert_eq!(
+        link.uri,
+        format!("file://{}", out.display()).replace(' ', "%20")
+    );
+    assert_eq!(link.mime_type.as_deref(), Some("video/mp4"));
+    // Progress notifications arrived, rising, with render messages.
+    let progress = s.recorder.progress.lock().unwrap()[before..].to_vec();
+    assert!(
+        progress.len() >= 2,
+        "{} progress notifications",
+        progress.len()
+    );
+    let values: Vec<f64> = progress.iter().map(|(_, p)| p.progress).collect();
+    assert!(values.windows(2).all(|w| w[1] >= w[0]), "{values:?}");
+    assert!(
+        progress.iter().any(|(_, p)| p
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("Rendering"))),
+        "{:?}",
+        progress
+            .iter()
+            .map(|(_, p)| p.message.clone())
+            .collect::<Vec<_>>()
+    );
+
+    let cr = s.call("check_credits", json!({})).await;
+    ok(&cr);
+    assert_eq!(structured(&cr)["backend"], "local");
+    assert!(structured(&cr)["free_disk_bytes"].as_u64().unwrap() > 0);
+    assert!(text_of(&cr).contains("no credits"), "{}", text_of(&cr));
+    s.client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wait_s_hands_off_and_never_renders_a_revision_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(&dir.path().join("home")).await;
+    let sid = session_with_cut(&s, dir.path(), "a 12 second video, no music").await;
+
+    let first = s
+        .call("export_video", json!({"session_id": sid, "wait_s": 0}))
+        .await;
+    ok(&first);
+    let f = structured(&first);
+    assert_eq!(f["status"], "rendering", "{}", text_of(&first));
+    let job = f["job_id"].as_str().unwrap().to_string();
+    assert!(
+        text_of(&first).contains("call export_video again"),
+        "{}",
+        text_of(&first)
+    );
+
+    let second = s
+        .call("export_video", json!({"session_id": sid, "wait_s": 600}))
+        .await;
+    ok(&second);
+    let sd = structured(&second);
+    assert_eq!(sd["status"], "done");
+    assert_eq!(sd["job_id"], job.as_str(), "joined the running job");
+    let path = PathBuf::from(sd["output_path"].as_str().unwrap());
+    let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+
+    let third = s
+        .call("export_video", json!({"session_id": sid, "wait_s": 0}))
+        .await;
+    ok(&third);
+    assert_eq!(structured(&third)["status"], "done");
+    assert_eq!(structured(&third)["job_id"], job.as_str());
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().modified().unwrap(),
+        modified
+    );
+    let jobs = std::fs::read_dir(s.home.join("exports")).unwrap().count();
+    assert_eq!(jobs, 1, "one file for one revision");
+    s.client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancelling_an_export_stops_the_render_and_cleans_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(&dir.path().join("home")).await;
+    let sid = session_with_cut(&s, dir.path(), "a 60 second 1080p video with music").await;
+    let out = dir.path().join("cancelled.mp4");
+    // Dropping the call's future sends notifications/cancelled for it.
+    let call = s.try_call(
+        "export_video",
+        json!({"session_id": sid, "output_path": out, "wait_s": 600}),
+    );
+    let r = tokio::time::timeout(Duration::from_secs(6), call).await;
+    assert!(
+        r.is_err(),
+        "the render finished before it could be cancelled"
+    );
+    // The render stops: no encoder writing for this directory, no file, no partials.
+    let needle = dir.path().display().to_string();
+    let t0 = Instant::now();
+    loop {
+        let running = std::fs::read_dir("/proc").unwrap().flatten().any(|p| {
+            std::fs::read(p.path().join("cmdline")).is_ok_and(|c| {
+                let c = String::from_utf8_lossy(&c);
+                c.split('\0').next().is_some_and(|p| p.ends_with("ffmpeg")) && c.contains(&needle)
+            })
+        });
+        if !running {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "ffmpeg still running"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!out.exists());
+    let partials: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".partial"))
+        .collect();
+    assert!(partials.is_empty(), "{partials:?}");
+    // The server is still serving, and a new export starts afresh (not "cancelled" forever).
+    let again = s
+        .call(
+            "export_video",
+            json!({"session_id": sid, "output_path": out, "wait_s": 0}),
+        )
+        .await;
+    ok(&again);
+    assert_eq!(structured(&again)["status"], "rendering");
+    s.client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn progress_arrives_at_least_every_five_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(&dir.path().join("home")).await;
+    let sid = session_with_cut(&s, dir.path(), "a 40 second 1080p video with music").await;
+    let before = s.recorder.progress.lock().unwrap().len();
+    let t0 = Instant::now();
+    let r = s
+        .call("export_video", json!({"session_id": sid, "wait_s": 12}))
+        .await;
+    ok(&r);
+    let t1 = Instant::now();
+    let progress = s.recorder.progress.lock().unwrap()[before..].to_vec();
+    let mut times: Vec<Instant> = vec![t0];
+    times.extend(progress.iter().map(|(t, _)| *t));
+    times.push(t1);
+    let longest = times.windows(2).map(|w| w[1] - w[0]).max().unwrap();
+    assert!(
+        longest <= Duration::from_millis(5500),
+        "silence of {longest:?} between progress notifications"
+    );
+    s.client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_arguments_are_invalid_params_and_failures_are_tool_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(&dir.path().join("home")).await;
+    let invalid = |e: rmcp::ServiceError| match e {
+        rmcp::ServiceError::McpError(d) => {
+            assert_eq!(d.code, rmcp::model::ErrorCode::INVALID_PARAMS, "{d:?}");
+            d.message.to_string()
+        }
+        other => panic!("expected invalid params, got {other:?}"),
+    };
+    let m = invalid(
+        s.try_call("upload_media", json!({"files": "a.jpg"}))
+            .await
+            .unwrap_err(),
+    );
+    assert!(m.contains("`files`"), "{m}");
+    let m = invalid(s.try_call("get_timeline", json!({})).await.unwrap_err());
+    assert!(m.contains("session_id"), "{m}");
+    let m = invalid(
+        s.try_call("export_video", json!({"session_id": "x", "wait_s": -1}))
+            .await
+            .unwrap_err(),
+    );
+    assert!(m.contains("wait_s"), "{m}");
+    let m = invalid(
+        s.try_call(
+            "export_video",
+            json!({"session_id": "x", "output_path": "/tmp/video.mov"}),
+        )
+        .await
+        .unwrap_err(),
+    );
+    assert!(m.contains("output_path") && m.contains(".mp4"), "{m}");
+
+    let files = stills(dir.path(), 2);
+    let m = invalid(
+        s.try_call(
+            "create_video",
+            json!({"prompt": "a video", "files": files, "options": {"aspect": "banana"}}),
+        )
+        .await
+        .unwrap_err(),
+    );
+    assert!(m.contains("options.aspect") && m.contains("9:16"), "{m}");
+
+    // Domain failures: isError with a message that says what to do.
+    let r = s
+        .call("get_timeline", json!({"session_id": "ses_nope"}))
+        .await;
+    assert_eq!(r.is_error, Some(true));
+    assert!(text_of(&r).contains("not found"), "{}", text_of(&r));
+    let missing = dir.path().join("missing.png");
+    let r = s.call("upload_media", json!({"files": [missing]})).await;
+    assert_eq!(r.is_error, Some(true));
+    assert!(text_of(&r).contains("missing.png") && text_of(&r).contains("not found"));
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "hi").unwrap();
+    let r = s.call("upload_media", json!({"files": [notes]})).await;
+    assert_eq!(r.is_error, Some(true));
+    assert!(text_of(&r).contains("accepted formats"), "{}", text_of(&r));
+    // Still serving afterwards.
+    ok(&s.call("check_credits", json!({})).await);
+    s.client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn prompts_that_are_other_requests_are_routed() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(&dir.path().join("home")).await;
+    let r = s
+        .call(
+            "create_video",
+            json!({"prompt": "how many credits do I have?"}),
+        )
+        .await;
+    ok(&r);
+    assert_eq!(structured(&r)["action"], "credits");
+    assert!(text_of(&r).contains("no credits"));
+    let r = s.call("create_video", json!({"prompt": "积分"})).await;
+    assert_eq!(structured(&r)["action"], "credits");
+
+    let sid = session_with_cut(&s, dir.path(), "a 3 second video, no music").await;
+    let r = s
+        .call(
+            "create_video",
+            json!({"prompt": "status", "session_id": sid}),
+        )
+        .await;
+    ok(&r);
+    assert_eq!(structured(&r)["action"], "timeline");
+    assert_eq!(structured(&r)["routed_result"]["revision"], 1);
+    let r = s
+        .call("create_video", json!({"prompt": "导出", "session_id": sid}))
+        .await;
+    ok(&r);
+    assert_eq!(structured(&r)["action"], "exported");
+    assert_eq!(structured(&r)["routed_result"]["status"], "done");
+    // "export" without a session says which argument is missing.
+    let e = s
+        .try_call("create_video", json!({"prompt": "export it"}))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("session_id"), "{e}");
+    s.client.cancel().await.unwrap();
+}
+
+/// One raw HTTP request; returns the status code.
+fn http_status(addr: &str, headers: &[(&str, &str)], body: &str) -> u16 {
+    let mut sock = std::net::TcpStream::connect(addr).unwrap();
+    let mut req = format!(
+        "POST /mcp HTTP/1.1\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        req.push_str(&format!("Host: {addr}\r\n"));
+    }
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    sock.write_all(req.as_bytes()).unwrap();
+    let mut buf = [0u8; 64];
+    let n = sock.read(&mut buf).unwrap();
+    let head = String::from_utf8_lossy(&buf[..n]);
+    head.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn http_requires_the_token_and_refuses_foreign_origins_and_hosts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = reelsmith(&dir.path().join("home"))
+        .args(["serve", "--http", "127.0.0.1:0"])
+        .env("REELSMITH_HTTP_TOKEN", "s3cret-token")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    let addr = loop {
+        line.clear();
+        use std::io::BufRead;
+        assert!(err.read_line(&mut line).unwrap() > 0, "server exited");
+        if let Some(rest) = line.split("http://").nth(1) {
+            break rest.split('/').next().unwrap().to_string();
+        }
+    };
+    let init = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#;
+    assert_eq!(http_status(&addr, &[], init), 401);
+    assert_eq!(
+        http_status(&addr, &[("Authorization", "Bearer wrong")], init),
+        401
+    );
+    let auth = ("Authorization", "Bearer s3cret-token");
+    assert_eq!(http_status(&addr, &[auth], init), 200);
+    assert_eq!(
+        http_status(&addr, &[auth, ("Origin", "http://localhost:3000")], init),
+        200
+    );
+    assert_eq!(
+        http_status(&addr, &[auth, ("Origin", "https://evil.example")], init),
+        403
+    );
+    assert_eq!(
+        http_status(&addr, &[auth, ("Host", "evil.example")], init),
+        403
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
