@@ -9,6 +9,7 @@
 #   moviepy    — the same job in MoviePy, when `pip install moviepy` works (skipped otherwise)
 #
 # Usage: bench/promo-30s.sh [RUNS]   (default 1 run each; the best time is reported)
+#        MOVIEPY=0 bench/promo-30s.sh   skips the MoviePy column (it takes several minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-1}
@@ -68,7 +69,9 @@ run_reference() {
 }
 
 moviepy_py="$out/.venv/bin/python"
-if [ ! -x "$moviepy_py" ]; then
+if [ "${MOVIEPY:-1}" = 0 ]; then
+  moviepy_py=/nonexistent
+elif [ ! -x "$moviepy_py" ]; then
   python3 -m venv "$out/.venv" >/dev/null 2>&1 && "$out/.venv/bin/pip" install -q "moviepy>=2,<3" >/dev/null 2>&1 || true
 fi
 run_moviepy() {
@@ -110,7 +113,7 @@ if [ ${#m[@]} -gt 0 ]; then
   tm=$(printf '%s\n' "${m[@]}" | best)
   printf '%-12s %8.2f %8.2f\n' moviepy "$tm" "$(echo "scale=3; $tm / $tf" | bc)"
 else
-  printf '%-12s %8s\n' moviepy "skipped (pip install moviepy failed)"
+  printf '%-12s %8s\n' moviepy "skipped (MOVIEPY=0, or pip install moviepy failed)"
 fi
 for v in reelsmith reference; do
   ffprobe -v error -show_entries format=duration:stream=width,height,codec_name -of csv=p=0 "$out/$v.mp4" | tr '\n' ' ' | sed "s/^/$v: /"; echo

@@ -12,5 +12,6 @@ pub mod ffmpeg;
 pub mod mcp;
 pub mod media;
 pub mod render;
+pub mod skill;
 pub mod store;
 pub mod timeline;
