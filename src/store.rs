@@ -121,7 +121,10 @@ impl Store {
                 id TEXT PRIMARY KEY, session_id TEXT NOT NULL, rev INTEGER NOT NULL,
                 output TEXT NOT NULL, state TEXT NOT NULL, percent REAL NOT NULL, message TEXT NOT NULL,
                 result TEXT, pid INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
-             CREATE INDEX IF NOT EXISTS jobs_by_session ON jobs (session_id, rev);",
+             CREATE INDEX IF NOT EXISTS jobs_by_session ON jobs (session_id, rev);
+             CREATE TABLE IF NOT EXISTS kv (
+                scope TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+                PRIMARY KEY (scope, key));",
         )?;
         let store = Store {
             conn: Mutex::new(conn),
@@ -378,6 +381,35 @@ impl Store {
             },
         )
         .transpose()
+    }
+
+    /// Store a backend's JSON record under (`scope`, `key`), replacing what was there.
+    pub fn put_kv(
+        &self,
+        scope: &str,
+        key: &str,
+        value: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO kv (scope, key, value) VALUES (?1, ?2, ?3)
+             ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value",
+            params![scope, key, value.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// A backend's JSON record, if stored.
+    pub fn get_kv(&self, scope: &str, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
+        let text: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT value FROM kv WHERE scope = ?1 AND key = ?2",
+                params![scope, key],
+                |r| r.get(0),
+            )
+            .optional()?;
+        text.map(|t| serde_json::from_str(&t).map_err(StoreError::from))
+            .transpose()
     }
 
     /// Run SQLite's integrity check; "ok" when the file is sound.

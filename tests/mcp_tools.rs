@@ -2,112 +2,16 @@
 //! guards): every tool, progress notifications, cancellation and the wait_s hand-off.
 
 mod common;
+#[path = "support/mcp_client.rs"]
+mod mcp_client;
 
 use common::*;
-use rmcp::model::{CallToolRequestParams, CallToolResult, ContentBlock, ProgressNotificationParam};
-use rmcp::service::{NotificationContext, RunningService};
-use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
-use rmcp::{ClientHandler, RoleClient, ServiceExt};
-use serde_json::{Value, json};
+use mcp_client::*;
+use rmcp::model::ContentBlock;
+use serde_json::json;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-/// A client that records every progress notification it receives.
-#[derive(Clone, Default)]
-struct Recorder {
-    progress: Arc<Mutex<Vec<(Instant, ProgressNotificationParam)>>>,
-}
-
-impl ClientHandler for Recorder {
-    async fn on_progress(
-        &self,
-        params: ProgressNotificationParam,
-        _context: NotificationContext<RoleClient>,
-    ) {
-        self.progress.lock().unwrap().push((Instant::now(), params));
-    }
-}
-
-struct Server {
-    client: RunningService<RoleClient, Recorder>,
-    recorder: Recorder,
-    home: PathBuf,
-}
-
-async fn start(home: &Path) -> Server {
-    let recorder = Recorder::default();
-    let home_s = home.to_path_buf();
-    let transport = TokioChildProcess::new(tokio::process::Command::new(bin()).configure(|c| {
-        c.arg("serve")
-            .env("REELSMITH_HOME", &home_s)
-            .env("RUST_LOG", "warn")
-            .env_remove("REELSMITH_FONT_DIR")
-            .env_remove("REELSMITH_BACKEND");
-    }))
-    .expect("spawn reelsmith serve");
-    let client = recorder.clone().serve(transport).await.expect("initialize");
-    Server {
-        client,
-        recorder,
-        home: home.to_path_buf(),
-    }
-}
-
-impl Server {
-    async fn call(&self, tool: &'static str, args: Value) -> CallToolResult {
-        self.try_call(tool, args)
-            .await
-            .unwrap_or_else(|e| panic!("{tool} failed at the protocol level: {e}"))
-    }
-
-    async fn try_call(
-        &self,
-        tool: &'static str,
-        args: Value,
-    ) -> Result<CallToolResult, rmcp::ServiceError> {
-        self.client
-            .call_tool(
-                CallToolRequestParams::new(tool)
-                    .with_arguments(args.as_object().cloned().unwrap_or_default()),
-            )
-            .await
-    }
-}
-
-fn text_of(r: &CallToolResult) -> String {
-    r.content
-        .iter()
-        .filter_map(|c| c.as_text().map(|t| t.text.clone()))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn structured(r: &CallToolResult) -> &Value {
-    r.structured_content
-        .as_ref()
-        .unwrap_or_else(|| panic!("no structuredContent: {}", text_of(r)))
-}
-
-fn ok(r: &CallToolResult) {
-    assert_ne!(r.is_error, Some(true), "tool error: {}", text_of(r));
-}
-
-fn images(r: &CallToolResult) -> Vec<Vec<u8>> {
-    use base64::Engine as _;
-    r.content
-        .iter()
-        .filter_map(|c| match c {
-            ContentBlock::Image(i) => Some(
-                base64::engine::general_purpose::STANDARD
-                    .decode(&i.data)
-                    .expect("base64 image"),
-            ),
-            _ => None,
-        })
-        .collect()
-}
 
 fn stills(dir: &Path, n: usize) -> Vec<String> {
     (0..n)

@@ -19,7 +19,10 @@ use tokio_util::sync::CancellationToken;
 
 /// The workspace directory: `REELSMITH_HOME`, else the platform data dir (e.g. ~/.local/share/reelsmith).
 pub fn default_home() -> PathBuf {
-    std::env::var_os("REELSMITH_HOME")
+    // Empty or an unfilled host placeholder (`${user_config.workspace}`) means "not set".
+    std::env::var("REELSMITH_HOME")
+        .ok()
+        .filter(|h| !h.trim().is_empty() && !h.contains("${"))
         .map(PathBuf::from)
         .or_else(|| dirs::data_dir().map(|d| d.join("reelsmith")))
         .unwrap_or_else(|| PathBuf::from(".reelsmith"))
@@ -145,9 +148,7 @@ impl LocalBackend {
     }
 
     fn default_output(&self, session: &str, rev: u64) -> PathBuf {
-        self.home
-            .join("exports")
-            .join(format!("{session}-r{rev}.mp4"))
+        super::default_export_dir(&self.home).join(format!("{session}-r{rev}.mp4"))
     }
 
     fn status_of(rec: &JobRecord) -> JobStatus {
@@ -424,6 +425,7 @@ impl Backend for LocalBackend {
                         width: r.width,
                         height: r.height,
                         size_bytes: r.size_bytes,
+                        url: None,
                     };
                     (
                         JobState::Done,

@@ -7,6 +7,7 @@
 //! come back later with `job`.
 
 pub mod local;
+pub mod nemo;
 
 use crate::director::Options;
 use crate::media::MediaKind;
@@ -15,6 +16,17 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use tokio::sync::watch;
+
+/// Where exports go when the caller names no output path: `REELSMITH_OUTPUT_DIR` when set
+/// (an empty value or an unfilled `${…}` host placeholder counts as unset), else `exports/` in
+/// the workspace.
+pub fn default_export_dir(home: &std::path::Path) -> PathBuf {
+    std::env::var("REELSMITH_OUTPUT_DIR")
+        .ok()
+        .filter(|d| !d.trim().is_empty() && !d.contains("${"))
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home.join("exports"))
+}
 
 /// A media item as results show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,6 +56,19 @@ pub struct Uploaded {
     pub media: Vec<MediaItem>,
 }
 
+/// A progress report from long backend work (a cloud turn's heartbeats and tool calls), for
+/// callers that show progress while `create` runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProgressEvent {
+    /// Percent done when the backend can tell, else None.
+    pub percent: Option<f64>,
+    /// What is happening, for a person ("⏳ Still working… (2 min)").
+    pub message: String,
+}
+
+/// Where a backend sends [`ProgressEvent`]s.
+pub type ProgressSink = tokio::sync::mpsc::UnboundedSender<ProgressEvent>;
+
 /// A create-or-edit request.
 #[derive(Debug, Clone, Default)]
 pub struct CreateRequest {
@@ -57,6 +82,8 @@ pub struct CreateRequest {
     pub files: Vec<String>,
     /// Structured overrides.
     pub options: Options,
+    /// Where to report progress while the request runs, if anyone listens.
+    pub progress: Option<ProgressSink>,
 }
 
 /// What create-or-edit made.
@@ -146,6 +173,9 @@ pub struct ExportResult {
     pub height: u32,
     /// Size in bytes.
     pub size_bytes: u64,
+    /// Where the cloud keeps the render, when it came from the cloud.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// Where an export job is.
@@ -206,6 +236,9 @@ pub enum BackendError {
     /// The request is well-formed but cannot be done now.
     #[error("{0}")]
     Unavailable(String),
+    /// The cloud service refused or failed; the message says what to do.
+    #[error(transparent)]
+    Cloud(#[from] nemo::NemoError),
 }
 
 /// A video engine: local ffmpeg or the cloud.

@@ -97,6 +97,7 @@ pub async fn render(
             script,
             files: files.to_vec(),
             options,
+            progress: None,
         })
         .await?;
     eprintln!(

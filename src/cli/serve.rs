@@ -2,6 +2,7 @@
 
 use reelsmith::backend::Backend;
 use reelsmith::backend::local::{LocalBackend, default_home};
+use reelsmith::backend::nemo::NemoBackend;
 use reelsmith::mcp::server::{HttpOptions, serve_http, serve_stdio};
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -21,11 +22,12 @@ pub struct ServeArgs {
 
 /// Open the backend named `name`.
 pub fn open_backend(name: &str) -> anyhow::Result<Arc<dyn Backend>> {
-    match name {
-        "local" => Ok(Arc::new(LocalBackend::open(&default_home())?)),
-        "nemo" => anyhow::bail!(
-            "the nemo (NemoVideo cloud) backend is not available in this build yet; use --backend local"
-        ),
+    match name.trim() {
+        // Empty or an unfilled host placeholder means the default.
+        n if n.is_empty() || n == "local" || n.contains("${") => {
+            Ok(Arc::new(LocalBackend::open(&default_home())?))
+        }
+        "nemo" => Ok(Arc::new(NemoBackend::open(&default_home())?)),
         other => anyhow::bail!("unknown backend '{other}'; use local or nemo"),
     }
 }

@@ -196,19 +196,22 @@ impl Progress {
         }
     }
 
-    /// Report `percent` (0–100) with a message; skipped when nothing changed and less than
-    /// `HEARTBEAT` passed, or when the last report was under 250 ms ago.
+    /// Report `percent` (0–100) with a message.
     pub(crate) async fn report(&mut self, percent: f64, message: &str) {
         let Some(token) = self.token.clone() else {
             return;
         };
         let value = percent.clamp(0.0, 100.0).max(self.last_value);
         let since = self.last_sent.map(|t| t.elapsed());
-        let changed = value > self.last_value || message != self.last_message;
+        // A new message always goes out (each says something); a bare percent creep at most
+        // four times a second; silence never longer than HEARTBEAT.
         let due = match since {
             None => true,
             Some(s) if s >= HEARTBEAT => true,
-            Some(s) => changed && s >= Duration::from_millis(250),
+            Some(s) => {
+                message != self.last_message
+                    || (value >= self.last_value + 1.0 && s >= Duration::from_millis(250))
+            }
         };
         if !due {
             return;

@@ -158,16 +158,29 @@ impl ReelsmithServer {
             format!("Checking {} file(s)", args.files.len())
         };
         progress.report(5.0, &step).await;
+        let (sink, mut events) = tokio::sync::mpsc::unbounded_channel();
         let req = CreateRequest {
             session_id: args.session_id.clone(),
             prompt: args.prompt.clone(),
             script: args.script.clone(),
             files: args.files.clone(),
             options: args.options.clone().unwrap_or_default(),
+            progress: Some(sink),
         };
-        let created = tokio::select! {
-            r = self.backend.create(req) => r,
-            _ = ctx.ct.cancelled() => return Ok(crate::mcp::error_result("cancelled")),
+        // The backend's own progress (a cloud turn's heartbeats and tool calls) is forwarded as
+        // it comes; the percent creeps up so clients see the call is alive.
+        let create = self.backend.create(req);
+        tokio::pin!(create);
+        let mut creeping = 10.0;
+        let created = loop {
+            tokio::select! {
+                r = &mut create => break r,
+                Some(ev) = events.recv() => {
+                    creeping = ev.percent.unwrap_or(creeping + (65.0 - creeping) * 0.05);
+                    progress.report(creeping, &ev.message).await;
+                }
+                _ = ctx.ct.cancelled() => return Ok(crate::mcp::error_result("cancelled")),
+            }
         };
         let c = match created {
             Ok(c) => c,

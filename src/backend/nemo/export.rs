@@ -1,0 +1,498 @@
+//! Cloud exports as jobs: submit the draft for rendering (a fresh `id` per attempt), poll both
+//! documented reply shapes, then download the MP4 next to its destination and rename it into
+//! place, so a failed or cancelled export never leaves a partial file at the output path.
+
+use super::client::{Client, Failure, Reply, failure_to_error};
+use super::errors::NemoError;
+use super::{LiveJob, NemoBackend, Timings};
+use crate::backend::{BackendError, ExportRequest, ExportResult, JobHandle, JobState, JobStatus};
+use crate::render::RenderError;
+use crate::store::{JobRecord, Store};
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::io::AsyncWriteExt;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+fn status_of(rec: &JobRecord) -> JobStatus {
+    JobStatus {
+        job_id: rec.id.clone(),
+        session_id: rec.session_id.clone(),
+        revision: rec.rev,
+        state: rec.state,
+        percent: rec.percent,
+        message: rec.message.clone(),
+        result: rec
+            .result
+            .as_ref()
+            .and_then(|r| serde_json::from_value(r.clone()).ok()),
+    }
+}
+
+fn finished_handle(status: JobStatus) -> JobHandle {
+    let (_tx, rx) = watch::channel(status.clone());
+    JobHandle {
+        job_id: status.job_id,
+        status: rx,
+    }
+}
+
+/// Start (or join) the export of the session's current draft.
+pub(super) async fn start(b: &NemoBackend, req: ExportRequest) -> Result<JobHandle, BackendError> {
+    let session = req.session_id.clone();
+    let mut rec = b.record(&session)?;
+    {
+        let jobs = b.jobs.lock().unwrap_or_else(|e| e.into_inner());
+        for (id, live) in jobs.iter() {
+            let s = live.status.borrow();
+            if s.session_id == session && s.revision == rec.turns && s.state == JobState::Running {
+                return Ok(JobHandle {
+                    job_id: id.clone(),
+                    status: live.status.clone(),
+                });
+            }
+        }
+    }
+    let wanted = req
+        .output
+        .as_ref()
+        .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()));
+    if let Some(done) = b.store.latest_done_job(&session, rec.turns)?
+        && Path::new(&done.output).is_file()
+        && wanted
+            .as_ref()
+            .is_none_or(|w| w.to_string_lossy() == done.output)
+    {
+        return Ok(finished_handle(status_of(&done)));
+    }
+    let draft = b.draft(&session, &mut rec).await?.ok_or_else(|| {
+        BackendError::Unavailable(format!(
+            "session {session} has nothing to export yet; make the video with create_video first"
+        ))
+    })?;
+    let output = wanted.unwrap_or_else(|| {
+        crate::backend::default_export_dir(&b.home).join(format!("{session}-r{}.mp4", rec.turns))
+    });
+    if !req.overwrite && output.exists() {
+        return Err(RenderError::OutputExists(output).into());
+    }
+    let job = b
+        .store
+        .create_job(&session, rec.turns, &output.to_string_lossy())?;
+    let mut status = status_of(&job);
+    status.message = "Submitting the render to NemoVideo".into();
+    let (tx, rx) = watch::channel(status);
+    let cancel = CancellationToken::new();
+    b.jobs.lock().unwrap_or_else(|e| e.into_inner()).insert(
+        job.id.clone(),
+        LiveJob {
+            status: rx.clone(),
+            cancel: cancel.clone(),
+        },
+    );
+    let work = Work {
+        client: b.client.clone(),
+        store: b.store.clone(),
+        timings: b.timings,
+        nemo_session: rec.nemo_session.clone(),
+        draft,
+        output,
+        overwrite: req.overwrite,
+        job_id: job.id.clone(),
+    };
+    let jobs = b.jobs.clone();
+    tokio::spawn(async move {
+        let job_id = work.job_id.clone();
+        let store = work.store.clone();
+        let result = work.run(&tx, &cancel).await;
+        let (state, message, result) = match result {
+            Ok(r) => (
+                JobState::Done,
+                format!(
+                    "Done: {} ({:.1} s, {}x{}, {:.1} MB)",
+                    r.path.display(),
+                    r.duration_s,
+                    r.width,
+                    r.height,
+                    r.size_bytes as f64 / 1e6
+                ),
+                Some(r),
+            ),
+            Err(None) => (
+                JobState::Cancelled,
+                "Export cancelled; nothing was written".to_string(),
+                None,
+            ),
+            Err(Some(e)) => (JobState::Failed, e.to_string(), None),
+        };
+        let percent = if state == JobState::Done {
+            100.0
+        } else {
+            tx.borrow().percent
+        };
+        let json = result.as_ref().and_then(|r| serde_json::to_value(r).ok());
+        if let Err(e) = store.update_job(&job_id, state, percent, &message, json.as_ref()) {
+            tracing::warn!(error = %e, "could not record the export's end");
+        }
+        tx.send_modify(|s| {
+            s.state = state;
+            s.percent = percent;
+            s.message = message;
+            s.result = result;
+        });
+        jobs.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&job_id);
+    });
+    Ok(JobHandle {
+        job_id: job.id,
+        status: rx,
+    })
+}
+
+/// A job's status, live or stored.
+pub(super) async fn job(b: &NemoBackend, job_id: &str) -> Result<JobStatus, BackendError> {
+    if let Some(live) = b.jobs.lock().unwrap_or_else(|e| e.into_inner()).get(job_id) {
+        return Ok(live.status.borrow().clone());
+    }
+    let rec = b.store.job(job_id)?.ok_or_else(|| BackendError::NotFound {
+        what: "job",
+        id: job_id.into(),
+        hint: "call export_video to start one",
+    })?;
+    Ok(status_of(&rec))
+}
+
+/// Cancel a running export and wait (briefly) for it to stop.
+pub(super) async fn cancel(b: &NemoBackend, job_id: &str) -> Result<JobStatus, BackendError> {
+    let live = b
+        .jobs
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(job_id)
+        .map(|l| (l.status.clone(), l.cancel.clone()));
+    let Some((mut rx, token)) = live else {
+        return job(b, job_id).await;
+    };
+    token.cancel();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(15),
+        rx.wait_for(|s| s.state != JobState::Running),
+    )
+    .await;
+    let s = rx.borrow().clone();
+    Ok(s)
+}
+
+struct Work {
+    client: Arc<Client>,
+    store: Arc<Store>,
+    timings: Timings,
+    nemo_session: String,
+    draft: Value,
+    output: PathBuf,
+    overwrite: bool,
+    job_id: String,
+}
+
+/// Percent from a poll reply's progress (0–100, or a 0–1 fraction).
+fn percent_of(p: f64) -> f64 {
+    if p > 0.0 && p < 1.0 { p * 100.0 } else { p }.clamp(0.0, 100.0)
+}
+
+impl Work {
+    fn report(&self, tx: &watch::Sender<JobStatus>, percent: f64, message: String) {
+        tx.send_modify(|s| {
+            s.percent = s.percent.max(percent);
+            s.message = message.clone();
+        });
+        let _ = self
+            .store
+            .update_job(&self.job_id, JobState::Running, percent, &message, None);
+    }
+
+    /// Ok(result), Err(None) when cancelled, Err(Some(e)) on failure.
+    async fn run(
+        &self,
+        tx: &watch::Sender<JobStatus>,
+        cancel: &CancellationToken,
+    ) -> Result<ExportResult, Option<NemoError>> {
+        let render_id = self.submit().await.map_err(Some)?;
+        self.report(tx, 5.0, "Rendering in the cloud".into());
+        let deadline = tokio::time::Instant::now() + self.timings.render_timeout;
+        let url = loop {
+            tokio::select! {
+                _ = tokio::time::sleep(self.timings.render_poll) => {}
+                _ = cancel.cancelled() => {
+                    let id = render_id.clone();
+                    let _ = self.client.send("render cancel", move |http, base| {
+                        Ok(http.post(format!("{base}/api/render/proxy/lambda/{id}/cancel")).header("Content-Length", "0"))
+                    }).await;
+                    return Err(None);
+                }
+            }
+            let id = render_id.clone();
+            let data = self
+                .client
+                .json("render poll", move |http, base| {
+                    Ok(http.get(format!("{base}/api/render/proxy/lambda/{id}")))
+                })
+                .await
+                .map_err(Some)?;
+            // Both documented shapes: {data:{status,outputUrl}} (unwrapped) and {status, output:{url}}.
+            let status = data["status"].as_str().unwrap_or("pending").to_lowercase();
+            let progress = percent_of(data["progress"].as_f64().unwrap_or(0.0));
+            let url = data["outputUrl"]
+                .as_str()
+                .or(data["output_url"].as_str())
+                .or(data["output"]["url"].as_str())
+                .or(data["url"].as_str())
+                .map(str::to_string);
+            match status.as_str() {
+                "completed" | "complete" | "done" | "succeeded" | "success" => break url,
+                "failed" | "error" | "cancelled" | "canceled" => {
+                    let why = data["error"]
+                        .as_str()
+                        .or(data["message"].as_str())
+                        .unwrap_or("no reason given");
+                    return Err(Some(NemoError::Render(format!(
+                        "the render failed on NemoVideo ({why}). Exporting is free: call export_video again to retry, or change the video with create_video first"
+                    ))));
+                }
+                _ => {}
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(Some(NemoError::Render(format!(
+                    "the cloud render did not finish within {} min (last status '{status}', {progress:.0}%); it may still complete — call export_video again later",
+                    self.timings.render_timeout.as_secs().div_ceil(60)
+                ))));
+            }
+            self.report(
+                tx,
+                5.0 + progress * 0.85,
+                format!("Rendering in the cloud: {progress:.0}% ({status})"),
+            );
+        };
+        self.report(tx, 90.0, "Downloading the MP4".into());
+        let size = self.download(&render_id, url.as_deref(), cancel).await?;
+        let (duration_s, width, height) = self.describe_file().await;
+        Ok(ExportResult {
+            path: self.output.clone(),
+            duration_s,
+            width,
+            height,
+            size_bytes: size,
+            url,
+        })
+    }
+
+    /// Submit the render; a refused (duplicate) id is retried once with a new one.
+    async fn submit(&self) -> Result<String, NemoError> {
+        let mut last = None;
+        for _ in 0..2 {
+            let id = format!("render_{}", uuid::Uuid::new_v4().simple());
+            let body = json!({
+                "id": id,
+                "sessionId": self.nemo_session,
+                "draft": self.draft,
+                "output": {"format": "mp4", "quality": "high"},
+            });
+            match self
+                .client
+                .send("render submit", move |http, base| {
+                    Ok(http
+                        .post(format!("{base}/api/render/proxy/lambda"))
+                        .json(&body))
+                })
+                .await
+            {
+                Ok(Reply::Json(v)) => {
+                    return Ok(v["id"].as_str().map(str::to_string).unwrap_or(id));
+                }
+                Ok(Reply::Raw(_)) => return Ok(id),
+                Err(Failure::Code(code, msg)) => {
+                    last = Some(failure_to_error(
+                        "render submit",
+                        Failure::Code(code, msg.clone()),
+                    ));
+                    let dup = msg.to_lowercase();
+                    if !(dup.contains("duplicate") || dup.contains("exist")) {
+                        break;
+                    }
+                }
+                Err(f) => return Err(failure_to_error("render submit", f)),
+            }
+        }
+        Err(last.unwrap_or(NemoError::Render(
+            "the render could not be submitted".into(),
+        )))
+    }
+
+    /// Fetch the MP4 into a hidden partial file beside the output and rename it into place.
+    async fn download(
+        &self,
+        render_id: &str,
+        url: Option<&str>,
+        cancel: &CancellationToken,
+    ) -> Result<u64, Option<NemoError>> {
+        let dir = self
+            .output
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let io = |e: std::io::Error| {
+            Some(NemoError::Render(format!(
+                "cannot write {}: {e}",
+                self.output.display()
+            )))
+        };
+        tokio::fs::create_dir_all(&dir).await.map_err(io)?;
+        let name = self
+            .output
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "video.mp4".into());
+        let partial = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".partial")
+            .tempfile_in(&dir)
+            .map_err(io)?;
+        // The CDN link first (no credentials go to it); the API's download endpoint otherwise.
+        let mut resp = None;
+        if let Some(u) = url.filter(|u| u.starts_with("http")) {
+            match reqwest::get(u).await {
+                Ok(r) if r.status().is_success() => resp = Some(r),
+                Ok(r) => {
+                    tracing::info!(status = %r.status(), "render URL refused; using the download endpoint")
+                }
+                Err(e) => {
+                    tracing::info!(error = %super::client::describe_reqwest(&e), "render URL failed; using the download endpoint")
+                }
+            }
+        }
+        let resp = match resp {
+            Some(r) => r,
+            None => {
+                let id = render_id.to_string();
+                match self
+                    .client
+                    .send("download", move |http, base| {
+                        Ok(http.get(format!("{base}/api/render/proxy/{id}/download")))
+                    })
+                    .await
+                {
+                    Ok(Reply::Raw(r)) => r,
+                    Ok(Reply::Json(_)) => {
+                        return Err(Some(NemoError::Render(
+                            "the download endpoint answered with JSON instead of the video".into(),
+                        )));
+                    }
+                    Err(f) => return Err(Some(failure_to_error("download", f))),
+                }
+            }
+        };
+        let mut file = tokio::fs::File::from_std(partial.reopen().map_err(io)?);
+        let mut stream = resp.bytes_stream();
+        let mut size = 0u64;
+        loop {
+            let chunk = tokio::select! {
+                c = stream.next() => c,
+                _ = cancel.cancelled() => return Err(None),
+            };
+            match chunk {
+                None => break,
+                Some(Ok(bytes)) => {
+                    size += bytes.len() as u64;
+                    file.write_all(&bytes).await.map_err(io)?;
+                }
+                Some(Err(e)) => {
+                    return Err(Some(NemoError::Render(format!(
+                        "the download broke off ({}); call export_video again",
+                        super::client::describe_reqwest(&e)
+                    ))));
+                }
+            }
+        }
+        file.flush().await.map_err(io)?;
+        file.sync_all().await.map_err(io)?;
+        drop(file);
+        if size == 0 {
+            return Err(Some(NemoError::Render(
+                "NemoVideo sent an empty file; call export_video again".into(),
+            )));
+        }
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ =
+                std::fs::set_permissions(partial.path(), std::fs::Permissions::from_mode(0o644));
+        }
+        let placed = if self.overwrite {
+            partial.persist(&self.output).map(|_| ())
+        } else {
+            partial.persist_noclobber(&self.output).map(|_| ())
+        };
+        placed.map_err(|e| io(e.error))?;
+        Ok(size)
+    }
+
+    /// Duration and size of the downloaded file (ffprobe when available, else the draft's).
+    async fn describe_file(&self) -> (f64, u32, u32) {
+        let from_draft = (
+            self.draft["d"].as_f64().unwrap_or(0.0) / 1000.0,
+            self.draft["m"]["width"].as_u64().unwrap_or(0) as u32,
+            self.draft["m"]["height"].as_u64().unwrap_or(0) as u32,
+        );
+        let Ok(tools) = crate::ffmpeg::Tools::locate() else {
+            return from_draft;
+        };
+        let mut cmd = tools.ffprobe_command();
+        cmd.args(["-show_streams", "-show_format"])
+            .arg(&self.output);
+        let Ok(out) = crate::ffmpeg::run(
+            "ffprobe",
+            cmd,
+            crate::ffmpeg::RunOptions {
+                timeout: Some(std::time::Duration::from_secs(30)),
+                ..Default::default()
+            },
+        )
+        .await
+        else {
+            return from_draft;
+        };
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        let video = v["streams"]
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["codec_type"] == "video"));
+        (
+            v["format"]["duration"]
+                .as_str()
+                .and_then(|d| d.parse().ok())
+                .unwrap_or(from_draft.0),
+            video
+                .and_then(|s| s["width"].as_u64())
+                .map(|w| w as u32)
+                .unwrap_or(from_draft.1),
+            video
+                .and_then(|s| s["height"].as_u64())
+                .map(|h| h as u32)
+                .unwrap_or(from_draft.2),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_of;
+
+    #[test]
+    fn progress_scales() {
+        assert_eq!(percent_of(42.0), 42.0);
+        assert_eq!(percent_of(0.42), 42.0);
+        assert_eq!(percent_of(100.0), 100.0);
+        assert_eq!(percent_of(250.0), 100.0);
+    }
+}

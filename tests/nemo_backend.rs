@@ -1,0 +1,509 @@
+//! The cloud backend through the MCP tools, against a fake NemoVideo written from the contract:
+//! normal generation, silent edits, keep-alive stalls, dropped streams, error events, token
+//! expiry, session loss, 429, 402, 2001, render failure and renders that never finish. Each test
+//! asserts what the agent sees, and every request the fake received carries the right headers.
+
+mod common;
+#[path = "support/fake_nemo.rs"]
+mod fake_nemo;
+#[path = "support/mcp_client.rs"]
+mod mcp_client;
+
+use common::*;
+use fake_nemo::{Render, Shared, Turn};
+use mcp_client::*;
+use serde_json::json;
+use std::path::Path;
+
+/// A real little MP4 for the fake's renders.
+fn sample_mp4(dir: &Path) -> Vec<u8> {
+    let p = dir.join("render.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=320x240:d=2",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=d=2",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-shortest",
+        p.to_str().unwrap(),
+    ]);
+    std::fs::read(p).unwrap()
+}
+
+struct Cloud {
+    fake: Shared,
+    server: Server,
+    dir: tempfile::TempDir,
+}
+
+/// The fake plus `reelsmith serve` on the nemo backend, with short timings.
+async fn cloud(extra: &[(&str, &str)]) -> Cloud {
+    let dir = tempfile::tempdir().unwrap();
+    let (fake, base) = fake_nemo::start(sample_mp4(dir.path())).await;
+    let mut env = vec![
+        ("REELSMITH_BACKEND", "nemo"),
+        ("NEMO_API_URL", base.as_str()),
+        ("NEMO_RENDER_POLL_MS", "100"),
+        ("NEMO_RETRY_WAIT_MS", "200"),
+        ("NEMO_RECOVERY_POLL_MS", "250"),
+        ("NEMO_HEARTBEAT_MS", "400"),
+        ("RUST_LOG", "reelsmith=debug"),
+    ];
+    env.extend_from_slice(extra);
+    let log = dir.path().join("server.log");
+    let server = start_logged(&dir.path().join("home"), &env, Some(&log)).await;
+    Cloud { fake, server, dir }
+}
+
+impl Cloud {
+    /// Every request carried attribution and (but for the token request) the bearer token.
+    fn assert_headers(&self) {
+        let skill = reelsmith::skill::info();
+        let f = self.fake.lock().unwrap();
+        assert!(!f.seen.is_empty());
+        for r in &f.seen {
+            if r.path.starts_with("/cdn/") {
+                assert!(
+                    !r.headers.contains_key("authorization"),
+                    "the token went to the CDN"
+                );
+                continue;
+            }
+            assert_eq!(
+                r.headers.get("x-skill-source"),
+                Some(&skill.name),
+                "{} {}",
+                r.method,
+                r.path
+            );
+            assert_eq!(
+                r.headers.get("x-skill-version"),
+                Some(&skill.version),
+                "{}",
+                r.path
+            );
+            assert_eq!(
+                r.headers.get("x-skill-platform").map(String::as_str),
+                Some("unknown")
+            );
+            if r.path == "/api/auth/anonymous-token" {
+                assert!(r.headers.contains_key("x-client-id"));
+                assert!(!r.headers.contains_key("authorization"));
+            } else {
+                let auth = r.headers.get("authorization").expect("bearer token");
+                assert!(
+                    auth.starts_with("Bearer nmv_usr_fake"),
+                    "{}: {auth}",
+                    r.path
+                );
+            }
+        }
+    }
+
+    /// No issued token appears in the server's logs (debug level) or in `texts`.
+    fn assert_no_token_leak(&self, texts: &[String]) {
+        let log = std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default();
+        let tokens = self.fake.lock().unwrap().tokens.clone();
+        assert!(!tokens.is_empty());
+        for t in &tokens {
+            assert!(!log.contains(t.as_str()), "token in the log");
+            for x in texts {
+                assert!(!x.contains(t.as_str()), "token in a result: {x}");
+            }
+        }
+        assert!(!log.contains("fakeSECRET"));
+    }
+
+    fn count(&self, path_prefix: &str) -> usize {
+        self.fake
+            .lock()
+            .unwrap()
+            .seen
+            .iter()
+            .filter(|r| r.path.starts_with(path_prefix))
+            .count()
+    }
+
+    async fn upload_two(&self) -> String {
+        let files = [
+            still(self.dir.path(), "a.jpg", 640, 360, 0),
+            still(self.dir.path(), "b.jpg", 360, 640, 1),
+        ];
+        let up = self
+            .server
+            .call("upload_media", json!({"files": files}))
+            .await;
+        ok(&up);
+        structured(&up)["session_id"].as_str().unwrap().to_string()
+    }
+}
+
+fn messages(s: &Server) -> Vec<String> {
+    s.recorder
+        .progress
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|(_, p)| p.message.clone())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn normal_generation_then_silent_edit_then_export() {
+    let c = cloud(&[]).await;
+    c.fake
+        .lock()
+        .unwrap()
+        .turns
+        .extend([Turn::Normal, Turn::Silent]);
+    let sid = c.upload_two().await;
+    {
+        let f = c.fake.lock().unwrap();
+        let sizes: Vec<_> = f.uploaded.iter().map(|(n, b)| (n.clone(), *b)).collect();
+        assert_eq!(sizes.len(), 2);
+        assert_eq!(sizes[0].0, "a.jpg");
+        assert_eq!(
+            sizes[0].1,
+            std::fs::metadata(c.dir.path().join("a.jpg")).unwrap().len()
+        );
+    }
+
+    let r = c
+        .server
+        .call(
+            "create_video",
+            json!({"prompt": "a 10 second promo with music", "session_id": sid}),
+        )
+        .await;
+    ok(&r);
+    let text = text_of(&r);
+    assert!(text.contains("call export_video"), "{text}");
+    assert!(text.contains("call get_timeline"), "{text}");
+    assert!(!text.contains("Click Export"), "{text}");
+    let s = structured(&r);
+    assert_eq!(s["action"], "created");
+    assert_eq!(s["revision"], 1);
+    assert_eq!(s["timeline"]["d"], 10_000);
+    assert_eq!(
+        s["timeline"]["canvas"]["ratio"], "16:9",
+        "unknown draft fields kept"
+    );
+    assert!(text.contains("No preview"), "{text}");
+    let msgs = messages(&c.server);
+    assert!(
+        msgs.iter().any(|m| m.contains("generating video")),
+        "{msgs:?}"
+    );
+
+    // A turn with tool results and no text: the change is read from the draft.
+    let e = c
+        .server
+        .call(
+            "create_video",
+            json!({"prompt": "retitle it", "session_id": sid}),
+        )
+        .await;
+    ok(&e);
+    let et = text_of(&e);
+    assert_eq!(structured(&e)["action"], "edited");
+    assert!(et.contains("Length 10 s → 15 s"), "{et}");
+    assert!(et.contains("Title 'Urban Dreams' → 'Neon Nights'"), "{et}");
+
+    let t = c
+        .server
+        .call("get_timeline", json!({"session_id": sid}))
+        .await;
+    ok(&t);
+    assert_eq!(structured(&t)["revision"], 2);
+    assert_eq!(structured(&t)["media"].as_array().unwrap().len(), 2);
+    assert!(text_of(&t).contains("Neon Nights"));
+
+    let out = c.dir.path().join("cloud.mp4");
+    let x = c
+        .server
+        .call(
+            "export_video",
+            json!({"session_id": sid, "output_path": out, "wait_s": 60}),
+        )
+        .await;
+    ok(&x);
+    assert_eq!(structured(&x)["status"], "done");
+    assert_eq!(std::fs::read(&out).unwrap(), c.fake.lock().unwrap().mp4);
+    let p = probe(&out);
+    assert!((duration(&p) - 2.0).abs() < 0.2);
+
+    let cr = c.server.call("check_credits", json!({})).await;
+    ok(&cr);
+    let cs = structured(&cr);
+    assert_eq!(
+        (
+            cs["available"].as_i64(),
+            cs["frozen"].as_i64(),
+            cs["total"].as_i64()
+        ),
+        (Some(60), Some(40), Some(100))
+    );
+    assert!(text_of(&cr).contains("anonymous"), "{}", text_of(&cr));
+
+    c.assert_headers();
+    let texts: Vec<String> = [&r, &e, &t, &x, &cr].iter().map(|r| text_of(r)).collect();
+    c.assert_no_token_leak(&texts);
+    // One token for the whole run, fetched with one persisted client id.
+    assert_eq!(c.count("/api/auth/anonymous-token"), 1);
+    assert_eq!(c.fake.lock().unwrap().sse_calls, 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn keep_alives_become_progress_and_the_poll_reads_the_other_shape() {
+    let c = cloud(&[]).await;
+    {
+        let mut f = c.fake.lock().unwrap();
+        f.turns
+            .push_back(Turn::Heartbeats(std::time::Duration::from_millis(1500)));
+        f.poll_shape_b = true;
+    }
+    let r = c
+        .server
+        .call("create_video", json!({"prompt": "make something calm"}))
+        .await;
+    ok(&r);
+    assert!(
+        text_of(&r).contains("Done after a long think."),
+        "{}",
+        text_of(&r)
+    );
+    let msgs = messages(&c.server);
+    let still = msgs
+        .iter()
+        .filter(|m| m.contains("⏳ Still working"))
+        .count();
+    assert!(still >= 3, "{msgs:?}");
+    let sid = structured(&r)["session_id"].as_str().unwrap().to_string();
+    let x = c
+        .server
+        .call("export_video", json!({"session_id": sid, "wait_s": 60}))
+        .await;
+    ok(&x);
+    assert_eq!(structured(&x)["status"], "done");
+    assert!(Path::new(structured(&x)["output_path"].as_str().unwrap()).is_file());
+    c.assert_headers();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dropped_stream_is_never_resent_and_the_state_tells_what_happened() {
+    let c = cloud(&[]).await;
+    c.fake.lock().unwrap().turns.push_back(Turn::Disconnect);
+    let r = c
+        .server
+        .call("create_video", json!({"prompt": "a promo"}))
+        .await;
+    ok(&r);
+    let t = text_of(&r);
+    assert!(t.contains("connection dropped"), "{t}");
+    assert!(t.contains("After The Drop"), "{t}");
+    assert_eq!(
+        c.fake.lock().unwrap().sse_calls,
+        1,
+        "the turn was sent twice"
+    );
+    assert!(c.count("/api/state/") >= 2, "state was not polled");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_error_event_is_a_tool_error() {
+    let c = cloud(&[]).await;
+    c.fake.lock().unwrap().turns.push_back(Turn::ErrorEvent);
+    let r = c
+        .server
+        .call("create_video", json!({"prompt": "a promo"}))
+        .await;
+    assert_eq!(r.is_error, Some(true));
+    let t = text_of(&r);
+    assert!(
+        t.contains("model overloaded") && t.contains("try the request again"),
+        "{t}"
+    );
+    assert_eq!(c.fake.lock().unwrap().sse_calls, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_expired_token_is_renewed_once_and_429_is_waited_out() {
+    let c = cloud(&[]).await;
+    c.fake.lock().unwrap().expire_token_once = true;
+    let r = c.server.call("check_credits", json!({})).await;
+    ok(&r);
+    assert_eq!(
+        c.count("/api/auth/anonymous-token"),
+        2,
+        "token renewed once"
+    );
+    let ids = c.fake.lock().unwrap().client_ids.clone();
+    assert_eq!(ids[0], ids[1], "the client id is kept");
+
+    c.fake.lock().unwrap().rate_limit_once = true;
+    let r = c.server.call("check_credits", json!({})).await;
+    ok(&r);
+    assert_eq!(c.count("/api/credits/"), 4, "429 retried once");
+    c.assert_headers();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_session_is_replaced_and_the_agent_is_told_what_it_lacks() {
+    let c = cloud(&[]).await;
+    let sid = c.upload_two().await;
+    c.fake.lock().unwrap().lose_session_once = true;
+    let r = c
+        .server
+        .call(
+            "create_video",
+            json!({"prompt": "a promo", "session_id": sid}),
+        )
+        .await;
+    assert_eq!(r.is_error, Some(true));
+    let t = text_of(&r);
+    assert!(
+        t.contains("session expired") && t.contains("a.jpg, b.jpg"),
+        "{t}"
+    );
+    assert!(t.contains("upload_media"), "{t}");
+    assert_eq!(c.count("/api/tasks/me/with-session/nemo_agent"), 2);
+    // The same session_id works again once the files are back.
+    let files = [c.dir.path().join("a.jpg")];
+    ok(&c
+        .server
+        .call("upload_media", json!({"files": files, "session_id": sid}))
+        .await);
+    let r = c
+        .server
+        .call(
+            "create_video",
+            json!({"prompt": "a promo", "session_id": sid}),
+        )
+        .await;
+    ok(&r);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn out_of_credits_gives_the_register_link() {
+    let c = cloud(&[]).await;
+    c.fake.lock().unwrap().no_credits = true;
+    let r = c
+        .server
+        .call("create_video", json!({"prompt": "a promo"}))
+        .await;
+    assert_eq!(r.is_error, Some(true));
+    let t = text_of(&r);
+    assert!(t.contains("out of NemoVideo credits"), "{t}");
+    assert!(t.contains("register?bind=anon_fake1"), "{t}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plan_restrictions_failures_and_endless_renders_are_explained() {
+    let c = cloud(&[("NEMO_RENDER_TIMEOUT_MS", "1200")]).await;
+    c.fake.lock().unwrap().turns.extend([Turn::Normal]);
+    let r = c
+        .server
+        .call("create_video", json!({"prompt": "a promo"}))
+        .await;
+    ok(&r);
+    let sid = structured(&r)["session_id"].as_str().unwrap().to_string();
+
+    // 402: the plan, not credits.
+    c.fake.lock().unwrap().plan_blocks_export = true;
+    let x = c
+        .server
+        .call("export_video", json!({"session_id": sid, "wait_s": 30}))
+        .await;
+    assert_eq!(x.is_error, Some(true));
+    let t = text_of(&x);
+    assert!(t.contains("plan restriction, not a lack of credits"), "{t}");
+    c.fake.lock().unwrap().plan_blocks_export = false;
+
+    // The render fails.
+    c.fake.lock().unwrap().render = Some(Render::Fail);
+    let x = c
+        .server
+        .call("export_video", json!({"session_id": sid, "wait_s": 30}))
+        .await;
+    assert_eq!(x.is_error, Some(true));
+    assert!(text_of(&x).contains("lambda crashed"), "{}", text_of(&x));
+
+    // The render never finishes: hand-off first, then a clear time-out.
+    c.fake.lock().unwrap().render = Some(Render::Never);
+    let x = c
+        .server
+        .call("export_video", json!({"session_id": sid, "wait_s": 0.3}))
+        .await;
+    ok(&x);
+    assert_eq!(structured(&x)["status"], "rendering");
+    assert!(
+        text_of(&x).contains("Rendering in the cloud"),
+        "{}",
+        text_of(&x)
+    );
+    let x = c
+        .server
+        .call("export_video", json!({"session_id": sid, "wait_s": 30}))
+        .await;
+    assert_eq!(x.is_error, Some(true));
+    assert!(
+        text_of(&x).contains("did not finish within"),
+        "{}",
+        text_of(&x)
+    );
+    // Each attempt submitted its own render id.
+    let f = c.fake.lock().unwrap();
+    assert_eq!(f.renders.len(), 2);
+    drop(f);
+    c.assert_headers();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_fake_refuses_exports_without_attribution() {
+    // The rule the adapter's headers exist for: unattributed render submits get 402.
+    let dir = tempfile::tempdir().unwrap();
+    let (fake, base) = fake_nemo::start(Vec::new()).await;
+    fake.lock().unwrap().valid.push("t".into());
+    let status = tokio::task::spawn_blocking(move || {
+        let out = std::process::Command::new("curl")
+            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST"])
+            .args([
+                "-H",
+                "Authorization: Bearer t",
+                "-H",
+                "Content-Type: application/json",
+            ])
+            .args(["-d", r#"{"id":"r1","sessionId":"1","draft":{"t":[]}}"#])
+            .arg(format!("{base}/api/render/proxy/lambda"))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).to_string()
+    })
+    .await
+    .unwrap();
+    drop(dir);
+    assert_eq!(status, "402");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_files_are_refused_before_upload() {
+    let c = cloud(&[]).await;
+    let notes = c.dir.path().join("notes.txt");
+    std::fs::write(&notes, "x").unwrap();
+    let r = c
+        .server
+        .call("upload_media", json!({"files": [notes]}))
+        .await;
+    assert_eq!(r.is_error, Some(true));
+    assert!(text_of(&r).contains("accepted formats"), "{}", text_of(&r));
+    assert_eq!(c.count("/api/upload-video"), 0);
+}
