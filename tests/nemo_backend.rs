@@ -123,6 +123,22 @@ impl Cloud {
         assert!(!log.contains("fakeSECRET"));
     }
 
+    /// The checks every scenario ends with: headers on every request, no token anywhere.
+    fn finish(&self, results: &[&rmcp::model::CallToolResult]) {
+        self.assert_headers();
+        let texts: Vec<String> = results
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {}",
+                    text_of(r),
+                    r.structured_content.clone().unwrap_or_default()
+                )
+            })
+            .collect();
+        self.assert_no_token_leak(&texts);
+    }
+
     fn count(&self, path_prefix: &str) -> usize {
         self.fake
             .lock()
@@ -295,7 +311,7 @@ async fn keep_alives_become_progress_and_the_poll_reads_the_other_shape() {
     ok(&x);
     assert_eq!(structured(&x)["status"], "done");
     assert!(Path::new(structured(&x)["output_path"].as_str().unwrap()).is_file());
-    c.assert_headers();
+    c.finish(&[&r, &x]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -353,7 +369,7 @@ async fn an_expired_token_is_renewed_once_and_429_is_waited_out() {
     let r = c.server.call("check_credits", json!({})).await;
     ok(&r);
     assert_eq!(c.count("/api/credits/"), 4, "429 retried once");
-    c.assert_headers();
+    c.finish(&[&r]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -404,6 +420,7 @@ async fn out_of_credits_gives_the_register_link() {
     let t = text_of(&r);
     assert!(t.contains("out of NemoVideo credits"), "{t}");
     assert!(t.contains("register?bind=anon_fake1"), "{t}");
+    c.finish(&[&r]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -464,7 +481,7 @@ async fn plan_restrictions_failures_and_endless_renders_are_explained() {
     let f = c.fake.lock().unwrap();
     assert_eq!(f.renders.len(), 2);
     drop(f);
-    c.assert_headers();
+    c.finish(&[&x]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -473,20 +490,20 @@ async fn the_fake_refuses_exports_without_attribution() {
     let dir = tempfile::tempdir().unwrap();
     let (fake, base) = fake_nemo::start(Vec::new()).await;
     fake.lock().unwrap().valid.push("t".into());
+    let addr = base.trim_start_matches("http://").to_string();
     let status = tokio::task::spawn_blocking(move || {
-        let out = std::process::Command::new("curl")
-            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST"])
-            .args([
-                "-H",
-                "Authorization: Bearer t",
-                "-H",
-                "Content-Type: application/json",
-            ])
-            .args(["-d", r#"{"id":"r1","sessionId":"1","draft":{"t":[]}}"#])
-            .arg(format!("{base}/api/render/proxy/lambda"))
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).to_string()
+        use std::io::{Read, Write};
+        let body = r#"{"id":"r1","sessionId":"1","draft":{"t":[]}}"#;
+        let mut sock = std::net::TcpStream::connect(&addr).unwrap();
+        write!(
+            sock,
+            "POST /api/render/proxy/lambda HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer t\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut head = [0u8; 12];
+        sock.read_exact(&mut head).unwrap();
+        String::from_utf8_lossy(&head[9..12]).to_string()
     })
     .await
     .unwrap();
@@ -506,4 +523,96 @@ async fn bad_files_are_refused_before_upload() {
     assert_eq!(r.is_error, Some(true));
     assert!(text_of(&r).contains("accepted formats"), "{}", text_of(&r));
     assert_eq!(c.count("/api/upload-video"), 0);
+    assert_eq!(
+        c.count("/api/auth/anonymous-token"),
+        0,
+        "nothing sent for a refused file"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn url_uploads_and_the_services_file_refusals() {
+    let c = cloud(&[]).await;
+    let up = c
+        .server
+        .call(
+            "upload_media",
+            json!({"files": ["https://example.com/media/clip.mp4", "https://example.com/p/photo.png"]}),
+        )
+        .await;
+    ok(&up);
+    let media = structured(&up)["media"].as_array().unwrap().clone();
+    assert_eq!(media.len(), 2);
+    assert_eq!(media[0]["kind"], "video");
+    assert_eq!(media[1]["kind"], "image");
+    assert_eq!(media[0]["duration_s"], 30.5);
+    let sid = structured(&up)["session_id"].as_str().unwrap().to_string();
+    let bad = c
+        .server
+        .call(
+            "upload_media",
+            json!({"files": ["https://example.com/x/setup.exe"], "session_id": sid}),
+        )
+        .await;
+    assert_eq!(bad.is_error, Some(true));
+    assert!(
+        text_of(&bad).contains("does not accept this file type") && text_of(&bad).contains("mp4")
+    );
+    let big = c
+        .server
+        .call(
+            "upload_media",
+            json!({"files": ["https://example.com/x/huge.mov"], "session_id": sid}),
+        )
+        .await;
+    assert_eq!(big.is_error, Some(true));
+    assert!(
+        text_of(&big).contains("compress it or trim it"),
+        "{}",
+        text_of(&big)
+    );
+    c.finish(&[&up, &bad, &big]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_client_id_is_replaced() {
+    let c = cloud(&[]).await;
+    c.fake.lock().unwrap().reject_client_id_once = true;
+    let r = c.server.call("check_credits", json!({})).await;
+    ok(&r);
+    let ids = c.fake.lock().unwrap().client_ids.clone();
+    assert_eq!(ids.len(), 2);
+    assert_ne!(ids[0], ids[1], "a new client id after 400");
+    let kept = std::fs::read_to_string(c.server.home.join("nemo").join("client_id")).unwrap();
+    assert_eq!(kept.trim(), ids[1]);
+    c.finish(&[&r]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stream_of_only_keep_alives_times_out_without_resending() {
+    let c = cloud(&[
+        ("NEMO_TURN_IDLE_MS", "800"),
+        ("NEMO_RECOVERY_POLL_MS", "100"),
+    ])
+    .await;
+    c.fake
+        .lock()
+        .unwrap()
+        .turns
+        .push_back(Turn::Heartbeats(std::time::Duration::from_secs(5)));
+    let r = c
+        .server
+        .call("create_video", json!({"prompt": "a promo"}))
+        .await;
+    assert_eq!(r.is_error, Some(true));
+    let t = text_of(&r);
+    assert!(
+        t.contains("only keep-alives") && t.contains("get_timeline"),
+        "{t}"
+    );
+    assert!(t.contains("charged twice"), "{t}");
+    assert_eq!(c.fake.lock().unwrap().sse_calls, 1);
+    let msgs = messages(&c.server);
+    assert!(msgs.iter().any(|m| m.contains("⏳")), "{msgs:?}");
+    c.finish(&[&r]);
 }

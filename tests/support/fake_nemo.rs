@@ -65,6 +65,8 @@ pub struct Fake {
     pub expire_token_once: bool,
     pub lose_session_once: bool,
     pub rate_limit_once: bool,
+    /// Answer the next anonymous-token request with 400, as for a missing or bad client id.
+    pub reject_client_id_once: bool,
     pub no_credits: bool,
     pub plan_blocks_export: bool,
     pub renders: HashMap<String, (Render, u32)>,
@@ -187,6 +189,10 @@ async fn anonymous_token(State(s): State<Shared>, headers: HeaderMap) -> Respons
     };
     let mut f = s.lock().unwrap();
     f.client_ids.push(cid.to_string());
+    if f.reject_client_id_once {
+        f.reject_client_id_once = false;
+        return (StatusCode::BAD_REQUEST, "bad X-Client-Id").into_response();
+    }
     let token = format!("nmv_usr_fakeSECRET{:04}", f.tokens.len() + 1);
     f.tokens.push(token.clone());
     f.valid.push(token.clone());
@@ -391,6 +397,12 @@ async fn upload(
             let u = u.as_str().unwrap_or("").to_string();
             let name = u.rsplit('/').next().unwrap_or("file").to_string();
             let ext = name.rsplit('.').next().unwrap_or("").to_lowercase();
+            if ext == "exe" {
+                return code(4001, "unsupported file type");
+            }
+            if name.contains("huge") {
+                return code(4002, "file too large");
+            }
             files.push(file_entry(&name, &ext));
         }
     }
