@@ -11,6 +11,7 @@ pub mod director;
 pub mod ffmpeg;
 pub mod mcp;
 pub mod media;
+pub mod output;
 pub mod render;
 pub mod skill;
 pub mod store;

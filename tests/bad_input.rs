@@ -131,6 +131,15 @@ fn killed_render_leaves_nothing_at_the_output_path() {
     child.kill().unwrap(); // SIGKILL: no chance to clean up
     child.wait().unwrap();
     assert!(!out.exists(), "output exists after kill -9");
+    let beside: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".partial"))
+        .collect();
+    assert!(
+        beside.is_empty(),
+        "partial file beside the output: {beside:?}"
+    );
     // The encoder dies with its parent instead of finishing an orphaned file.
     let t0 = Instant::now();
     while ffmpeg_writing(dir.path()) {

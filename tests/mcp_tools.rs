@@ -503,3 +503,47 @@ fn http_requires_the_token_and_refuses_foreign_origins_and_hosts() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restart_marks_the_render_interrupted_and_export_resumes_it() {
+    use reelsmith::backend::{Backend, JobState};
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let s = start(&home).await;
+    let sid = session_with_cut(&s, dir.path(), "a 20 second video, no music").await;
+    let first = s
+        .call("export_video", json!({"session_id": sid, "wait_s": 0}))
+        .await;
+    ok(&first);
+    assert_eq!(structured(&first)["status"], "rendering");
+    let job = structured(&first)["job_id"].as_str().unwrap().to_string();
+    // The server goes away mid-render.
+    s.client.cancel().await.unwrap();
+    let t0 = Instant::now();
+    loop {
+        let b = reelsmith::backend::local::LocalBackend::open(&home).unwrap();
+        let st = b.job(&job).await.unwrap();
+        if st.state == JobState::Interrupted {
+            assert!(st.message.contains("export again"), "{}", st.message);
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(15),
+            "still {:?}",
+            st.state
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // After the restart, export_video renders the revision again (a new job) to the end.
+    let s2 = start(&home).await;
+    let again = s2
+        .call("export_video", json!({"session_id": sid, "wait_s": 600}))
+        .await;
+    ok(&again);
+    let a = structured(&again);
+    assert_eq!(a["status"], "done");
+    assert_ne!(a["job_id"], job.as_str());
+    let p = probe(std::path::Path::new(a["output_path"].as_str().unwrap()));
+    assert!((duration(&p) - 20.0).abs() <= 0.1);
+    s2.client.cancel().await.unwrap();
+}

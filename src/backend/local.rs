@@ -1,5 +1,6 @@
 //! The embedded default backend: director + renderer + workspace store, all on this machine.
 
+use super::jobs::LiveJobs;
 use super::{
     Backend, BackendError, CreateRequest, Created, Credits, ExportRequest, ExportResult, JobHandle,
     JobState, JobStatus, MediaItem, Preview, TimelineState, Uploaded,
@@ -8,14 +9,12 @@ use crate::director::{self, Brief};
 use crate::ffmpeg::Tools;
 use crate::media::{self, MediaInfo};
 use crate::render::{self, RenderProgress, RenderRequest, Stage};
-use crate::store::{JobRecord, Store};
+use crate::store::Store;
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::watch;
-use tokio_util::sync::CancellationToken;
 
 /// The workspace directory: `REELSMITH_HOME`, else the platform data dir (e.g. ~/.local/share/reelsmith).
 pub fn default_home() -> PathBuf {
@@ -31,17 +30,12 @@ pub fn default_home() -> PathBuf {
 /// Files probed at once during intake.
 const INTAKE_CONCURRENCY: usize = 4;
 
-struct LiveJob {
-    status: watch::Receiver<JobStatus>,
-    cancel: CancellationToken,
-}
-
 /// The local engine.
 pub struct LocalBackend {
     home: PathBuf,
     store: Arc<Store>,
     tools: Result<Tools, String>,
-    jobs: Arc<Mutex<HashMap<String, LiveJob>>>,
+    jobs: LiveJobs,
 }
 
 impl LocalBackend {
@@ -62,7 +56,7 @@ impl LocalBackend {
             home: home.to_path_buf(),
             store: Arc::new(store),
             tools: Tools::locate().map_err(|e| e.to_string()),
-            jobs: Arc::default(),
+            jobs: LiveJobs::default(),
         })
     }
 
@@ -149,29 +143,6 @@ impl LocalBackend {
 
     fn default_output(&self, session: &str, rev: u64) -> PathBuf {
         super::default_export_dir(&self.home).join(format!("{session}-r{rev}.mp4"))
-    }
-
-    fn status_of(rec: &JobRecord) -> JobStatus {
-        JobStatus {
-            job_id: rec.id.clone(),
-            session_id: rec.session_id.clone(),
-            revision: rec.rev,
-            state: rec.state,
-            percent: rec.percent,
-            message: rec.message.clone(),
-            result: rec
-                .result
-                .as_ref()
-                .and_then(|r| serde_json::from_value(r.clone()).ok()),
-        }
-    }
-
-    fn finished_handle(status: JobStatus) -> JobHandle {
-        let (_tx, rx) = watch::channel(status.clone());
-        JobHandle {
-            job_id: status.job_id,
-            status: rx,
-        }
     }
 }
 
@@ -335,22 +306,18 @@ impl Backend for LocalBackend {
         // Never render a revision twice: join the job already rendering it (to this path, or
         // to any path when none was asked for), or hand back its finished file.
         let same_output = |rec_output: &str| req.output.is_none() || rec_output == output_s;
-        {
-            let jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
-            for (id, live) in jobs.iter() {
-                let s = live.status.borrow();
-                if s.session_id == session
-                    && s.revision == tl.rev
-                    && s.state == JobState::Running
-                    && let Some(rec) = self.store.job(id)?
-                    && same_output(&rec.output)
-                {
-                    return Ok(JobHandle {
-                        job_id: id.clone(),
-                        status: live.status.clone(),
-                    });
-                }
-            }
+        let joined = self.jobs.find(|id, s| {
+            s.session_id == session
+                && s.revision == tl.rev
+                && self
+                    .store
+                    .job(id)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|rec| same_output(&rec.output))
+        });
+        if let Some(h) = joined {
+            return Ok(h);
         }
         let done = match &req.output {
             Some(_) => self.store.job_for(&session, tl.rev, &output_s)?,
@@ -360,24 +327,16 @@ impl Backend for LocalBackend {
             && rec.state == JobState::Done
             && Path::new(&rec.output).is_file()
         {
-            return Ok(Self::finished_handle(Self::status_of(&rec)));
+            return Ok(JobHandle::finished(JobStatus::from_record(&rec)));
         }
         if !req.overwrite && output.exists() {
             return Err(render::RenderError::OutputExists(output).into());
         }
 
         let rec = self.store.create_job(&session, tl.rev, &output_s)?;
-        let mut status = Self::status_of(&rec);
+        let mut status = JobStatus::from_record(&rec);
         status.message = "Queued".into();
-        let (tx, rx) = watch::channel(status.clone());
-        let cancel = CancellationToken::new();
-        self.jobs.lock().unwrap_or_else(|e| e.into_inner()).insert(
-            rec.id.clone(),
-            LiveJob {
-                status: rx.clone(),
-                cancel: cancel.clone(),
-            },
-        );
+        let (tx, handle, cancel) = self.jobs.start(status);
         let media: HashMap<String, MediaInfo> = self
             .store
             .media(&session)?
@@ -464,56 +423,17 @@ impl Backend for LocalBackend {
                 s.message = message;
                 s.result = result;
             });
-            // The store has the final word now; holders of the handle keep the last status.
-            live_jobs
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .remove(&job_id);
+            live_jobs.end(&job_id);
         });
-        Ok(JobHandle {
-            job_id: rec.id,
-            status: rx,
-        })
+        Ok(handle)
     }
 
     async fn job(&self, job_id: &str) -> Result<JobStatus, BackendError> {
-        if let Some(live) = self
-            .jobs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(job_id)
-        {
-            return Ok(live.status.borrow().clone());
-        }
-        let rec = self
-            .store
-            .job(job_id)?
-            .ok_or_else(|| BackendError::NotFound {
-                what: "job",
-                id: job_id.into(),
-                hint: "call export_video to start one",
-            })?;
-        Ok(Self::status_of(&rec))
+        self.jobs.status(job_id, &self.store)
     }
 
     async fn cancel(&self, job_id: &str) -> Result<JobStatus, BackendError> {
-        let live = self
-            .jobs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(job_id)
-            .map(|l| (l.status.clone(), l.cancel.clone()));
-        let Some((mut rx, cancel)) = live else {
-            return self.job(job_id).await;
-        };
-        cancel.cancel();
-        let _ = tokio::time::timeout(
-            Duration::from_secs(15),
-            rx.wait_for(|s| s.state != JobState::Running),
-        )
-        .await;
-        let s = rx.borrow().clone();
-        Ok(s)
+        self.jobs.cancel(job_id, &self.store).await
     }
 }
 

@@ -6,6 +6,7 @@
 //! watch channel of its status, so a caller can show a progress bar, wait a while and return, or
 //! come back later with `job`.
 
+pub mod jobs;
 pub mod local;
 pub mod nemo;
 
@@ -197,12 +198,41 @@ pub struct JobStatus {
     pub result: Option<ExportResult>,
 }
 
+impl JobStatus {
+    /// The status a stored job record describes.
+    pub fn from_record(rec: &crate::store::JobRecord) -> JobStatus {
+        JobStatus {
+            job_id: rec.id.clone(),
+            session_id: rec.session_id.clone(),
+            revision: rec.rev,
+            state: rec.state,
+            percent: rec.percent,
+            message: rec.message.clone(),
+            result: rec
+                .result
+                .as_ref()
+                .and_then(|r| serde_json::from_value(r.clone()).ok()),
+        }
+    }
+}
+
 /// A started (or joined) export: its status now and as it changes.
 pub struct JobHandle {
     /// Job id.
     pub job_id: String,
     /// Status updates; the last value is the current status.
     pub status: watch::Receiver<JobStatus>,
+}
+
+impl JobHandle {
+    /// A handle for a job that has already ended (its status will not change).
+    pub fn finished(status: JobStatus) -> JobHandle {
+        let (_tx, rx) = watch::channel(status.clone());
+        JobHandle {
+            job_id: status.job_id,
+            status: rx,
+        }
+    }
 }
 
 /// Why a backend call failed. `is_invalid_input` tells the MCP layer how to report it.

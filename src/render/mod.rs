@@ -162,16 +162,6 @@ pub async fn render(
     }
     report(Stage::Video, 3.0, 0.0);
 
-    let name = req
-        .output
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "video.mp4".into());
-    // Hidden, in the same directory so the final rename is atomic; removed on drop.
-    let partial = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".partial")
-        .tempfile_in(&out_dir)?;
     let video_only = work.path().join("video.mp4");
     let (args, frames) = graph::video_args(&VideoPass {
         timeline: tl,
@@ -204,6 +194,9 @@ pub async fn render(
         return Err(RenderError::Cancelled);
     }
     report(Stage::Finishing, 97.0, total_s);
+    // Made only for the short mux, so a render killed while encoding leaves nothing beside the
+    // output.
+    let partial = crate::output::partial_beside(req.output)?;
     let mut cmd = tools.ffmpeg_command();
     cmd.args(graph::mux_args(
         &video_only,
@@ -226,24 +219,13 @@ pub async fn render(
     }
     report(Stage::Finishing, 99.0, total_s);
     let size_bytes = partial.as_file().metadata()?.len();
-    // Temporary files are private (0600); a finished video is an ordinary file.
-    {
-        use std::os::unix::fs::PermissionsExt;
-        partial
-            .as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
-    if req.overwrite {
-        partial.persist(req.output).map_err(|e| e.error)?;
-    } else {
-        partial.persist_noclobber(req.output).map_err(|e| {
-            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-                RenderError::OutputExists(req.output.to_path_buf())
-            } else {
-                RenderError::Io(e.error)
-            }
-        })?;
-    }
+    crate::output::place(partial, req.output, req.overwrite).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            RenderError::OutputExists(req.output.to_path_buf())
+        } else {
+            RenderError::Io(e)
+        }
+    })?;
     report(Stage::Finishing, 100.0, total_s);
     Ok(Rendered {
         path: std::path::absolute(req.output).unwrap_or_else(|_| req.output.to_path_buf()),

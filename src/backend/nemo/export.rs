@@ -4,10 +4,10 @@
 
 use super::client::{Client, Failure, Reply, failure_to_error};
 use super::errors::NemoError;
-use super::{LiveJob, NemoBackend, Timings};
+use super::{NemoBackend, Timings};
 use crate::backend::{BackendError, ExportRequest, ExportResult, JobHandle, JobState, JobStatus};
 use crate::render::RenderError;
-use crate::store::{JobRecord, Store};
+use crate::store::Store;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -16,44 +16,15 @@ use tokio::io::AsyncWriteExt;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-fn status_of(rec: &JobRecord) -> JobStatus {
-    JobStatus {
-        job_id: rec.id.clone(),
-        session_id: rec.session_id.clone(),
-        revision: rec.rev,
-        state: rec.state,
-        percent: rec.percent,
-        message: rec.message.clone(),
-        result: rec
-            .result
-            .as_ref()
-            .and_then(|r| serde_json::from_value(r.clone()).ok()),
-    }
-}
-
-fn finished_handle(status: JobStatus) -> JobHandle {
-    let (_tx, rx) = watch::channel(status.clone());
-    JobHandle {
-        job_id: status.job_id,
-        status: rx,
-    }
-}
-
 /// Start (or join) the export of the session's current draft.
 pub(super) async fn start(b: &NemoBackend, req: ExportRequest) -> Result<JobHandle, BackendError> {
     let session = req.session_id.clone();
     let mut rec = b.record(&session)?;
+    if let Some(h) = b
+        .jobs
+        .find(|_, s| s.session_id == session && s.revision == rec.turns)
     {
-        let jobs = b.jobs.lock().unwrap_or_else(|e| e.into_inner());
-        for (id, live) in jobs.iter() {
-            let s = live.status.borrow();
-            if s.session_id == session && s.revision == rec.turns && s.state == JobState::Running {
-                return Ok(JobHandle {
-                    job_id: id.clone(),
-                    status: live.status.clone(),
-                });
-            }
-        }
+        return Ok(h);
     }
     let wanted = req
         .output
@@ -65,7 +36,7 @@ pub(super) async fn start(b: &NemoBackend, req: ExportRequest) -> Result<JobHand
             .as_ref()
             .is_none_or(|w| w.to_string_lossy() == done.output)
     {
-        return Ok(finished_handle(status_of(&done)));
+        return Ok(JobHandle::finished(JobStatus::from_record(&done)));
     }
     let draft = b.draft(&session, &mut rec).await?.ok_or_else(|| {
         BackendError::Unavailable(format!(
@@ -81,17 +52,9 @@ pub(super) async fn start(b: &NemoBackend, req: ExportRequest) -> Result<JobHand
     let job = b
         .store
         .create_job(&session, rec.turns, &output.to_string_lossy())?;
-    let mut status = status_of(&job);
+    let mut status = JobStatus::from_record(&job);
     status.message = "Submitting the render to NemoVideo".into();
-    let (tx, rx) = watch::channel(status);
-    let cancel = CancellationToken::new();
-    b.jobs.lock().unwrap_or_else(|e| e.into_inner()).insert(
-        job.id.clone(),
-        LiveJob {
-            status: rx.clone(),
-            cancel: cancel.clone(),
-        },
-    );
+    let (tx, handle, cancel) = b.jobs.start(status);
     let work = Work {
         client: b.client.clone(),
         store: b.store.clone(),
@@ -142,48 +105,9 @@ pub(super) async fn start(b: &NemoBackend, req: ExportRequest) -> Result<JobHand
             s.message = message;
             s.result = result;
         });
-        jobs.lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&job_id);
+        jobs.end(&job_id);
     });
-    Ok(JobHandle {
-        job_id: job.id,
-        status: rx,
-    })
-}
-
-/// A job's status, live or stored.
-pub(super) async fn job(b: &NemoBackend, job_id: &str) -> Result<JobStatus, BackendError> {
-    if let Some(live) = b.jobs.lock().unwrap_or_else(|e| e.into_inner()).get(job_id) {
-        return Ok(live.status.borrow().clone());
-    }
-    let rec = b.store.job(job_id)?.ok_or_else(|| BackendError::NotFound {
-        what: "job",
-        id: job_id.into(),
-        hint: "call export_video to start one",
-    })?;
-    Ok(status_of(&rec))
-}
-
-/// Cancel a running export and wait (briefly) for it to stop.
-pub(super) async fn cancel(b: &NemoBackend, job_id: &str) -> Result<JobStatus, BackendError> {
-    let live = b
-        .jobs
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(job_id)
-        .map(|l| (l.status.clone(), l.cancel.clone()));
-    let Some((mut rx, token)) = live else {
-        return job(b, job_id).await;
-    };
-    token.cancel();
-    let _ = tokio::time::timeout(
-        std::time::Duration::from_secs(15),
-        rx.wait_for(|s| s.state != JobState::Running),
-    )
-    .await;
-    let s = rx.borrow().clone();
-    Ok(s)
+    Ok(handle)
 }
 
 struct Work {
@@ -337,29 +261,13 @@ impl Work {
         url: Option<&str>,
         cancel: &CancellationToken,
     ) -> Result<u64, Option<NemoError>> {
-        let dir = self
-            .output
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."));
         let io = |e: std::io::Error| {
             Some(NemoError::Render(format!(
                 "cannot write {}: {e}",
                 self.output.display()
             )))
         };
-        tokio::fs::create_dir_all(&dir).await.map_err(io)?;
-        let name = self
-            .output
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "video.mp4".into());
-        let partial = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".partial")
-            .tempfile_in(&dir)
-            .map_err(io)?;
+        let partial = crate::output::partial_beside(&self.output).map_err(io)?;
         // The CDN link first (no credentials go to it); the API's download endpoint otherwise.
         let mut resp = None;
         if let Some(u) = url.filter(|u| u.starts_with("http")) {
@@ -424,17 +332,7 @@ impl Work {
                 "NemoVideo sent an empty file; call export_video again".into(),
             )));
         }
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let _ =
-                std::fs::set_permissions(partial.path(), std::fs::Permissions::from_mode(0o644));
-        }
-        let placed = if self.overwrite {
-            partial.persist(&self.output).map(|_| ())
-        } else {
-            partial.persist_noclobber(&self.output).map(|_| ())
-        };
-        placed.map_err(|e| io(e.error))?;
+        crate::output::place(partial, &self.output, self.overwrite).map_err(io)?;
         Ok(size)
     }
 

@@ -32,9 +32,8 @@ use async_trait::async_trait;
 use client::{Client, Failure, failure_to_error};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Bytes read from disk per upload chunk: big enough for full speed, small enough that a
@@ -109,18 +108,13 @@ struct Record {
 
 const KV_SCOPE: &str = "nemo";
 
-pub(crate) struct LiveJob {
-    status: tokio::sync::watch::Receiver<JobStatus>,
-    cancel: tokio_util::sync::CancellationToken,
-}
-
 /// The cloud backend.
 pub struct NemoBackend {
     client: Arc<Client>,
     store: Arc<Store>,
     home: PathBuf,
     timings: Timings,
-    jobs: Arc<Mutex<HashMap<String, LiveJob>>>,
+    jobs: crate::backend::jobs::LiveJobs,
 }
 
 impl NemoBackend {
@@ -165,7 +159,7 @@ impl NemoBackend {
             store: Arc::new(store),
             home: home.to_path_buf(),
             timings,
-            jobs: Arc::default(),
+            jobs: Default::default(),
         })
     }
 
@@ -785,11 +779,11 @@ impl Backend for NemoBackend {
     }
 
     async fn job(&self, job_id: &str) -> Result<JobStatus, BackendError> {
-        export::job(self, job_id).await
+        self.jobs.status(job_id, &self.store)
     }
 
     async fn cancel(&self, job_id: &str) -> Result<JobStatus, BackendError> {
-        export::cancel(self, job_id).await
+        self.jobs.cancel(job_id, &self.store).await
     }
 }
 

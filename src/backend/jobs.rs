@@ -1,0 +1,100 @@
+//! Export jobs running in this process: their live status and cancellation. The workspace
+//! store keeps the record of every job, including those that ended or whose process died, so a
+//! job unknown here is looked up there.
+
+use super::{BackendError, JobHandle, JobState, JobStatus};
+use crate::store::Store;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+struct Live {
+    status: watch::Receiver<JobStatus>,
+    cancel: CancellationToken,
+}
+
+/// The jobs this process is running. Cheap to clone (shared).
+#[derive(Clone, Default)]
+pub struct LiveJobs {
+    map: Arc<Mutex<HashMap<String, Live>>>,
+}
+
+impl LiveJobs {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Live>> {
+        self.map.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A running job matching `pred` (job id, status), to join instead of starting another.
+    pub fn find(&self, pred: impl Fn(&str, &JobStatus) -> bool) -> Option<JobHandle> {
+        self.lock().iter().find_map(|(id, live)| {
+            let s = live.status.borrow();
+            (s.state == JobState::Running && pred(id, &s)).then(|| JobHandle {
+                job_id: id.clone(),
+                status: live.status.clone(),
+            })
+        })
+    }
+
+    /// Register a new job; returns its status sender, its handle and its cancel token.
+    pub fn start(
+        &self,
+        status: JobStatus,
+    ) -> (watch::Sender<JobStatus>, JobHandle, CancellationToken) {
+        let (tx, rx) = watch::channel(status.clone());
+        let cancel = CancellationToken::new();
+        self.lock().insert(
+            status.job_id.clone(),
+            Live {
+                status: rx.clone(),
+                cancel: cancel.clone(),
+            },
+        );
+        (
+            tx,
+            JobHandle {
+                job_id: status.job_id,
+                status: rx,
+            },
+            cancel,
+        )
+    }
+
+    /// Forget a job that ended (the store has its final word; handles keep the last status).
+    pub fn end(&self, job_id: &str) {
+        self.lock().remove(job_id);
+    }
+
+    /// A job's status: live when it runs here, else as stored.
+    pub fn status(&self, job_id: &str, store: &Store) -> Result<JobStatus, BackendError> {
+        if let Some(live) = self.lock().get(job_id) {
+            return Ok(live.status.borrow().clone());
+        }
+        let rec = store.job(job_id)?.ok_or_else(|| BackendError::NotFound {
+            what: "job",
+            id: job_id.into(),
+            hint: "call export_video to start one",
+        })?;
+        Ok(JobStatus::from_record(&rec))
+    }
+
+    /// Cancel a running job and wait (up to 15 s) until it has stopped and cleaned up.
+    pub async fn cancel(&self, job_id: &str, store: &Store) -> Result<JobStatus, BackendError> {
+        let live = self
+            .lock()
+            .get(job_id)
+            .map(|l| (l.status.clone(), l.cancel.clone()));
+        let Some((mut rx, token)) = live else {
+            return self.status(job_id, store);
+        };
+        token.cancel();
+        let _ = tokio::time::timeout(
+            Duration::from_secs(15),
+            rx.wait_for(|s| s.state != JobState::Running),
+        )
+        .await;
+        let s = rx.borrow().clone();
+        Ok(s)
+    }
+}
