@@ -9,6 +9,7 @@
 pub mod backend;
 pub mod director;
 pub mod ffmpeg;
+pub mod http;
 pub mod mcp;
 pub mod media;
 pub mod output;

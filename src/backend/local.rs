@@ -100,14 +100,27 @@ impl LocalBackend {
         let mut tasks = tokio::task::JoinSet::new();
         for (i, f) in files.iter().enumerate() {
             let (f, tools, limit) = (f.clone(), tools.clone(), limit.clone());
+            let downloads = self.home.join("media");
             tasks.spawn(async move {
                 let _permit = limit.acquire_owned().await;
-                if f.starts_with("http://") || f.starts_with("https://") {
-                    return (i, Err(format!(
-                        "{f}: URL uploads are not available on the local backend yet; download the file and pass its local path"
-                    )));
+                if f.starts_with("http://") || f.starts_with("https://") || f.contains("://") {
+                    // Fetched into the workspace, then checked like any local file.
+                    let path = match media::fetch::download(&f, &downloads).await {
+                        Ok(p) => p,
+                        Err(e) => return (i, Err(e.to_string())),
+                    };
+                    let r = media::intake(&path, &tools).await.map_err(|e| {
+                        let _ = std::fs::remove_file(&path);
+                        format!("{f}: {e}")
+                    });
+                    return (i, r);
                 }
-                (i, media::intake(Path::new(&f), &tools).await.map_err(|e| e.to_string()))
+                (
+                    i,
+                    media::intake(Path::new(&f), &tools)
+                        .await
+                        .map_err(|e| e.to_string()),
+                )
             });
         }
         let mut results: Vec<Option<Result<MediaInfo, String>>> = vec![None; files.len()];
@@ -176,7 +189,7 @@ impl Backend for LocalBackend {
     ) -> Result<Uploaded, BackendError> {
         if files.is_empty() {
             return Err(BackendError::Unavailable(
-                "no files given; pass one or more local paths".into(),
+                "no files given; pass one or more local paths or http(s) URLs".into(),
             ));
         }
         let session = match session_id {

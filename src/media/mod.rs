@@ -5,6 +5,7 @@
 //! what the name says. Each accepted file gets a content-hash id, so the same bytes uploaded twice
 //! are one media item.
 
+pub mod fetch;
 mod probe;
 
 pub use probe::probe;
@@ -160,6 +161,14 @@ pub enum MediaError {
         /// The path as given.
         file: String,
         /// What is wrong, in words.
+        reason: String,
+    },
+    /// A URL could not (or may not) be downloaded.
+    #[error("{url}: {reason}")]
+    Download {
+        /// The URL as given.
+        url: String,
+        /// Why, in words.
         reason: String,
     },
     /// ffprobe/ffmpeg could not be run at all.

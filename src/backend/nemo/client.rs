@@ -39,36 +39,15 @@ pub struct Client {
     auth: Auth,
 }
 
-/// A reqwest error in words, without the URL's query string or any header.
+/// A reqwest error in words (no URL, no header).
 pub fn describe_reqwest(e: &reqwest::Error) -> String {
-    let what = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "connection refused or unreachable"
-    } else if e.is_body() || e.is_decode() {
-        "the connection broke while reading the reply"
-    } else if e.is_request() {
-        "the request could not be sent"
-    } else {
-        "network error"
-    };
-    let mut src = std::error::Error::source(e);
-    let mut detail = String::new();
-    while let Some(s) = src {
-        detail = s.to_string();
-        src = s.source();
-    }
-    if detail.is_empty() {
-        what.to_string()
-    } else {
-        format!("{what} ({detail})")
-    }
+    crate::http::describe_error(e)
 }
 
 impl Client {
     /// A client for `base` (no trailing slash) using `auth` for tokens.
     pub fn new(base: &str, auth: Auth) -> Result<Client, NemoError> {
-        let http = reqwest::Client::builder()
+        let http = crate::http::client_builder()
             .connect_timeout(std::time::Duration::from_secs(20))
             .user_agent(concat!("reelsmith/", env!("CARGO_PKG_VERSION")))
             .build()

@@ -271,7 +271,14 @@ impl Work {
         // The CDN link first (no credentials go to it); the API's download endpoint otherwise.
         let mut resp = None;
         if let Some(u) = url.filter(|u| u.starts_with("http")) {
-            match reqwest::get(u).await {
+            let plain = crate::http::client_builder()
+                .connect_timeout(std::time::Duration::from_secs(20))
+                .build();
+            let got = match plain {
+                Ok(c) => c.get(u).send().await,
+                Err(e) => Err(e),
+            };
+            match got {
                 Ok(r) if r.status().is_success() => resp = Some(r),
                 Ok(r) => {
                     tracing::info!(status = %r.status(), "render URL refused; using the download endpoint")

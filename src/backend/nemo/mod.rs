@@ -144,8 +144,6 @@ impl NemoBackend {
         token: Option<String>,
         timings: Timings,
     ) -> Result<NemoBackend, BackendError> {
-        // reqwest is built without a bundled crypto provider; ring is ours. Installing twice is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         std::fs::create_dir_all(home.join("exports")).map_err(|e| {
             BackendError::Unavailable(format!(
                 "cannot create the workspace at {}: {e}; set REELSMITH_HOME to a writable directory",

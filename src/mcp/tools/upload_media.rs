@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UploadArgs {
-    /// Files to add, in the order they should appear: absolute local paths (or http(s) URLs where
-    /// the backend supports them). Accepted: images jpg png gif webp; clips mp4 mov avi webm mkv;
-    /// audio mp3 wav m4a aac (used as music). Up to 500 MB each.
+    /// Files to add, in the order they should appear: absolute local paths, or public http(s)
+    /// URLs (downloaded by the server). Accepted: images jpg png gif webp; clips mp4 mov avi webm
+    /// mkv; audio mp3 wav m4a aac (used as music). Up to 500 MB each.
     pub files: Vec<String>,
     /// Session to add them to. Omit to start a new session; pass the returned session_id to
     /// create_video.
