@@ -3,6 +3,7 @@
 use reelsmith::backend::Backend;
 use reelsmith::backend::local::{LocalBackend, default_home};
 use reelsmith::backend::nemo::NemoBackend;
+use reelsmith::mcp::paths::PathPolicy;
 use reelsmith::mcp::server::{HttpOptions, serve_http, serve_stdio};
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -68,6 +69,11 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
                 HttpOptions {
                     token,
                     extra_origins,
+                    paths: {
+                        let home = default_home();
+                        let exports = reelsmith::backend::default_export_dir(&home);
+                        PathPolicy::from_env_or(&[home, exports])
+                    },
                 },
                 shutdown,
                 |bound| eprintln!("reelsmith MCP server on http://{bound}/mcp ({auth})"),

@@ -6,6 +6,7 @@
 //! nothing in this module knows ffmpeg, the director or the cloud API. Each tool lives in its own
 //! file under [`tools`]; [`server`] owns the transports, authentication and origin checks.
 
+pub mod paths;
 pub mod server;
 pub mod tools;
 
@@ -31,6 +32,7 @@ pub struct ReelsmithServer {
     backend: Arc<dyn Backend>,
     tool_router: ToolRouter<ReelsmithServer>,
     log_level: Arc<Mutex<LoggingLevel>>,
+    paths: paths::PathPolicy,
 }
 
 #[allow(deprecated)]
@@ -54,7 +56,33 @@ impl ReelsmithServer {
             backend,
             tool_router,
             log_level: Arc::new(Mutex::new(LoggingLevel::Info)),
+            paths: paths::PathPolicy::unrestricted(),
         }
+    }
+
+    /// Limit the local paths clients may name (HTTP mode).
+    pub fn with_paths(mut self, paths: paths::PathPolicy) -> ReelsmithServer {
+        self.paths = paths;
+        self
+    }
+
+    /// Refuse files outside the allowed roots (URLs are checked when fetched).
+    pub(crate) fn check_reads(&self, files: &[String]) -> Result<(), CallToolResult> {
+        let refused: Vec<String> = files
+            .iter()
+            .filter(|f| !f.contains("://"))
+            .filter_map(|f| self.paths.check(f, false).err())
+            .collect();
+        if refused.is_empty() {
+            Ok(())
+        } else {
+            Err(error_result(refused.join("\n")))
+        }
+    }
+
+    /// Refuse an output path outside the allowed roots.
+    pub(crate) fn check_write(&self, path: &str) -> Result<(), CallToolResult> {
+        self.paths.check(path, true).map_err(error_result)
     }
 
     /// The backend the tools act on.

@@ -29,6 +29,8 @@ pub struct HttpOptions {
     pub token: Option<String>,
     /// Extra allowed browser origins besides loopback ones (`REELSMITH_ALLOWED_ORIGINS`).
     pub extra_origins: Vec<String>,
+    /// The local paths clients may read and write.
+    pub paths: super::paths::PathPolicy,
 }
 
 /// Browser origins allowed by default: pages served from this machine only.
@@ -71,8 +73,9 @@ pub async fn serve_http(
         config = config.disable_allowed_hosts();
     }
     let factory_backend = backend.clone();
+    let paths = opts.paths.clone();
     let service = StreamableHttpService::new(
-        move || Ok(ReelsmithServer::new(factory_backend.clone())),
+        move || Ok(ReelsmithServer::new(factory_backend.clone()).with_paths(paths.clone())),
         LocalSessionManager::default().into(),
         config,
     );

@@ -123,6 +123,9 @@ impl ReelsmithServer {
         if let Some(i) = args.files.iter().position(|f| f.trim().is_empty()) {
             return Err(bad_field(&format!("files[{i}]"), "the path is empty"));
         }
+        if let Err(refused) = self.check_reads(&args.files) {
+            return Ok(refused);
+        }
         if plain {
             match (route(&args.prompt), args.session_id.as_deref()) {
                 (Route::Credits, sid) => {

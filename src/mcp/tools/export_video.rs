@@ -262,6 +262,9 @@ impl ReelsmithServer {
                         format!("'{p}' must be a file path ending in .mp4"),
                     ));
                 }
+                if let Err(refused) = self.check_write(p) {
+                    return Ok(refused);
+                }
                 Some(path)
             }
         };

@@ -61,6 +61,9 @@ impl ReelsmithServer {
         if let Some(i) = args.files.iter().position(|f| f.trim().is_empty()) {
             return Err(bad_field(&format!("files[{i}]"), "the path is empty"));
         }
+        if let Err(refused) = self.check_reads(&args.files) {
+            return Ok(refused);
+        }
         let mut progress = Progress::new(&ctx);
         progress
             .report(0.0, &format!("Checking {} file(s)", args.files.len()))
