@@ -28,10 +28,10 @@ pub fn partial_beside(output: &Path) -> io::Result<NamedTempFile> {
 /// an existing file is never replaced: that is an `AlreadyExists` error.
 pub fn place(partial: NamedTempFile, output: &Path, overwrite: bool) -> io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    // Temporary files are private (0600); a finished video is not.
+    // Temporary files are private (0600); a finished video gets the mode any new file would.
     partial
         .as_file()
-        .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+        .set_permissions(std::fs::Permissions::from_mode(0o666 & !umask()))?;
     if overwrite {
         partial.persist(output).map(|_| ()).map_err(|e| e.error)
     } else {
@@ -40,6 +40,18 @@ pub fn place(partial: NamedTempFile, output: &Path, overwrite: bool) -> io::Resu
             .map(|_| ())
             .map_err(|e| e.error)
     }
+}
+
+/// The process umask, read without changing it (Linux reports it in /proc); 022 elsewhere.
+fn umask() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Umask:"))
+                .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+        })
+        .unwrap_or(0o022)
 }
 
 #[cfg(test)]
@@ -59,7 +71,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(
             std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
-            0o644
+            0o666 & !umask()
         );
         let p = partial_beside(&out).unwrap();
         let e = place(p, &out, false).unwrap_err();

@@ -237,7 +237,8 @@ pub struct Segment {
 impl Segment {
     /// End on the timeline in ms.
     pub fn end_ms(&self) -> u64 {
-        self.start_ms + self.duration_ms
+        // Saturating: drafts from the cloud are not ours to trust.
+        self.start_ms.saturating_add(self.duration_ms)
     }
 }
 

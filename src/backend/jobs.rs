@@ -28,7 +28,10 @@ impl LiveJobs {
 
     /// A running job matching `pred` (job id, status), to join instead of starting another.
     pub fn find(&self, pred: impl Fn(&str, &JobStatus) -> bool) -> Option<JobHandle> {
-        self.lock().iter().find_map(|(id, live)| {
+        let mut map = self.lock();
+        // A job whose task is gone without ending (it panicked) must not be joined forever.
+        map.retain(|_, live| live.status.has_changed().is_ok());
+        map.iter().find_map(|(id, live)| {
             let s = live.status.borrow();
             (s.state == JobState::Running && pred(id, &s)).then(|| JobHandle {
                 job_id: id.clone(),

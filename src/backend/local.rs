@@ -416,7 +416,7 @@ impl Backend for LocalBackend {
                 Err(render::RenderError::Cancelled) => (
                     JobState::Cancelled,
                     tx.borrow().percent,
-                    "Cancelled; nothing was written".to_string(),
+                    "The render was cancelled; nothing was written".to_string(),
                     None,
                 ),
                 Err(e) => (

@@ -271,7 +271,10 @@ pub fn route(prompt: &str) -> Route {
     if p.trim().is_empty() {
         return Route::Create;
     }
-    let asks_to_make = MAKE_WORDS.is_match(&p) || !parse_edits(prompt).is_empty();
+    // "export the 30-second video" names a property of what exists, not a change to make; a
+    // prompt that asks to export and to change something ("make it 4K and export") is a create.
+    let exports = EXPORT_WORDS.is_match(&p);
+    let asks_to_make = MAKE_WORDS.is_match(&p) || (!exports && !parse_edits(prompt).is_empty());
     if asks_to_make {
         return Route::Create;
     }
@@ -1241,6 +1244,9 @@ mod tests {
         assert_eq!(route("状态"), Route::Status);
         assert_eq!(route("make a 30 second promo and export it"), Route::Create);
         assert_eq!(route("make it vertical"), Route::Create);
+        assert_eq!(route("export the 30-second video"), Route::Export);
+        assert_eq!(route("send me the video with music"), Route::Export);
+        assert_eq!(route("make it 4K and export it"), Route::Create);
         assert_eq!(route("a calm video of the beach"), Route::Create);
     }
 }

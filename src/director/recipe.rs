@@ -85,7 +85,9 @@ impl Recipe {
             (Some(s), _, _) => secs_option(s)?,
             (None, Some(ms), _) => ms.clamp(1000, 600_000),
             (None, None, Some(each)) => {
-                let d = (each * visuals.len() as u64).clamp(1000, 600_000);
+                let d = each
+                    .saturating_mul(visuals.len() as u64)
+                    .clamp(1000, 600_000);
                 notes.push(format!(
                     "Length {} ({} per shot × {} shots)",
                     crate::timeline::secs(d),

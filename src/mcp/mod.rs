@@ -229,7 +229,20 @@ impl Progress {
         let Some(token) = self.token.clone() else {
             return;
         };
-        let value = percent.clamp(0.0, 100.0).max(self.last_value);
+        // Each notification must carry a larger value than the one before (the protocol says
+        // so): a heartbeat or a new message at the same percent creeps up a hair, and 100 is
+        // kept for the very end.
+        let wanted = percent.clamp(0.0, 100.0);
+        let value = if self.last_sent.is_none() {
+            wanted.min(99.99)
+        } else if wanted > self.last_value {
+            wanted
+        } else {
+            (self.last_value + 0.01).min(100.0)
+        };
+        if self.last_sent.is_some() && value <= self.last_value {
+            return;
+        }
         let since = self.last_sent.map(|t| t.elapsed());
         // A new message always goes out (each says something); a bare percent creep at most
         // four times a second; silence never longer than HEARTBEAT.

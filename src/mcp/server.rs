@@ -56,10 +56,9 @@ pub async fn serve_http(
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     let bound = listener.local_addr()?;
-    if !bound.ip().is_loopback() {
-        tracing::warn!(
-            %bound,
-            "listening beyond loopback: set REELSMITH_HTTP_TOKEN so only your clients get in"
+    if !bound.ip().is_loopback() && opts.token.is_none() {
+        anyhow::bail!(
+            "{bound} is reachable from other machines, and anyone reaching it could read and render your files: set REELSMITH_HTTP_TOKEN to a long random secret (clients then send `Authorization: Bearer <it>`), or listen on 127.0.0.1"
         );
     }
     let mut origins: Vec<String> = LOOPBACK_ORIGINS.iter().map(|s| s.to_string()).collect();
@@ -104,8 +103,9 @@ async fn require_token(token: Option<&str>, req: Request, next: Next) -> Respons
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim());
     if given.is_some_and(|g| constant_time_eq(g.as_bytes(), expected.as_bytes())) {
         return next.run(req).await;
     }

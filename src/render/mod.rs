@@ -253,8 +253,11 @@ pub fn remove_stale_scratch(scratch: &Path) -> usize {
         let name = e.file_name().to_string_lossy().into_owned();
         let pid = name.split('-').nth(1).and_then(|p| p.parse::<i32>().ok());
         let Some(pid) = pid else { continue };
-        // SAFETY: signal 0 only asks whether the process exists.
-        let alive = pid == std::process::id() as i32 || unsafe { libc::kill(pid, 0) == 0 };
+        // SAFETY: signal 0 only asks whether the process exists. EPERM means it exists but
+        // belongs to someone else sharing the workspace: alive.
+        let alive = pid == std::process::id() as i32
+            || unsafe { libc::kill(pid, 0) == 0 }
+            || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
         if !alive && std::fs::remove_dir_all(e.path()).is_ok() {
             removed += 1;
         }

@@ -143,6 +143,9 @@ def http_server(tmp_path: Path):
     port = free_port()
     env = server_env(tmp_path / "home")
     env["REELSMITH_HTTP_TOKEN"] = TOKEN
+    # Over HTTP the server reads and writes only under these folders.
+    env["REELSMITH_ALLOWED_DIRS"] = str(tmp_path / "allowed")
+    (tmp_path / "allowed").mkdir()
     proc = subprocess.Popen([BIN, "serve", "--http", f"127.0.0.1:{port}"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 30
@@ -165,7 +168,11 @@ def test_http_workflow_with_token(http_server: str, tmp_path: Path) -> None:
             async with streamable_http_client(http_server, http_client=client) as streams:
                 async with ClientSession(streams[0], streams[1]) as session:
                     await session.initialize()
-                    await workflow(session, tmp_path)
+                    # A file outside the allowed folders is refused, naming the file and the rule.
+                    outside = make_stills(tmp_path, 1)[0]
+                    r = await session.call_tool("upload_media", {"files": [outside]})
+                    assert is_error(r) and "outside the folders" in text(r), text(r)
+                    await workflow(session, tmp_path / "allowed")
 
     asyncio.run(run())
 

@@ -49,6 +49,9 @@ impl Client {
     pub fn new(base: &str, auth: Auth) -> Result<Client, NemoError> {
         let http = crate::http::client_builder()
             .connect_timeout(std::time::Duration::from_secs(20))
+            // A stalled connection (poll, state, download, or a stream with no keep-alive) is
+            // an error after this long rather than a job that never ends.
+            .read_timeout(std::time::Duration::from_secs(180))
             .user_agent(concat!("reelsmith/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| NemoError::Unreachable {
@@ -152,7 +155,10 @@ impl Client {
         what: &'static str,
         build: impl Fn(&reqwest::Client, &str) -> Result<RequestBuilder, NemoError>,
     ) -> Result<Value, NemoError> {
-        match self.send(what, build).await {
+        let timed = |http: &reqwest::Client, base: &str| {
+            build(http, base).map(|rb| rb.timeout(std::time::Duration::from_secs(120)))
+        };
+        match self.send(what, timed).await {
             Ok(Reply::Json(v)) => Ok(v),
             Ok(Reply::Raw(_)) => Err(NemoError::Api {
                 what,

@@ -69,6 +69,10 @@ pub enum NemoError {
         "the NemoVideo agent stopped with an error: {0}. Nothing was charged twice; try the request again, or rephrase it"
     )]
     Turn(String),
+    /// The turn's outcome is unknown (the stream dropped and the state did not change): it may
+    /// still land, so the request must not be repeated.
+    #[error("{0}")]
+    Unsettled(String),
     /// The render failed or never finished.
     #[error("{0}")]
     Render(String),

@@ -20,10 +20,24 @@ use tokio_util::sync::CancellationToken;
 pub(super) async fn start(b: &NemoBackend, req: ExportRequest) -> Result<JobHandle, BackendError> {
     let session = req.session_id.clone();
     let mut rec = b.record(&session)?;
-    if let Some(h) = b
-        .jobs
-        .find(|_, s| s.session_id == session && s.revision == rec.turns)
-    {
+    let draft = b.draft(&session, &mut rec).await?.ok_or_else(|| {
+        BackendError::Unavailable(format!(
+            "session {session} has nothing to export yet; make the video with create_video first"
+        ))
+    })?;
+    // A draft that changed since the last turn is a new revision (see `observe`).
+    b.observe(&session, &mut rec, &draft)?;
+    if let Some(h) = b.jobs.find(|id, s| {
+        s.session_id == session
+            && s.revision == rec.turns
+            && (req.output.is_none()
+                || b.store.job(id).ok().flatten().is_some_and(|j| {
+                    req.output
+                        .as_ref()
+                        .map(|o| std::path::absolute(o).unwrap_or_else(|_| o.clone()))
+                        .is_some_and(|o| o.to_string_lossy() == j.output)
+                }))
+    }) {
         return Ok(h);
     }
     let wanted = req
@@ -38,11 +52,6 @@ pub(super) async fn start(b: &NemoBackend, req: ExportRequest) -> Result<JobHand
     {
         return Ok(JobHandle::finished(JobStatus::from_record(&done)));
     }
-    let draft = b.draft(&session, &mut rec).await?.ok_or_else(|| {
-        BackendError::Unavailable(format!(
-            "session {session} has nothing to export yet; make the video with create_video first"
-        ))
-    })?;
     let output = wanted.unwrap_or_else(|| {
         crate::backend::default_export_dir(&b.home).join(format!("{session}-r{}.mp4", rec.turns))
     });
@@ -85,7 +94,7 @@ pub(super) async fn start(b: &NemoBackend, req: ExportRequest) -> Result<JobHand
             ),
             Err(None) => (
                 JobState::Cancelled,
-                "Export cancelled; nothing was written".to_string(),
+                "The render was cancelled; nothing was written".to_string(),
                 None,
             ),
             Err(Some(e)) => (JobState::Failed, e.to_string(), None),

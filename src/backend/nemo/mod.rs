@@ -234,9 +234,11 @@ impl NemoBackend {
         };
         match self.remote_session().await {
             Ok((nemo_session, task_id)) => {
+                // Revisions keep counting up: an old export must never pass for a new one.
                 *rec = Record {
                     nemo_session,
                     task_id,
+                    turns: rec.turns,
                     ..Default::default()
                 };
                 if let Err(e) = self.save(session, rec) {
@@ -376,6 +378,17 @@ impl NemoBackend {
             Err(Failure::Code(1002, _)) => Err(self.session_lost(session, rec).await),
             Err(f) => Err(failure_to_error("state", f).into()),
         }
+    }
+
+    /// Record a draft read outside a counted turn; a change (a turn that landed late, an edit
+    /// made elsewhere) is a new revision, so exports of the old one are not reused.
+    fn observe(&self, session: &str, rec: &mut Record, draft: &Value) -> Result<(), BackendError> {
+        if rec.draft.as_ref() != Some(draft) {
+            rec.turns += 1;
+            rec.draft = Some(draft.clone());
+            self.save(session, rec)?;
+        }
+        Ok(())
     }
 
     /// After a dropped stream, re-read state until the draft changes (or give up).
@@ -658,7 +671,7 @@ impl Backend for NemoBackend {
                             sse::End::Disconnected(r) => format!("the connection dropped ({r})"),
                             _ => "NemoVideo sent only keep-alives for too long".into(),
                         };
-                        return Err(NemoError::Turn(format!(
+                        return Err(NemoError::Unsettled(format!(
                             "{why}, and the video has not changed since; the request may still be running in the cloud. Do not repeat it (it would be charged twice): call get_timeline in a minute to see whether it landed"
                         ))
                         .into());
@@ -754,9 +767,8 @@ impl Backend for NemoBackend {
                 detail: format!("the draft could not be read: {e}"),
             })
         })?;
+        self.observe(session_id, &mut rec, &draft)?;
         tl.rev = rec.turns;
-        rec.draft = Some(draft);
-        self.save(session_id, &rec)?;
         Ok(TimelineState {
             session_id: session_id.into(),
             revision: rec.turns,

@@ -262,6 +262,12 @@ impl ReelsmithServer {
                         format!("'{p}' must be a file path ending in .mp4"),
                     ));
                 }
+                if !path.is_absolute() {
+                    return Err(bad_field(
+                        "output_path",
+                        format!("'{p}' is relative; give an absolute path ending in .mp4"),
+                    ));
+                }
                 if let Err(refused) = self.check_write(p) {
                     return Ok(refused);
                 }
