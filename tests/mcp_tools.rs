@@ -547,3 +547,26 @@ async fn a_restart_marks_the_render_interrupted_and_export_resumes_it() {
     assert!((duration(&p) - 20.0).abs() <= 0.1);
     s2.client.cancel().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn simultaneous_exports_of_one_revision_share_one_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(&dir.path().join("home")).await;
+    let sid = session_with_cut(&s, dir.path(), "a 6 second video, no music").await;
+    let args = json!({"session_id": sid, "wait_s": 600});
+    let (a, b, c) = tokio::join!(
+        s.call("export_video", args.clone()),
+        s.call("export_video", args.clone()),
+        s.call("export_video", args.clone())
+    );
+    for r in [&a, &b, &c] {
+        ok(r);
+        assert_eq!(structured(r)["status"], "done");
+    }
+    let ids: std::collections::HashSet<_> = [&a, &b, &c]
+        .iter()
+        .map(|r| structured(r)["job_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 1, "one job for one revision: {ids:?}");
+    s.client.cancel().await.unwrap();
+}

@@ -15,6 +15,21 @@ struct Live {
     cancel: CancellationToken,
 }
 
+/// What [`LiveJobs::find_or_start`] did.
+pub enum Joined {
+    /// A job already rendering this was joined.
+    Running(JobHandle),
+    /// A new job was registered; run it and report through `tx`.
+    Started {
+        /// Status updates for the new job.
+        tx: watch::Sender<JobStatus>,
+        /// The caller's handle on it.
+        handle: JobHandle,
+        /// Fires when the job is cancelled.
+        cancel: CancellationToken,
+    },
+}
+
 /// The jobs this process is running. Cheap to clone (shared).
 #[derive(Clone, Default)]
 pub struct LiveJobs {
@@ -26,42 +41,44 @@ impl LiveJobs {
         self.map.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A running job matching `pred` (job id, status), to join instead of starting another.
-    pub fn find(&self, pred: impl Fn(&str, &JobStatus) -> bool) -> Option<JobHandle> {
+    /// Join a running job matching `pred`, or — under the same lock, so two simultaneous
+    /// exports cannot both start — make a new one with `make` (which records it) and register
+    /// it. `Started` carries what the caller needs to run the new job.
+    pub fn find_or_start(
+        &self,
+        pred: impl Fn(&str, &JobStatus) -> bool,
+        make: impl FnOnce() -> Result<JobStatus, BackendError>,
+    ) -> Result<Joined, BackendError> {
         let mut map = self.lock();
-        // A job whose task is gone without ending (it panicked) must not be joined forever.
         map.retain(|_, live| live.status.has_changed().is_ok());
-        map.iter().find_map(|(id, live)| {
+        let found = map.iter().find_map(|(id, live)| {
             let s = live.status.borrow();
             (s.state == JobState::Running && pred(id, &s)).then(|| JobHandle {
                 job_id: id.clone(),
                 status: live.status.clone(),
             })
-        })
-    }
-
-    /// Register a new job; returns its status sender, its handle and its cancel token.
-    pub fn start(
-        &self,
-        status: JobStatus,
-    ) -> (watch::Sender<JobStatus>, JobHandle, CancellationToken) {
+        });
+        if let Some(h) = found {
+            return Ok(Joined::Running(h));
+        }
+        let status = make()?;
         let (tx, rx) = watch::channel(status.clone());
         let cancel = CancellationToken::new();
-        self.lock().insert(
+        map.insert(
             status.job_id.clone(),
             Live {
                 status: rx.clone(),
                 cancel: cancel.clone(),
             },
         );
-        (
+        Ok(Joined::Started {
             tx,
-            JobHandle {
+            handle: JobHandle {
                 job_id: status.job_id,
                 status: rx,
             },
             cancel,
-        )
+        })
     }
 
     /// Forget a job that ended (the store has its final word; handles keep the last status).

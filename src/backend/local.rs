@@ -1,6 +1,6 @@
 //! The embedded default backend: director + renderer + workspace store, all on this machine.
 
-use super::jobs::LiveJobs;
+use super::jobs::{Joined, LiveJobs};
 use super::{
     Backend, BackendError, CreateRequest, Created, Credits, ExportRequest, ExportResult, JobHandle,
     JobState, JobStatus, MediaItem, Preview, TimelineState, Uploaded,
@@ -316,22 +316,8 @@ impl Backend for LocalBackend {
         };
         let output_s = output.to_string_lossy().into_owned();
 
-        // Never render a revision twice: join the job already rendering it (to this path, or
-        // to any path when none was asked for), or hand back its finished file.
-        let same_output = |rec_output: &str| req.output.is_none() || rec_output == output_s;
-        let joined = self.jobs.find(|id, s| {
-            s.session_id == session
-                && s.revision == tl.rev
-                && self
-                    .store
-                    .job(id)
-                    .ok()
-                    .flatten()
-                    .is_some_and(|rec| same_output(&rec.output))
-        });
-        if let Some(h) = joined {
-            return Ok(h);
-        }
+        // Never render a revision twice: hand back its finished file, or join the job already
+        // rendering it (to this path, or to any path when none was asked for).
         let done = match &req.output {
             Some(_) => self.store.job_for(&session, tl.rev, &output_s)?,
             None => self.store.latest_done_job(&session, tl.rev)?,
@@ -342,14 +328,32 @@ impl Backend for LocalBackend {
         {
             return Ok(JobHandle::finished(JobStatus::from_record(&rec)));
         }
-        if !req.overwrite && output.exists() {
-            return Err(render::RenderError::OutputExists(output).into());
-        }
-
-        let rec = self.store.create_job(&session, tl.rev, &output_s)?;
-        let mut status = JobStatus::from_record(&rec);
-        status.message = "Queued".into();
-        let (tx, handle, cancel) = self.jobs.start(status);
+        let same_output = |rec_output: &str| req.output.is_none() || rec_output == output_s;
+        let joined = self.jobs.find_or_start(
+            |id, s| {
+                s.session_id == session
+                    && s.revision == tl.rev
+                    && self
+                        .store
+                        .job(id)
+                        .ok()
+                        .flatten()
+                        .is_some_and(|rec| same_output(&rec.output))
+            },
+            || {
+                if !req.overwrite && output.exists() {
+                    return Err(render::RenderError::OutputExists(output.clone()).into());
+                }
+                let rec = self.store.create_job(&session, tl.rev, &output_s)?;
+                let mut status = JobStatus::from_record(&rec);
+                status.message = "Queued".into();
+                Ok(status)
+            },
+        )?;
+        let (tx, handle, cancel) = match joined {
+            Joined::Running(h) => return Ok(h),
+            Joined::Started { tx, handle, cancel } => (tx, handle, cancel),
+        };
         let media: HashMap<String, MediaInfo> = self
             .store
             .media(&session)?
@@ -358,7 +362,7 @@ impl Backend for LocalBackend {
             .collect();
         let store = self.store.clone();
         let scratch = self.home.join("tmp");
-        let job_id = rec.id.clone();
+        let job_id = handle.job_id.clone();
         let overwrite = req.overwrite;
         let live_jobs = self.jobs.clone();
         tokio::spawn(async move {

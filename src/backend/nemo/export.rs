@@ -5,6 +5,7 @@
 use super::client::{Client, Failure, Reply, failure_to_error};
 use super::errors::NemoError;
 use super::{NemoBackend, Timings};
+use crate::backend::jobs::Joined;
 use crate::backend::{BackendError, ExportRequest, ExportResult, JobHandle, JobState, JobStatus};
 use crate::render::RenderError;
 use crate::store::Store;
@@ -27,19 +28,6 @@ pub(super) async fn start(b: &NemoBackend, req: ExportRequest) -> Result<JobHand
     })?;
     // A draft that changed since the last turn is a new revision (see `observe`).
     b.observe(&session, &mut rec, &draft)?;
-    if let Some(h) = b.jobs.find(|id, s| {
-        s.session_id == session
-            && s.revision == rec.turns
-            && (req.output.is_none()
-                || b.store.job(id).ok().flatten().is_some_and(|j| {
-                    req.output
-                        .as_ref()
-                        .map(|o| std::path::absolute(o).unwrap_or_else(|_| o.clone()))
-                        .is_some_and(|o| o.to_string_lossy() == j.output)
-                }))
-    }) {
-        return Ok(h);
-    }
     let wanted = req
         .output
         .as_ref()
@@ -55,15 +43,33 @@ pub(super) async fn start(b: &NemoBackend, req: ExportRequest) -> Result<JobHand
     let output = wanted.unwrap_or_else(|| {
         crate::backend::default_export_dir(&b.home).join(format!("{session}-r{}.mp4", rec.turns))
     });
-    if !req.overwrite && output.exists() {
-        return Err(RenderError::OutputExists(output).into());
-    }
-    let job = b
-        .store
-        .create_job(&session, rec.turns, &output.to_string_lossy())?;
-    let mut status = JobStatus::from_record(&job);
-    status.message = "Submitting the render to NemoVideo".into();
-    let (tx, handle, cancel) = b.jobs.start(status);
+    let joined = b.jobs.find_or_start(
+        |id, s| {
+            s.session_id == session
+                && s.revision == rec.turns
+                && (req.output.is_none()
+                    || b.store
+                        .job(id)
+                        .ok()
+                        .flatten()
+                        .is_some_and(|j| j.output == output.to_string_lossy()))
+        },
+        || {
+            if !req.overwrite && output.exists() {
+                return Err(RenderError::OutputExists(output.clone()).into());
+            }
+            let job = b
+                .store
+                .create_job(&session, rec.turns, &output.to_string_lossy())?;
+            let mut status = JobStatus::from_record(&job);
+            status.message = "Submitting the render to NemoVideo".into();
+            Ok(status)
+        },
+    )?;
+    let (tx, handle, cancel) = match joined {
+        Joined::Running(h) => return Ok(h),
+        Joined::Started { tx, handle, cancel } => (tx, handle, cancel),
+    };
     let work = Work {
         client: b.client.clone(),
         store: b.store.clone(),
@@ -72,7 +78,7 @@ pub(super) async fn start(b: &NemoBackend, req: ExportRequest) -> Result<JobHand
         draft,
         output,
         overwrite: req.overwrite,
-        job_id: job.id.clone(),
+        job_id: handle.job_id.clone(),
     };
     let jobs = b.jobs.clone();
     tokio::spawn(async move {
