@@ -146,6 +146,9 @@ pub struct RunProgress {
 pub struct RunOptions<'a> {
     /// Kill the process after this long.
     pub timeout: Option<Duration>,
+    /// Cap the process's address space (bytes): an allocation past it fails instead of the
+    /// machine swapping.
+    pub memory_limit: Option<u64>,
     /// Kill the process when this is cancelled.
     pub cancel: Option<&'a CancellationToken>,
     /// Called for every `-progress` block ffmpeg writes (only when the command has `-progress pipe:1`).
@@ -168,6 +171,19 @@ pub async fn run(
     opts: RunOptions<'_>,
 ) -> Result<RunOutput, FfmpegError> {
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    if let Some(limit) = opts.memory_limit {
+        // SAFETY: setrlimit is async-signal-safe and affects only the child.
+        unsafe {
+            cmd.pre_exec(move || {
+                let rl = libc::rlimit {
+                    rlim_cur: limit as libc::rlim_t,
+                    rlim_max: limit as libc::rlim_t,
+                };
+                libc::setrlimit(libc::RLIMIT_AS, &rl);
+                Ok(())
+            });
+        }
+    }
     let started = std::time::Instant::now();
     let mut child = cmd
         .spawn()

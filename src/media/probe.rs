@@ -9,6 +9,12 @@ use std::time::Duration;
 /// Time limit for one probe or decode check, so a hostile file cannot hang intake.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Largest picture accepted, in pixels: 100 MP covers any camera and 8K video with room to spare.
+pub const MAX_PIXELS: u64 = 100_000_000;
+
+/// Memory a probe or first-frame decode may use, so a hostile file cannot exhaust the machine.
+const PROBE_MEMORY: u64 = 2 << 30;
+
 /// Codecs that hold a still picture rather than a moving video.
 const IMAGE_CODECS: &[&str] = &[
     "mjpeg", "png", "apng", "gif", "webp", "bmp", "tiff", "jpegls",
@@ -52,6 +58,7 @@ pub async fn probe(
         cmd,
         RunOptions {
             timeout: Some(PROBE_TIMEOUT),
+            memory_limit: Some(PROBE_MEMORY),
             ..Default::default()
         },
     )
@@ -136,9 +143,26 @@ pub async fn probe(
             let w = v["width"].as_u64().unwrap_or(0) as u32;
             let h = v["height"].as_u64().unwrap_or(0) as u32;
             if w == 0 || h == 0 {
+                // ffmpeg itself refuses absurd sizes and then reports none: say which it was.
+                if let Some(size) = declared_size(&out.stderr) {
+                    return Err(ProbeError::Invalid(format!(
+                        "the picture declares {size} pixels, over the {} megapixel limit (a decompression bomb, or an image to downscale first)",
+                        MAX_PIXELS / 1_000_000
+                    )));
+                }
                 return Err(ProbeError::Invalid(
                     "the picture has no size; the file is truncated or corrupt".into(),
                 ));
+            }
+            // A few hundred bytes can declare gigapixels (a decompression bomb): refuse by the
+            // header, before anything decodes it.
+            let pixels = w as u64 * h as u64;
+            if pixels > MAX_PIXELS {
+                return Err(ProbeError::Invalid(format!(
+                    "the picture is {w}x{h} ({} megapixels), over the {} megapixel limit; downscale it (e.g. `ffmpeg -i IN -vf scale=3840:-2 OUT.jpg`)",
+                    pixels / 1_000_000,
+                    MAX_PIXELS / 1_000_000
+                )));
             }
             let rotation = rotation_of(v);
             let (width, height) = if rotation % 180 == 0 { (w, h) } else { (h, w) };
@@ -185,6 +209,7 @@ async fn check_first_frame(
         cmd,
         RunOptions {
             timeout: Some(PROBE_TIMEOUT),
+            memory_limit: Some(PROBE_MEMORY),
             ..Default::default()
         },
     )
@@ -224,6 +249,16 @@ fn jpeg_is_complete(path: &Path) -> bool {
         return false;
     }
     tail.windows(2).any(|w| w == [0xFF, 0xD9])
+}
+
+/// "WxH" from ffmpeg's "Picture size WxH is invalid" complaint.
+fn declared_size(stderr: &str) -> Option<String> {
+    let at = stderr.find("Picture size ")? + "Picture size ".len();
+    let size: String = stderr[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == 'x')
+        .collect();
+    size.contains('x').then_some(size)
 }
 
 fn rotation_of(stream: &Value) -> i32 {
