@@ -466,6 +466,7 @@ fn http_requires_the_token_and_refuses_foreign_origins_and_hosts() {
     let mut child = reelsmith(&dir.path().join("home"))
         .args(["serve", "--http", "127.0.0.1:0"])
         .env("REELSMITH_HTTP_TOKEN", "s3cret-token")
+        .env("RUST_LOG", "debug")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -502,6 +503,12 @@ fn http_requires_the_token_and_refuses_foreign_origins_and_hosts() {
     );
     child.kill().unwrap();
     child.wait().unwrap();
+    // Not even debug logging shows the token (given right or wrong).
+    let mut rest = String::new();
+    let _ = err.read_to_string(&mut rest);
+    let log = format!("{line}{rest}");
+    assert!(log.contains("INFO"), "logging was on: {log}");
+    assert!(!log.contains("s3cret-token"), "token in the log");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -569,4 +576,53 @@ async fn simultaneous_exports_of_one_revision_share_one_job() {
         .collect();
     assert_eq!(ids.len(), 1, "one job for one revision: {ids:?}");
     s.client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_9_mid_render_leaves_no_file_and_an_intact_store_then_resumes() {
+    use reelsmith::backend::{Backend, JobState};
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let s = start(&home).await;
+    let sid = session_with_cut(&s, dir.path(), "a 30 second 1080p video with music").await;
+    let out = dir.path().join("crash.mp4");
+    let first = s
+        .call(
+            "export_video",
+            json!({"session_id": sid, "output_path": out, "wait_s": 2}),
+        )
+        .await;
+    ok(&first);
+    assert_eq!(structured(&first)["status"], "rendering");
+    let job = structured(&first)["job_id"].as_str().unwrap().to_string();
+    // SIGKILL: no destructor, no cleanup, mid-encode.
+    let pid = s.pid.expect("server pid") as i32;
+    // SAFETY: killing the child process this test started.
+    unsafe { libc::kill(pid, libc::SIGKILL) };
+    drop(s);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!out.exists(), "output after kill -9");
+    let beside: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".partial"))
+        .collect();
+    assert!(beside.is_empty(), "{beside:?}");
+    // On restart the store is sound and the job reads interrupted …
+    let b = reelsmith::backend::local::LocalBackend::open(&home).unwrap();
+    assert_eq!(b.store().integrity_check().unwrap(), "ok");
+    let st = b.job(&job).await.unwrap();
+    assert_eq!(st.state, JobState::Interrupted, "{}", st.message);
+    // … and export_video resumes it to the same path.
+    let s2 = start(&home).await;
+    let again = s2
+        .call(
+            "export_video",
+            json!({"session_id": sid, "output_path": out, "wait_s": 600}),
+        )
+        .await;
+    ok(&again);
+    assert_eq!(structured(&again)["status"], "done");
+    assert!((duration(&probe(&out)) - 30.0).abs() <= 0.1);
+    s2.client.cancel().await.unwrap();
 }

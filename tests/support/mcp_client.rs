@@ -31,6 +31,8 @@ pub struct Server {
     pub client: RunningService<RoleClient, Recorder>,
     pub recorder: Recorder,
     pub home: PathBuf,
+    /// The server process, for tests that kill it.
+    pub pid: Option<u32>,
 }
 
 /// `reelsmith serve` on stdio with its own workspace and the local backend.
@@ -68,11 +70,13 @@ pub async fn start_logged(home: &Path, env: &[(&str, &str)], log: Option<&Path>)
         builder = builder.stderr(std::fs::File::create(log).expect("log file"));
     }
     let (transport, _) = builder.spawn().expect("spawn reelsmith serve");
+    let pid = transport.id();
     let client = recorder.clone().serve(transport).await.expect("initialize");
     Server {
         client,
         recorder,
         home: home.to_path_buf(),
+        pid,
     }
 }
 
