@@ -152,6 +152,21 @@ impl FontSet {
         }
     }
 
+    /// The fonts for rendering, found once per process and shared: a CJK collection is tens of
+    /// MB, and loading it for every render and preview churned memory under load. Only a
+    /// successful discovery is kept, so installing fonts after a failure is seen next time.
+    pub fn shared() -> Result<std::sync::Arc<FontSet>, FontError> {
+        static SHARED: std::sync::Mutex<Option<std::sync::Arc<FontSet>>> =
+            std::sync::Mutex::new(None);
+        let mut slot = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(f) = slot.as_ref() {
+            return Ok(f.clone());
+        }
+        let f = std::sync::Arc::new(FontSet::discover()?);
+        *slot = Some(f.clone());
+        Ok(f)
+    }
+
     /// Loads an explicit chain, in the given order; a `.ttc` collection contributes one face
     /// (Simplified Chinese when it has one, else the first).
     pub fn from_paths(paths: &[PathBuf]) -> Result<FontSet, FontError> {

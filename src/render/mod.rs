@@ -280,7 +280,7 @@ async fn draw_text(tl: &Timeline, work: &Path) -> Result<Vec<OverlayImage>, Rend
     let total = ms_to_frames(tl.duration_ms, fps);
     let work = work.to_path_buf();
     tokio::task::spawn_blocking(move || {
-        let fonts = fonts::FontSet::discover().map_err(text::TextError::from)?;
+        let fonts = fonts::FontSet::shared().map_err(text::TextError::from)?;
         let mut out = Vec::new();
         for (i, seg) in segs.iter().enumerate() {
             let start = ms_to_frames(seg.start_ms, fps).min(total);

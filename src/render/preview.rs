@@ -74,7 +74,7 @@ pub async fn contact_sheet(
         .collect();
     let dir = work.path().to_path_buf();
     let drawn = tokio::task::spawn_blocking(move || -> Result<_, TextError> {
-        let fonts = fonts::FontSet::discover()?;
+        let fonts = fonts::FontSet::shared()?;
         let mut per_shot = Vec::new();
         for (k, mid) in mids.iter().enumerate() {
             let mut items = Vec::new();
