@@ -121,6 +121,19 @@ impl Cloud {
             }
         }
         assert!(!log.contains("fakeSECRET"));
+        // In the workspace, only the anonymous token cache may hold a token.
+        let home = self.server.home.clone();
+        for entry in walk(&home) {
+            let bytes = std::fs::read(&entry).unwrap_or_default();
+            let text = String::from_utf8_lossy(&bytes);
+            if entry.ends_with("nemo/token.json") {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(&entry).unwrap().permissions().mode();
+                assert_eq!(mode & 0o077, 0, "token cache readable by others");
+                continue;
+            }
+            assert!(!text.contains("fakeSECRET"), "token in {}", entry.display());
+        }
     }
 
     /// The checks every scenario ends with: headers on every request, no token anywhere.
@@ -161,6 +174,20 @@ impl Cloud {
         ok(&up);
         structured(&up)["session_id"].as_str().unwrap().to_string()
     }
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }
 
 fn messages(s: &Server) -> Vec<String> {
@@ -615,4 +642,30 @@ async fn a_stream_of_only_keep_alives_times_out_without_resending() {
     let msgs = messages(&c.server);
     assert!(msgs.iter().any(|m| m.contains("⏳")), "{msgs:?}");
     c.finish(&[&r]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_personal_token_is_used_as_given_and_never_shown_or_stored() {
+    let c = cloud(&[("NEMO_TOKEN", "nmv_usr_fakeSECRETpersonal")]).await;
+    c.fake
+        .lock()
+        .unwrap()
+        .valid
+        .push("nmv_usr_fakeSECRETpersonal".into());
+    let r = c.server.call("check_credits", json!({})).await;
+    ok(&r);
+    let e = c
+        .server
+        .call("create_video", json!({"prompt": "a promo"}))
+        .await;
+    ok(&e);
+    // The personal token is used as given: no anonymous token is fetched.
+    assert_eq!(c.count("/api/auth/anonymous-token"), 0);
+    c.fake
+        .lock()
+        .unwrap()
+        .tokens
+        .push("nmv_usr_fakeSECRETpersonal".into());
+    c.finish(&[&r, &e]);
+    assert!(!c.server.home.join("nemo").join("token.json").exists());
 }
