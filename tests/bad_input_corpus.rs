@@ -92,10 +92,29 @@ async fn hostile_files_are_refused_by_name_and_odd_ones_work() {
         "mp3",
         audio_as_image.to_str().unwrap(),
     ]);
+    let whole_png = still(dir.path(), "whole.png", 320, 180, 3);
+    let cut_png = dir.path().join("cut.png");
+    let bytes = std::fs::read(&whole_png).unwrap();
+    std::fs::write(&cut_png, &bytes[..bytes.len() / 2]).unwrap();
+    let whole_mp4 = dir.path().join("whole.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=320x180:d=2",
+        "-pix_fmt",
+        "yuv420p",
+        whole_mp4.to_str().unwrap(),
+    ]);
+    let cut_mp4 = dir.path().join("cut.mp4");
+    let bytes = std::fs::read(&whole_mp4).unwrap();
+    std::fs::write(&cut_mp4, &bytes[..bytes.len() / 2]).unwrap();
     for (bad, why) in [
         (&bomb, "megapixel limit"),
         (&no_picture, "no picture"),
         (&audio_as_image, "only audio"),
+        (&cut_png, "corrupt"),
+        (&cut_mp4, "not a valid mp4"),
     ] {
         let out = dir.path().join("refused.mp4");
         let err = render(&b, vec![good.clone(), bad.display().to_string()], &out)
@@ -135,7 +154,26 @@ async fn hostile_files_are_refused_by_name_and_odd_ones_work() {
         dest
     })
     .collect();
-    let mut files = vec![one.display().to_string(), gif.display().to_string()];
+    // A 10-minute clip in a 5-second video: only a slice of it is used.
+    let long = dir.path().join("ten minutes.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=96x54:r=5:d=600",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        long.to_str().unwrap(),
+    ]);
+    let mut files = vec![
+        one.display().to_string(),
+        gif.display().to_string(),
+        long.display().to_string(),
+    ];
     files.extend(odd.iter().map(|p| p.display().to_string()));
     let out = odd_dir.join("out 'final' $(x).mp4");
     render(&b, files, &out)
@@ -144,4 +182,109 @@ async fn hostile_files_are_refused_by_name_and_odd_ones_work() {
     let p = probe(&out);
     assert!((duration(&p) - 5.0).abs() <= 0.1);
     assert!(!dir.path().join("pwned").exists() && !Path::new("pwned").exists());
+}
+
+/// `src` with an EXIF APP1 segment saying Orientation = `o` inserted after SOI.
+fn with_exif_orientation(src: &Path, dst: &Path, o: u16) {
+    let data = std::fs::read(src).unwrap();
+    let mut tiff = b"MM\x00\x2a\x00\x00\x00\x08".to_vec();
+    tiff.extend_from_slice(&1u16.to_be_bytes());
+    tiff.extend_from_slice(&0x0112u16.to_be_bytes());
+    tiff.extend_from_slice(&3u16.to_be_bytes());
+    tiff.extend_from_slice(&1u32.to_be_bytes());
+    tiff.extend_from_slice(&((o as u32) << 16).to_be_bytes());
+    tiff.extend_from_slice(&0u32.to_be_bytes());
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend_from_slice(&tiff);
+    let mut out = data[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(&app1);
+    out.extend_from_slice(&data[2..]);
+    std::fs::write(dst, out).unwrap();
+}
+
+async fn vertical(b: &LocalBackend, file: &Path, out: &Path) {
+    let c = b
+        .create(CreateRequest {
+            prompt: "a 2 second vertical video, no music".into(),
+            files: vec![file.display().to_string()],
+            options: reelsmith::director::Options {
+                resolution: Some("720p".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut h = b
+        .export(ExportRequest {
+            session_id: c.session_id,
+            output: Some(out.to_path_buf()),
+            overwrite: false,
+        })
+        .await
+        .unwrap();
+    let s = h
+        .status
+        .wait_for(|s| s.state != JobState::Running)
+        .await
+        .unwrap()
+        .clone();
+    assert_eq!(s.state, JobState::Done, "{}", s.message);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exif_rotation_is_honoured() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = LocalBackend::open(&dir.path().join("home")).unwrap();
+    let plain = dir.path().join("plain.jpg");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=640x360",
+        "-frames:v",
+        "1",
+        plain.to_str().unwrap(),
+    ]);
+    // A phone's portrait photo: landscape pixels plus "rotate 90° clockwise to view".
+    let rotated = dir.path().join("phone.jpg");
+    with_exif_orientation(&plain, &rotated, 6);
+    let upright = dir.path().join("upright.jpg");
+    ffmpeg(&[
+        "-i",
+        plain.to_str().unwrap(),
+        "-vf",
+        "transpose=1",
+        "-q:v",
+        "2",
+        upright.to_str().unwrap(),
+    ]);
+    let up = b
+        .upload(None, &[rotated.display().to_string()])
+        .await
+        .unwrap();
+    assert_eq!((up.media[0].width, up.media[0].height), (360, 640));
+
+    let (a, u, p) = (
+        dir.path().join("a.mp4"),
+        dir.path().join("u.mp4"),
+        dir.path().join("p.mp4"),
+    );
+    vertical(&b, &rotated, &a).await;
+    vertical(&b, &upright, &u).await;
+    vertical(&b, &plain, &p).await;
+    let (w, h) = (72, 128);
+    let full = (0.0, 0.0, 1.0, 1.0);
+    let fa = gray_frame(&a, 1.0, w, h);
+    let fu = gray_frame(&u, 1.0, w, h);
+    let fp = gray_frame(&p, 1.0, w, h);
+    let same = region_diff(&fa, &fu, w, h, full);
+    let differs = region_diff(&fa, &fp, w, h, full);
+    assert!(same < 4.0, "rotated photo does not render upright ({same})");
+    assert!(
+        differs > same + 8.0,
+        "test cannot tell orientations apart ({differs} vs {same})"
+    );
 }

@@ -89,6 +89,10 @@ pub struct MediaInfo {
     pub duration_ms: u64,
     /// Rotation in degrees the container asks players to apply (0, 90, 180, 270).
     pub rotation: i32,
+    /// EXIF orientation (1–8) that ffmpeg will not apply by itself, so the renderer must;
+    /// 0 or 1 when there is nothing to do.
+    #[serde(default)]
+    pub exif_orientation: u8,
     /// Whether the file carries an audio stream.
     pub has_audio: bool,
     /// Size on disk in bytes.
@@ -241,6 +245,7 @@ pub async fn intake(path: &Path, tools: &crate::ffmpeg::Tools) -> Result<MediaIn
         height: probed.height,
         duration_ms: probed.duration_ms,
         rotation: probed.rotation,
+        exif_orientation: probed.exif_orientation,
         has_audio: probed.has_audio,
         size_bytes: meta.len(),
     })

@@ -31,6 +31,8 @@ pub struct Probed {
     pub duration_ms: u64,
     /// Rotation in degrees (0, 90, 180, 270).
     pub rotation: i32,
+    /// EXIF orientation ffmpeg leaves to us (see [`MediaInfo`](super::MediaInfo)).
+    pub exif_orientation: u8,
     /// Whether there is an audio stream.
     pub has_audio: bool,
 }
@@ -116,6 +118,7 @@ pub async fn probe(
                 height: 0,
                 duration_ms: (duration_s * 1000.0).round() as u64,
                 rotation: 0,
+                exif_orientation: 1,
                 has_audio: true,
             })
         }
@@ -165,7 +168,22 @@ pub async fn probe(
                 )));
             }
             let rotation = rotation_of(v);
-            let (width, height) = if rotation % 180 == 0 { (w, h) } else { (h, w) };
+            // A JPEG's EXIF orientation decides its displayed shape.
+            let exif = if kind == MediaKind::Image && rotation == 0 && matches!(ext, "jpg" | "jpeg")
+            {
+                exif_orientation(path).unwrap_or(1)
+            } else {
+                1
+            };
+            let quarter_turn = rotation % 180 != 0 || (5..=8).contains(&exif);
+            // ffmpeg 5+ turns JPEGs upright itself when their decoded frames carry the rotation;
+            // only when they do not is it ours to apply.
+            let exif_orientation = if exif > 1 && frames_carry_rotation(path, tools).await {
+                1
+            } else {
+                exif
+            };
+            let (width, height) = if quarter_turn { (h, w) } else { (w, h) };
             if kind == MediaKind::Video && duration_s <= 0.0 {
                 return Err(ProbeError::Invalid(
                     "the video has no duration; it may be truncated".into(),
@@ -181,6 +199,7 @@ pub async fn probe(
                     0
                 },
                 rotation,
+                exif_orientation,
                 has_audio: kind == MediaKind::Video && audio.is_some(),
             })
         }
@@ -249,6 +268,97 @@ fn jpeg_is_complete(path: &Path) -> bool {
         return false;
     }
     tail.windows(2).any(|w| w == [0xFF, 0xD9])
+}
+
+/// Whether the first decoded frame carries a display matrix (which ffmpeg then applies).
+async fn frames_carry_rotation(path: &Path, tools: &Tools) -> bool {
+    let mut cmd = tools.ffprobe_command();
+    cmd.args([
+        "-select_streams",
+        "v",
+        "-show_frames",
+        "-read_intervals",
+        "%+#1",
+    ])
+    .arg(path);
+    match ffmpeg::run(
+        "ffprobe",
+        cmd,
+        RunOptions {
+            timeout: Some(PROBE_TIMEOUT),
+            memory_limit: Some(PROBE_MEMORY),
+            ..Default::default()
+        },
+    )
+    .await
+    {
+        Ok(out) => String::from_utf8_lossy(&out.stdout).contains("displaymatrix"),
+        Err(_) => false,
+    }
+}
+
+/// The EXIF Orientation tag (1–8) of a JPEG, read from its APP1 segment.
+pub fn exif_orientation(path: &Path) -> Option<u8> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(128 * 1024)
+        .read_to_end(&mut head)
+        .ok()?;
+    let b = head.as_slice();
+    if b.get(..2)? != [0xFF, 0xD8] {
+        return None;
+    }
+    let mut i = 2;
+    while i + 4 <= b.len() && b[i] == 0xFF {
+        let marker = b[i + 1];
+        let len = u16::from_be_bytes([b[i + 2], b[i + 3]]) as usize;
+        if marker == 0xDA || len < 2 {
+            return None; // image data starts: no EXIF before it
+        }
+        let seg = b.get(i + 4..i + 2 + len)?;
+        if marker == 0xE1 && seg.starts_with(b"Exif\0\0") {
+            return orientation_in_tiff(&seg[6..]);
+        }
+        i += 2 + len;
+    }
+    None
+}
+
+fn orientation_in_tiff(t: &[u8]) -> Option<u8> {
+    let big = match t.get(..2)? {
+        b"MM" => true,
+        b"II" => false,
+        _ => return None,
+    };
+    let u16_at = |o: usize| -> Option<u16> {
+        let x = t.get(o..o + 2)?;
+        Some(if big {
+            u16::from_be_bytes([x[0], x[1]])
+        } else {
+            u16::from_le_bytes([x[0], x[1]])
+        })
+    };
+    let u32_at = |o: usize| -> Option<u32> {
+        let x = t.get(o..o + 4)?;
+        let a = [x[0], x[1], x[2], x[3]];
+        Some(if big {
+            u32::from_be_bytes(a)
+        } else {
+            u32::from_le_bytes(a)
+        })
+    };
+    let ifd = u32_at(4)? as usize;
+    let n = u16_at(ifd)? as usize;
+    for k in 0..n.min(256) {
+        let e = ifd + 2 + k * 12;
+        if u16_at(e)? == 0x0112 {
+            let v = u16_at(e + 8)?;
+            return (1..=8).contains(&v).then_some(v as u8);
+        }
+    }
+    None
 }
 
 /// "WxH" from ffmpeg's "Picture size WxH is invalid" complaint.

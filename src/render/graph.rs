@@ -162,7 +162,11 @@ pub fn video_args(p: &VideoPass) -> Result<(Vec<OsString>, u64), RenderError> {
             MediaKind::Image => {
                 args.push("-i".into());
                 args.push(m.path.clone().into_os_string());
-                let _ = write!(graph, "[{input}:v]trim=end_frame=1,setsar=1,");
+                let _ = write!(
+                    graph,
+                    "[{input}:v]trim=end_frame=1,setsar=1,{}",
+                    orient_filter(m)
+                );
                 fit_filters(&mut graph, m, w, h, shot.index);
                 let motion = seg.motion.unwrap_or(Motion::None);
                 let (kw, kh) = zoom_canvas(w, h);
@@ -337,6 +341,20 @@ pub fn mux_args(
     args.extend(["-t", &dur_s, "-movflags", "+faststart", "-f", "mp4"].map(OsString::from));
     args.push(out.into());
     args
+}
+
+/// Filters (each followed by a comma) that turn a still upright per its EXIF orientation.
+pub(crate) fn orient_filter(m: &MediaInfo) -> &'static str {
+    match m.exif_orientation {
+        2 => "hflip,",
+        3 => "hflip,vflip,",
+        4 => "vflip,",
+        5 => "transpose=0,",
+        6 => "transpose=1,",
+        7 => "transpose=3,",
+        8 => "transpose=2,",
+        _ => "",
+    }
 }
 
 /// Fit the picture inside the frame over a blurred, darkened fill of itself, or cover-crop it

@@ -4,7 +4,7 @@
 //! render will fit it, with the titles and captions that are on screen at that moment, a shot
 //! number and time range in the corner, tiled into one JPEG kept under [`MAX_BYTES`].
 
-use super::graph::{fit_filters, layout_shots};
+use super::graph::{fit_filters, layout_shots, orient_filter};
 use super::text::{self, TextError};
 use super::{RenderError, fonts, scratch_prefix};
 use crate::ffmpeg::{self, RunOptions, Tools};
@@ -124,7 +124,11 @@ pub async fn contact_sheet(
         }
         args.push("-i".into());
         args.push(m.path.clone().into_os_string());
-        let _ = write!(g, "[{input}:v]trim=end_frame=1,setsar=1,");
+        let _ = write!(
+            g,
+            "[{input}:v]trim=end_frame=1,setsar=1,{}",
+            orient_filter(m)
+        );
         fit_filters(&mut g, m, tw, th, k);
         let _ = write!(g, "format=rgb24[f{k}_0];");
         input += 1;
