@@ -652,20 +652,82 @@ async fn a_personal_token_is_used_as_given_and_never_shown_or_stored() {
         .unwrap()
         .valid
         .push("nmv_usr_fakeSECRETpersonal".into());
-    let r = c.server.call("check_credits", json!({})).await;
-    ok(&r);
-    let e = c
-        .server
-        .call("create_video", json!({"prompt": "a promo"}))
-        .await;
-    ok(&e);
-    // The personal token is used as given: no anonymous token is fetched.
+    c.fake
+        .lock()
+        .unwrap()
+        .turns
+        .extend([Turn::Normal, Turn::ErrorEvent]);
+    // Every tool, and error paths: a refused file, an agent error, a lost session, a failed render.
+    let sid = c.upload_two().await;
+    let mut results = Vec::new();
+    results.push(c.server.call("check_credits", json!({})).await);
+    results.push(
+        c.server
+            .call(
+                "create_video",
+                json!({"prompt": "a promo", "session_id": sid}),
+            )
+            .await,
+    );
+    results.push(
+        c.server
+            .call("get_timeline", json!({"session_id": sid}))
+            .await,
+    );
+    results.push(
+        c.server
+            .call("export_video", json!({"session_id": sid, "wait_s": 30}))
+            .await,
+    );
+    results.push(
+        c.server
+            .call(
+                "create_video",
+                json!({"prompt": "again", "session_id": sid}),
+            )
+            .await,
+    );
+    c.fake.lock().unwrap().render = Some(Render::Fail);
+    c.fake.lock().unwrap().turns.push_back(Turn::Silent);
+    results.push(
+        c.server
+            .call(
+                "create_video",
+                json!({"prompt": "retitle", "session_id": sid}),
+            )
+            .await,
+    );
+    results.push(
+        c.server
+            .call("export_video", json!({"session_id": sid, "wait_s": 30}))
+            .await,
+    );
+    c.fake.lock().unwrap().lose_session_once = true;
+    results.push(
+        c.server
+            .call("get_timeline", json!({"session_id": sid}))
+            .await,
+    );
+    let notes = c.dir.path().join("notes.txt");
+    std::fs::write(&notes, "x").unwrap();
+    results.push(
+        c.server
+            .call("upload_media", json!({"files": [notes]}))
+            .await,
+    );
+    assert!(results.iter().any(|r| r.is_error == Some(true)));
+    // The personal token is used as given: no anonymous token is fetched, none is stored.
     assert_eq!(c.count("/api/auth/anonymous-token"), 0);
+    assert!(!c.server.home.join("nemo").join("token.json").exists());
+    // Nor does it appear in any progress message.
+    for m in messages(&c.server) {
+        assert!(!m.contains("fakeSECRET"), "token in progress: {m}");
+    }
     c.fake
         .lock()
         .unwrap()
         .tokens
         .push("nmv_usr_fakeSECRETpersonal".into());
-    c.finish(&[&r, &e]);
-    assert!(!c.server.home.join("nemo").join("token.json").exists());
+    let refs: Vec<&rmcp::model::CallToolResult> = results.iter().collect();
+    c.finish(&refs);
 }

@@ -28,6 +28,17 @@ async fn call(
     r
 }
 
+const TOKEN: &str = "httpSECRET-soak-7d1";
+
+fn transport(url: &str) -> StreamableHttpClientTransport<reqwest::Client> {
+    StreamableHttpClientTransport::from_config(
+        rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(
+            url.to_string(),
+        )
+        .auth_header(TOKEN),
+    )
+}
+
 fn rss_kb(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .unwrap()
@@ -45,7 +56,9 @@ async fn eight_clients_then_a_burst_during_a_render() {
     let mut child = reelsmith(&dir.path().join("home"))
         .args(["serve", "--http", "127.0.0.1:0"])
         .env("REELSMITH_ALLOWED_DIRS", dir.path())
-        .env("RUST_LOG", "warn")
+        .env("REELSMITH_HTTP_TOKEN", TOKEN)
+        // Debug logging, so the check below covers every log line the server can write.
+        .env("RUST_LOG", "debug")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -60,6 +73,16 @@ async fn eight_clients_then_a_burst_during_a_render() {
         }
     };
     let pid = child.id();
+    // Keep reading the server's log (a full pipe would stall it), to check it afterwards.
+    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let sink = log.clone();
+    std::thread::spawn(move || {
+        let mut l = String::new();
+        while err.read_line(&mut l).unwrap_or(0) > 0 {
+            sink.lock().unwrap().push_str(&l);
+            l.clear();
+        }
+    });
 
     let round = |round: usize| {
         let url = url.clone();
@@ -71,7 +94,7 @@ async fn eight_clients_then_a_burst_during_a_render() {
                 let dir = dir.join(format!("r{round}c{k}"));
                 clients.push(tokio::spawn(async move {
                     std::fs::create_dir_all(&dir).unwrap();
-                    let c = ().serve(StreamableHttpClientTransport::from_uri(url)).await.unwrap();
+                    let c = ().serve(transport(&url)).await.unwrap();
                     let files: Vec<String> = (0..2)
                         .map(|i| {
                             still(&dir, &format!("p{i}.jpg"), 640, 360, k * 2 + i)
@@ -153,7 +176,7 @@ async fn eight_clients_then_a_burst_during_a_render() {
     );
 
     // 200 quick calls while a render runs: all answer.
-    let c = ().serve(StreamableHttpClientTransport::from_uri(url.clone())).await.unwrap();
+    let c = ().serve(transport(&url)).await.unwrap();
     let d = dir.path().join("burst");
     std::fs::create_dir_all(&d).unwrap();
     let files: Vec<String> = (0..3)
@@ -196,4 +219,28 @@ async fn eight_clients_then_a_burst_during_a_render() {
     c.cancel().await.unwrap();
     child.kill().unwrap();
     child.wait().unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    // The HTTP token never reaches the log (debug level) or the workspace.
+    let log = log.lock().unwrap().clone();
+    assert!(log.contains("DEBUG"), "debug logging was on");
+    assert!(!log.contains(TOKEN), "the HTTP token is in the log");
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            if e.path().is_dir() {
+                walk(&e.path(), out);
+            } else {
+                out.push(e.path());
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&dir.path().join("home"), &mut files);
+    for f in files {
+        let bytes = std::fs::read(&f).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(TOKEN),
+            "the HTTP token is in {}",
+            f.display()
+        );
+    }
 }
