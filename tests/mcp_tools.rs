@@ -200,6 +200,38 @@ async fn upload_create_timeline_export_with_progress() {
             .collect::<Vec<_>>()
     );
 
+    // A new revision never overwrites an existing file unless asked.
+    ok(&s
+        .call(
+            "create_video",
+            json!({"prompt": "make it 3 seconds", "session_id": sid}),
+        )
+        .await);
+    let refused = s
+        .call(
+            "export_video",
+            json!({"session_id": sid, "output_path": out, "wait_s": 300}),
+        )
+        .await;
+    assert_eq!(refused.is_error, Some(true));
+    assert!(
+        text_of(&refused).contains("already exists"),
+        "{}",
+        text_of(&refused)
+    );
+    assert!(
+        (duration(&probe(&out)) - 4.0).abs() <= 0.1,
+        "the old file was touched"
+    );
+    let replaced = s
+        .call(
+            "export_video",
+            json!({"session_id": sid, "output_path": out, "wait_s": 300, "overwrite": true}),
+        )
+        .await;
+    ok(&replaced);
+    assert!((duration(&probe(&out)) - 3.0).abs() <= 0.1);
+
     let cr = s.call("check_credits", json!({})).await;
     ok(&cr);
     assert_eq!(structured(&cr)["backend"], "local");
