@@ -28,10 +28,18 @@ fn png_bomb(dir: &Path) -> PathBuf {
     path
 }
 
-async fn render(b: &LocalBackend, files: Vec<String>, out: &Path) -> Result<(), String> {
+const FIVE_S: &str = "a 5 second video, no music";
+
+/// Make a 720p video from `files` and export it to `out`; Err carries the refusal or failure.
+async fn render(
+    b: &LocalBackend,
+    prompt: &str,
+    files: Vec<String>,
+    out: &Path,
+) -> Result<(), String> {
     let c = b
         .create(CreateRequest {
-            prompt: "a 5 second video, no music".into(),
+            prompt: prompt.into(),
             files,
             options: reelsmith::director::Options {
                 resolution: Some("720p".into()),
@@ -117,9 +125,14 @@ async fn hostile_files_are_refused_by_name_and_odd_ones_work() {
         (&cut_mp4, "not a valid mp4"),
     ] {
         let out = dir.path().join("refused.mp4");
-        let err = render(&b, vec![good.clone(), bad.display().to_string()], &out)
-            .await
-            .expect_err("accepted a bad file");
+        let err = render(
+            &b,
+            FIVE_S,
+            vec![good.clone(), bad.display().to_string()],
+            &out,
+        )
+        .await
+        .expect_err("accepted a bad file");
         let name = bad.file_name().unwrap().to_string_lossy();
         assert!(err.contains(&*name), "{err}");
         assert!(err.to_lowercase().contains(why), "{name}: {err}");
@@ -176,7 +189,7 @@ async fn hostile_files_are_refused_by_name_and_odd_ones_work() {
     ];
     files.extend(odd.iter().map(|p| p.display().to_string()));
     let out = odd_dir.join("out 'final' $(x).mp4");
-    render(&b, files, &out)
+    render(&b, FIVE_S, files, &out)
         .await
         .expect("odd but valid files render");
     let p = probe(&out);
@@ -205,33 +218,10 @@ fn with_exif_orientation(src: &Path, dst: &Path, o: u16) {
 }
 
 async fn vertical(b: &LocalBackend, file: &Path, out: &Path) {
-    let c = b
-        .create(CreateRequest {
-            prompt: "a 2 second vertical video, no music".into(),
-            files: vec![file.display().to_string()],
-            options: reelsmith::director::Options {
-                resolution: Some("720p".into()),
-                ..Default::default()
-            },
-            ..Default::default()
-        })
+    let files = vec![file.display().to_string()];
+    render(b, "a 2 second vertical video, no music", files, out)
         .await
-        .unwrap();
-    let mut h = b
-        .export(ExportRequest {
-            session_id: c.session_id,
-            output: Some(out.to_path_buf()),
-            overwrite: false,
-        })
-        .await
-        .unwrap();
-    let s = h
-        .status
-        .wait_for(|s| s.state != JobState::Running)
-        .await
-        .unwrap()
-        .clone();
-    assert_eq!(s.state, JobState::Done, "{}", s.message);
+        .expect("renders");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -7,11 +7,13 @@
 //! a client would run it (bare `reelsmith` resolved on PATH to the binary under test), so a renamed
 //! tool, a version bump or a broken snippet fails here rather than on a user's machine.
 
+mod common;
+
 use rmcp::ServiceExt;
 use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -1145,28 +1147,17 @@ fn http_snippets_reach_the_server_with_the_token() {
     let (host, _) = addr.rsplit_once(':').unwrap();
     let path = url.split_once(addr).unwrap().1;
     let dir = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(bin())
-        .args(["serve", "--http", &format!("{host}:0")])
+    let mut cmd = std::process::Command::new(bin());
+    cmd.args(["serve", "--http", &format!("{host}:0")])
         .env_clear()
         .env("PATH", path_with_bin())
         .env("REELSMITH_HOME", dir.path().join("workspace"))
-        .env("REELSMITH_HTTP_TOKEN", "tok-3f9a2c")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    let bound = loop {
-        line.clear();
-        assert!(
-            err.read_line(&mut line).unwrap() > 0,
-            "server exited before listening"
-        );
-        if let Some(rest) = line.split("http://").nth(1) {
-            break rest.split('/').next().unwrap().to_string();
-        }
-    };
+        .env("REELSMITH_HTTP_TOKEN", "tok-3f9a2c");
+    let common::HttpServer {
+        mut child,
+        addr: bound,
+        ..
+    } = common::spawn_http(cmd);
     let init = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"manifest-test","version":"1"}}}"#;
     let (status, _, _) = http(&bound, path, &[], init, |_| false);
     assert_eq!(status, 401, "no token must be refused");

@@ -504,24 +504,16 @@ fn http_status(addr: &str, headers: &[(&str, &str)], body: &str) -> u16 {
 #[test]
 fn http_requires_the_token_and_refuses_foreign_origins_and_hosts() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = reelsmith(&dir.path().join("home"))
-        .args(["serve", "--http", "127.0.0.1:0"])
+    let mut cmd = reelsmith(&dir.path().join("home"));
+    cmd.args(["serve", "--http", "127.0.0.1:0"])
         .env("REELSMITH_HTTP_TOKEN", "s3cret-token")
-        .env("RUST_LOG", "debug")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    let addr = loop {
-        line.clear();
-        use std::io::BufRead;
-        assert!(err.read_line(&mut line).unwrap() > 0, "server exited");
-        if let Some(rest) = line.split("http://").nth(1) {
-            break rest.split('/').next().unwrap().to_string();
-        }
-    };
+        .env("RUST_LOG", "debug");
+    let HttpServer {
+        mut child,
+        addr,
+        announced: line,
+        log: mut err,
+    } = spawn_http(cmd);
     let init = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#;
     assert_eq!(http_status(&addr, &[], init), 401);
     assert_eq!(

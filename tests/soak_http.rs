@@ -53,25 +53,19 @@ async fn eight_clients_then_a_burst_during_a_render() {
     // The test's own HTTP client shares reelsmith's TLS set-up (ring as the crypto provider).
     let _ = reelsmith::http::client_builder();
     let dir = tempfile::tempdir().unwrap();
-    let mut child = reelsmith(&dir.path().join("home"))
-        .args(["serve", "--http", "127.0.0.1:0"])
+    let mut cmd = reelsmith(&dir.path().join("home"));
+    cmd.args(["serve", "--http", "127.0.0.1:0"])
         .env("REELSMITH_ALLOWED_DIRS", dir.path())
         .env("REELSMITH_HTTP_TOKEN", TOKEN)
         // Debug logging, so the check below covers every log line the server can write.
-        .env("RUST_LOG", "debug")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    let url = loop {
-        line.clear();
-        assert!(err.read_line(&mut line).unwrap() > 0, "server exited");
-        if let Some(rest) = line.split("http://").nth(1) {
-            break format!("http://{}", rest.split_whitespace().next().unwrap());
-        }
-    };
+        .env("RUST_LOG", "debug");
+    let HttpServer {
+        mut child,
+        addr,
+        log: mut err,
+        ..
+    } = spawn_http(cmd);
+    let url = format!("http://{addr}/mcp");
     let pid = child.id();
     // Keep reading the server's log (a full pipe would stall it), to check it afterwards.
     let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));

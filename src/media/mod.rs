@@ -180,10 +180,22 @@ pub enum MediaError {
     Tool(#[from] crate::ffmpeg::FfmpegError),
 }
 
-/// Check, hash and probe one local file.
-pub async fn intake(path: &Path, tools: &crate::ffmpeg::Tools) -> Result<MediaInfo, MediaError> {
+/// A file that passed the checks every backend makes before reading it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedFile {
+    /// What its extension promises.
+    pub kind: MediaKind,
+    /// The extension, lower-case.
+    pub ext: String,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// The checks that need no decoding: exists, is a regular file, has an accepted extension, is
+/// neither empty nor over the size limit. Each refusal names the file.
+pub fn check_file(path: &Path) -> Result<CheckedFile, MediaError> {
     let file = path.display().to_string();
-    let meta = match tokio::fs::metadata(path).await {
+    let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(MediaError::NotFound { file });
@@ -219,6 +231,17 @@ pub async fn intake(path: &Path, tools: &crate::ffmpeg::Tools) -> Result<MediaIn
             size_mb: meta.len() / 1_000_000,
         });
     }
+    Ok(CheckedFile {
+        kind,
+        ext,
+        size: meta.len(),
+    })
+}
+
+/// Check, hash and probe one local file.
+pub async fn intake(path: &Path, tools: &crate::ffmpeg::Tools) -> Result<MediaInfo, MediaError> {
+    let file = path.display().to_string();
+    let CheckedFile { kind, ext, size } = check_file(path)?;
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let id = content_id(&abs).await.map_err(|e| MediaError::Unreadable {
         file: file.clone(),
@@ -247,7 +270,7 @@ pub async fn intake(path: &Path, tools: &crate::ffmpeg::Tools) -> Result<MediaIn
         rotation: probed.rotation,
         exif_orientation: probed.exif_orientation,
         has_audio: probed.has_audio,
-        size_bytes: meta.len(),
+        size_bytes: size,
     })
 }
 

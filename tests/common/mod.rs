@@ -223,3 +223,45 @@ pub fn text(out: &Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     )
 }
+
+/// A `reelsmith serve --http …:0` server started from `cmd`, once it has said where it listens.
+pub struct HttpServer {
+    /// The server process.
+    pub child: std::process::Child,
+    /// "host:port" it bound.
+    pub addr: String,
+    /// The line that announced it.
+    pub announced: String,
+    /// The rest of its stderr (its log).
+    pub log: std::io::BufReader<std::process::ChildStderr>,
+}
+
+/// Spawn `cmd` (stdout discarded, stderr piped) and wait for the "http://ADDR/mcp" line.
+// The caller owns the returned child and kills and waits for it.
+#[allow(clippy::zombie_processes)]
+pub fn spawn_http(mut cmd: Command) -> HttpServer {
+    use std::io::BufRead;
+    let mut child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn reelsmith serve --http");
+    let mut log = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(
+            log.read_line(&mut line).unwrap() > 0,
+            "server exited before listening"
+        );
+        if let Some(rest) = line.split("http://").nth(1) {
+            let addr = rest.split('/').next().unwrap().to_string();
+            return HttpServer {
+                child,
+                addr,
+                announced: line,
+                log,
+            };
+        }
+    }
+}

@@ -25,7 +25,7 @@ use super::{
     Backend, BackendError, CreateRequest, Created, Credits, ExportRequest, JobHandle, JobStatus,
     MediaItem, Preview, ProgressEvent, TimelineState, Uploaded,
 };
-use crate::media::{MAX_FILE_BYTES, MediaError, MediaKind, accepted_formats};
+use crate::media::{MediaKind, accepted_formats};
 use crate::store::Store;
 use crate::timeline::Timeline;
 use async_trait::async_trait;
@@ -439,44 +439,9 @@ struct LocalFile {
 }
 
 fn check_local(path: &Path) -> Result<LocalFile, BackendError> {
-    let file = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            MediaError::NotFound { file: file.clone() }
-        } else {
-            MediaError::Unreadable {
-                file: file.clone(),
-                reason: e.to_string(),
-            }
-        }
-    })?;
-    if !meta.is_file() {
-        return Err(MediaError::NotAFile { file }.into());
-    }
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let kind = MediaKind::from_extension(&ext).ok_or_else(|| MediaError::Unsupported {
-        file: file.clone(),
-        ext: if ext.is_empty() {
-            "none".into()
-        } else {
-            ext.clone()
-        },
-        accepted: accepted_formats(),
-    })?;
-    if meta.len() == 0 {
-        return Err(MediaError::Empty { file }.into());
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(MediaError::TooLarge {
-            file,
-            size_mb: meta.len() / 1_000_000,
-        }
-        .into());
-    }
+    // The same checks as local intake; the cloud does its own decoding.
+    let checked = crate::media::check_file(path)?;
+    let ext = checked.ext;
     let mime = match ext.as_str() {
         "mp4" => "video/mp4",
         "mov" => "video/quicktime",
@@ -496,11 +461,11 @@ fn check_local(path: &Path) -> Result<LocalFile, BackendError> {
         name: path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or(file),
+            .unwrap_or_else(|| path.display().to_string()),
         path: path.to_path_buf(),
-        kind,
+        kind: checked.kind,
         mime,
-        size: meta.len(),
+        size: checked.size,
     })
 }
 
