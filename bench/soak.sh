@@ -5,4 +5,4 @@
 # at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SOAK_ROUNDS=${SOAK_ROUNDS:-20} cargo test --release --test soak_http -- --nocapture 2>&1 | grep -E "^soak:|test result"
+SOAK_ROUNDS=${SOAK_ROUNDS:-20} cargo test --release --test it soak_http -- --nocapture 2>&1 | grep -E "^soak:|test result"

@@ -1,7 +1,8 @@
 //! The test suite's fake NemoVideo as a standalone server, for benchmarks and manual trials:
 //! `cargo run --example fake_nemo` prints its base URL and serves until killed.
 
-#[path = "../tests/support/fake_nemo.rs"]
+#[path = "../tests/it/support/fake_nemo.rs"]
+#[allow(dead_code)]
 mod fake_nemo;
 
 #[tokio::main]

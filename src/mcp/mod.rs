@@ -202,67 +202,88 @@ pub(crate) fn structured_result(
     r
 }
 
-/// Sends notifications/progress for one request when the client asked for them (progressToken),
-/// keeping progress monotonic and at most a few per second.
+/// The one progress reporter of a request: every producer (the first "starting" line, backend
+/// events, render status, heartbeats) reports through it, so the values a client sees only rise.
+///
+/// Clones share one state, and a notification is sent while that state is held and only counts
+/// once rmcp has written it, so two producers can never send out of order.
+#[derive(Clone)]
 pub(crate) struct Progress {
     peer: Peer<RoleServer>,
     token: Option<ProgressToken>,
-    last_value: f64,
-    last_message: String,
-    last_sent: Option<Instant>,
+    state: std::sync::Arc<tokio::sync::Mutex<Sent>>,
+}
+
+/// What the last notification of a request said, and when.
+#[derive(Default)]
+struct Sent {
+    value: f64,
+    message: String,
+    at: Option<Instant>,
+}
+
+impl Sent {
+    /// The value to send for `wanted` (0–100) and `message`, or None when nothing is due.
+    ///
+    /// Each notification must carry a larger value than the one before (the protocol says so):
+    /// a heartbeat or a new message at the same percent creeps up a hair, and 100 is kept for
+    /// the very end. A new message always goes out; a bare percent change at most four times a
+    /// second; silence never lasts longer than [`HEARTBEAT`].
+    fn next(&self, wanted: f64, message: &str, now: Instant) -> Option<f64> {
+        let wanted = if wanted.is_finite() {
+            wanted.clamp(0.0, 100.0)
+        } else {
+            0.0
+        };
+        let Some(at) = self.at else {
+            return Some(wanted.min(99.99));
+        };
+        let value = if wanted > self.value {
+            wanted
+        } else {
+            (self.value + 0.01).min(100.0)
+        };
+        if value <= self.value {
+            return None;
+        }
+        let since = now.saturating_duration_since(at);
+        let due = since >= HEARTBEAT
+            || message != self.message
+            || (value >= self.value + 1.0 && since >= Duration::from_millis(250));
+        due.then_some(value)
+    }
 }
 
 impl Progress {
-    /// A reporter for the request in `ctx`.
+    /// The reporter for the request in `ctx`; make one per request and pass it down.
     pub(crate) fn new(ctx: &RequestContext<RoleServer>) -> Progress {
         Progress {
             peer: ctx.peer.clone(),
             token: ctx.meta.get_progress_token(),
-            last_value: 0.0,
-            last_message: String::new(),
-            last_sent: None,
+            state: Default::default(),
         }
     }
 
     /// Report `percent` (0–100) with a message.
-    pub(crate) async fn report(&mut self, percent: f64, message: &str) {
+    pub(crate) async fn report(&self, percent: f64, message: &str) {
         let Some(token) = self.token.clone() else {
             return;
         };
-        // Each notification must carry a larger value than the one before (the protocol says
-        // so): a heartbeat or a new message at the same percent creeps up a hair, and 100 is
-        // kept for the very end.
-        let wanted = percent.clamp(0.0, 100.0);
-        let value = if self.last_sent.is_none() {
-            wanted.min(99.99)
-        } else if wanted > self.last_value {
-            wanted
-        } else {
-            (self.last_value + 0.01).min(100.0)
-        };
-        if self.last_sent.is_some() && value <= self.last_value {
+        let mut sent = self.state.lock().await;
+        let now = Instant::now();
+        let Some(value) = sent.next(percent, message, now) else {
             return;
-        }
-        let since = self.last_sent.map(|t| t.elapsed());
-        // A new message always goes out (each says something); a bare percent creep at most
-        // four times a second; silence never longer than HEARTBEAT.
-        let due = match since {
-            None => true,
-            Some(s) if s >= HEARTBEAT => true,
-            Some(s) => {
-                message != self.last_message
-                    || (value >= self.last_value + 1.0 && s >= Duration::from_millis(250))
-            }
         };
-        if !due {
-            return;
-        }
-        self.last_value = value;
-        self.last_message = message.to_string();
-        self.last_sent = Some(Instant::now());
+        *sent = Sent {
+            value,
+            message: message.to_string(),
+            at: Some(now),
+        };
         let p = ProgressNotificationParam::new(token, value)
             .with_total(100.0)
             .with_message(message.to_string());
+        // Awaited under the lock: rmcp answers once the message is written, so the next
+        // notification of this request cannot overtake this one.
         if let Err(e) = self.peer.notify_progress(p).await {
             tracing::debug!(error = %e, "progress notification not delivered");
         }
@@ -312,6 +333,44 @@ mod tests {
         );
         let e = parse_args::<A>(obj(serde_json::json!({}))).unwrap_err();
         assert!(e.message.contains("files"), "{}", e.message);
+    }
+
+    #[test]
+    fn progress_values_only_rise() {
+        let t0 = Instant::now();
+        let mut sent = Sent::default();
+        let mut values = Vec::new();
+        // Producers out of step: a heartbeat at 0 after 40 %, a backend event going back,
+        // a repeated message, NaN, then the end.
+        let steps: [(f64, &str, u64); 9] = [
+            (0.0, "Starting", 0),
+            (40.0, "Rendering", 10),
+            (0.0, "Starting", 20),
+            (35.0, "Rendering", 5000),
+            (35.0, "Rendering", 5100),
+            (f64::NAN, "Odd", 5200),
+            (120.0, "Done", 5300),
+            (100.0, "Done", 9400),
+            (100.0, "Done", 14000),
+        ];
+        for (pct, msg, ms) in steps {
+            let now = t0 + Duration::from_millis(ms);
+            if let Some(v) = sent.next(pct, msg, now) {
+                values.push(v);
+                sent = Sent {
+                    value: v,
+                    message: msg.into(),
+                    at: Some(now),
+                };
+            }
+        }
+        assert!(values.windows(2).all(|w| w[1] > w[0]), "{values:?}");
+        assert_eq!(values.first(), Some(&0.0));
+        assert_eq!(values.last(), Some(&100.0));
+        assert!(
+            values.iter().all(|v| (0.0..=100.0).contains(v)),
+            "{values:?}"
+        );
     }
 
     #[test]

@@ -81,6 +81,7 @@ pub async fn serve_http(
     let token = opts.token.map(Arc::new);
     let app = axum::Router::new()
         .nest_service("/mcp", service)
+        .layer(axum::middleware::from_fn(session_end_ok))
         .layer(axum::middleware::from_fn(
             move |req: Request, next: Next| {
                 let token = token.clone();
@@ -92,6 +93,20 @@ pub async fn serve_http(
         .with_graceful_shutdown(async move { shutdown.cancelled_owned().await })
         .await?;
     Ok(())
+}
+
+/// Answer a client's DELETE of its session with 200 instead of rmcp's 202.
+///
+/// The session is closed by the time rmcp answers, so "accepted, may happen later" is not what
+/// happened; the Python SDK treats anything but 200/204 as a failed termination and logs a
+/// warning, and the TypeScript SDK accepts any 2xx.
+async fn session_end_ok(req: Request, next: Next) -> Response {
+    let delete = req.method() == axum::http::Method::DELETE;
+    let mut resp = next.run(req).await;
+    if delete && resp.status() == StatusCode::ACCEPTED {
+        *resp.status_mut() = StatusCode::OK;
+    }
+    resp
 }
 
 /// Refuse requests without the bearer token (when one is configured) with 401.

@@ -6,6 +6,7 @@ Run by scripts/test after `cargo build`; REELSMITH_BIN names the binary under te
 """
 
 import asyncio
+import logging
 import base64
 import json
 import os
@@ -110,7 +111,7 @@ async def workflow(session: ClientSession, work: Path) -> None:
     assert progress, "no progress notifications arrived"
     assert any(m and "Rendering" in m for _, _, m in progress), progress
     values = [p for p, _, _ in progress]
-    assert values == sorted(values), values
+    assert all(a < b for a, b in zip(values, values[1:])), values
 
 
 def server_env(home: Path) -> dict[str, str]:
@@ -187,3 +188,31 @@ def test_http_without_token_is_401(http_server: str) -> None:
         urllib.request.urlopen(req, timeout=10)
     assert e.value.code == 401
     assert "Bearer" in e.value.headers.get("WWW-Authenticate", "")
+
+
+def test_http_session_end_logs_no_warning(http_server: str, caplog: pytest.LogCaptureFixture) -> None:
+    """Leaving the `async with` makes the SDK DELETE its session; it warns unless that is 200/204."""
+    session_ids: list[str] = []
+
+    async def run() -> None:
+        client = create_mcp_http_client(headers={"Authorization": f"Bearer {TOKEN}"})
+        async with client:
+            async with streamable_http_client(http_server, http_client=client) as streams:
+                async with ClientSession(streams[0], streams[1]) as session:
+                    await session.initialize()
+                    await session.list_tools()
+                    session_ids.append(streams[2]())
+
+    with caplog.at_level(logging.DEBUG):
+        asyncio.run(run())
+    assert session_ids and session_ids[0], "the server gave no session id"
+    noisy = [r.getMessage() for r in caplog.records
+             if r.levelno >= logging.WARNING or "termination" in r.getMessage().lower()]
+    assert not noisy, noisy
+    # The session is really gone: a request naming it is refused.
+    req = urllib.request.Request(http_server, method="GET", headers={
+        "Authorization": f"Bearer {TOKEN}", "Accept": "text/event-stream",
+        "Mcp-Session-Id": session_ids[0], "MCP-Protocol-Version": "2025-06-18"})
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(req, timeout=10)
+    assert e.value.code == 404, e.value.code

@@ -135,7 +135,10 @@ impl ReelsmithServer {
                 }
                 (Route::Export, Some(sid)) => {
                     let wait = Duration::from_secs_f64(super::export_video::DEFAULT_WAIT_S);
-                    let r = self.export_result(sid, None, false, wait, &ctx).await?;
+                    let progress = Progress::new(&ctx);
+                    let r = self
+                        .export_result(sid, None, false, wait, &ctx, &progress)
+                        .await?;
                     let out = CreateOut::routed("exported", Some(sid), &r);
                     return Ok(rewrap(r, out));
                 }
@@ -154,7 +157,7 @@ impl ReelsmithServer {
             }
         }
 
-        let mut progress = Progress::new(&ctx);
+        let progress = Progress::new(&ctx);
         let step = if args.files.is_empty() {
             "Planning the edit".to_string()
         } else {

@@ -149,6 +149,7 @@ impl ReelsmithServer {
         overwrite: bool,
         wait: Duration,
         ctx: &RequestContext<RoleServer>,
+        progress: &Progress,
     ) -> Result<CallToolResult, McpError> {
         let handle = match self
             .backend
@@ -164,7 +165,6 @@ impl ReelsmithServer {
         };
         let job_id = handle.job_id.clone();
         let mut rx = handle.status;
-        let mut progress = Progress::new(ctx);
         let deadline = Instant::now() + wait;
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         loop {
@@ -280,6 +280,7 @@ impl ReelsmithServer {
             args.overwrite.unwrap_or(false),
             Duration::from_secs_f64(wait),
             &ctx,
+            &Progress::new(&ctx),
         )
         .await
     }

@@ -64,7 +64,7 @@ impl ReelsmithServer {
         if let Err(refused) = self.check_reads(&args.files) {
             return Ok(refused);
         }
-        let mut progress = Progress::new(&ctx);
+        let progress = Progress::new(&ctx);
         progress
             .report(0.0, &format!("Checking {} file(s)", args.files.len()))
             .await;

@@ -2,13 +2,11 @@
 //! private and metadata addresses (first hop or any redirect), other schemes and oversized
 //! bodies are refused with the URL and the reason.
 
-mod common;
-
+use crate::support::*;
 use axum::body::Body;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use common::*;
 use std::process::Output;
 
 async fn serve(jpeg: Vec<u8>, png: Vec<u8>) -> String {

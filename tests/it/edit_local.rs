@@ -1,9 +1,7 @@
 //! Edit prompts on the local backend, in English and Chinese: each changes what it says and the
 //! backend says what it changed. (Timelines only; rendering is covered elsewhere.)
 
-mod common;
-
-use common::still;
+use crate::support::still;
 use reelsmith::backend::local::LocalBackend;
 use reelsmith::backend::{Backend, CreateRequest};
 use reelsmith::timeline::{TT_AUDIO, TT_VIDEO, Timeline};

@@ -1,12 +1,8 @@
 //! The MCP server driven by rmcp's own client over stdio (and raw HTTP for the transport's
 //! guards): every tool, progress notifications, cancellation and the wait_s hand-off.
 
-mod common;
-#[path = "support/mcp_client.rs"]
-mod mcp_client;
-
-use common::*;
-use mcp_client::*;
+use crate::support::mcp_client::*;
+use crate::support::*;
 use rmcp::model::ContentBlock;
 use serde_json::json;
 use std::io::{Read, Write};
@@ -187,14 +183,7 @@ async fn upload_create_timeline_export_with_progress() {
         progress.len()
     );
     // Rising within each request (a late notification of an earlier call may interleave).
-    let mut by_token: std::collections::HashMap<String, Vec<f64>> = Default::default();
-    for (_, p) in &progress {
-        by_token
-            .entry(format!("{:?}", p.progress_token))
-            .or_default()
-            .push(p.progress);
-    }
-    for values in by_token.values() {
+    for values in progress_by_request(&s, before) {
         assert!(values.windows(2).all(|w| w[1] > w[0]), "{values:?}");
     }
     assert!(
@@ -346,6 +335,60 @@ async fn cancelling_an_export_stops_the_render_and_cleans_up() {
     ok(&again);
     assert_eq!(structured(&again)["status"], "rendering");
     s.client.cancel().await.unwrap();
+}
+
+/// Progress of every request, as sent on the wire, grouped by request (token).
+fn progress_by_request(s: &Server, from: usize) -> Vec<Vec<f64>> {
+    let mut by_token: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
+    for (_, p) in &s.recorder.progress.lock().unwrap()[from..] {
+        by_token
+            .entry(format!("{:?}", p.progress_token))
+            .or_default()
+            .push(p.progress);
+    }
+    by_token.into_values().collect()
+}
+
+/// Edits and exports repeated under a busy loop on every core: every request's progress rises.
+#[tokio::test(flavor = "multi_thread")]
+async fn progress_rises_under_cpu_contention() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(&dir.path().join("home")).await;
+    let up = s
+        .call("upload_media", json!({"files": stills(dir.path(), 2)}))
+        .await;
+    ok(&up);
+    let sid = structured(&up)["session_id"].as_str().unwrap().to_string();
+    let _load = BusyLoad::start();
+    let before = s.recorder.progress.lock().unwrap().len();
+    for round in 0..6 {
+        let prompt = if round == 0 {
+            "a 2 second clip".to_string()
+        } else {
+            format!("make it {} seconds", 2 + round % 2)
+        };
+        let opts = json!({"resolution": "720p"});
+        ok(&s
+            .call(
+                "create_video",
+                json!({"prompt": prompt, "session_id": sid, "options": opts}),
+            )
+            .await);
+        let out = dir.path().join(format!("round{round}.mp4"));
+        let x = s
+            .call(
+                "export_video",
+                json!({"session_id": sid, "output_path": out, "wait_s": 300}),
+            )
+            .await;
+        ok(&x);
+        assert!(out.exists());
+    }
+    let requests = progress_by_request(&s, before);
+    assert!(requests.len() >= 12, "{} requests reported", requests.len());
+    for values in &requests {
+        assert!(values.windows(2).all(|w| w[1] > w[0]), "{values:?}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

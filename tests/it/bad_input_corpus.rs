@@ -3,9 +3,7 @@
 //! filter metacharacters, CJK and emoji. Each is used correctly or refused by name with the
 //! reason, and the backend keeps working afterwards.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 use reelsmith::backend::local::LocalBackend;
 use reelsmith::backend::{Backend, CreateRequest, ExportRequest, JobState};
 use std::path::{Path, PathBuf};

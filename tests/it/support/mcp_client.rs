@@ -1,29 +1,68 @@
 //! An MCP client for the black-box tests: starts `reelsmith serve` over stdio with rmcp's own
 //! client, records progress notifications, and reads results.
-#![allow(dead_code)]
 
-use rmcp::model::{CallToolRequestParams, CallToolResult, ContentBlock, ProgressNotificationParam};
-use rmcp::service::{NotificationContext, RunningService};
-use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResult, ContentBlock, JsonRpcMessage, ProgressNotificationParam,
+    ServerNotification,
+};
+use rmcp::service::{RunningService, RxJsonRpcMessage, TxJsonRpcMessage};
+use rmcp::transport::{ConfigureCommandExt, TokioChildProcess, Transport};
 use rmcp::{ClientHandler, RoleClient, ServiceExt};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-/// A client that records every progress notification it receives.
+/// The client side of the tests. Progress is recorded by [`WireOrder`] as it is read off the
+/// transport: rmcp hands each notification to its handler in a task of its own, so the order in
+/// which handlers run is not the order the server sent them in.
 #[derive(Clone, Default)]
 pub struct Recorder {
     pub progress: Arc<Mutex<Vec<(Instant, ProgressNotificationParam)>>>,
 }
 
-impl ClientHandler for Recorder {
-    async fn on_progress(
-        &self,
-        params: ProgressNotificationParam,
-        _context: NotificationContext<RoleClient>,
-    ) {
-        self.progress.lock().unwrap().push((Instant::now(), params));
+impl ClientHandler for Recorder {}
+
+/// A transport that notes every progress notification in the order it arrives.
+pub struct WireOrder<T> {
+    inner: T,
+    progress: Arc<Mutex<Vec<(Instant, ProgressNotificationParam)>>>,
+}
+
+impl<T: Transport<RoleClient>> WireOrder<T> {
+    pub fn new(inner: T, recorder: &Recorder) -> Self {
+        WireOrder {
+            inner,
+            progress: recorder.progress.clone(),
+        }
+    }
+}
+
+impl<T: Transport<RoleClient>> Transport<RoleClient> for WireOrder<T> {
+    type Error = T::Error;
+
+    fn send(
+        &mut self,
+        item: TxJsonRpcMessage<RoleClient>,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
+        self.inner.send(item)
+    }
+
+    async fn receive(&mut self) -> Option<RxJsonRpcMessage<RoleClient>> {
+        let m = self.inner.receive().await;
+        if let Some(JsonRpcMessage::Notification(n)) = &m
+            && let ServerNotification::ProgressNotification(p) = &n.notification
+        {
+            self.progress
+                .lock()
+                .unwrap()
+                .push((Instant::now(), p.params.clone()));
+        }
+        m
+    }
+
+    fn close(&mut self) -> impl Future<Output = Result<(), Self::Error>> + Send {
+        self.inner.close()
     }
 }
 
@@ -71,7 +110,11 @@ pub async fn start_logged(home: &Path, env: &[(&str, &str)], log: Option<&Path>)
     }
     let (transport, _) = builder.spawn().expect("spawn reelsmith serve");
     let pid = transport.id();
-    let client = recorder.clone().serve(transport).await.expect("initialize");
+    let client = recorder
+        .clone()
+        .serve(WireOrder::new(transport, &recorder))
+        .await
+        .expect("initialize");
     Server {
         client,
         recorder,

@@ -1,9 +1,7 @@
 //! Music from a supplied track and hostile text: the track is looped and trimmed to the video's
 //! length and faded; text full of ffmpeg filter metacharacters is drawn, never parsed.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 use std::process::Command;
 
 /// Mean volume (dB) of `path`'s audio between `from` and `to` seconds.

@@ -1,7 +1,6 @@
 //! A fake NemoVideo "mega-api", written from the reconstructed contract
 //! (shared/docs/nemo-api-contract.md), with scripted faults. It records every request it
 //! receives (method, path, headers) so tests can assert on what the adapter sent.
-#![allow(dead_code)]
 // Handlers return early with a full HTTP response; boxing it would only obscure the fake.
 #![allow(clippy::result_large_err)]
 

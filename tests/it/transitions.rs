@@ -2,9 +2,7 @@
 //! midpoint is a blend: different from the last frame of the shot before and the first frame of
 //! the shot after.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 use reelsmith::ffmpeg::Tools;
 use reelsmith::media;
 use reelsmith::render::{self, RenderRequest};

@@ -1,8 +1,6 @@
 //! The contact sheet an agent sees: one tile per shot, a real JPEG, under the size budget.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 use reelsmith::backend::local::LocalBackend;
 use reelsmith::backend::{Backend, CreateRequest};
 use reelsmith::render::preview::MAX_BYTES;

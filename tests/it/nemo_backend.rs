@@ -3,15 +3,9 @@
 //! expiry, session loss, 429, 402, 2001, render failure and renders that never finish. Each test
 //! asserts what the agent sees, and every request the fake received carries the right headers.
 
-mod common;
-#[path = "support/fake_nemo.rs"]
-mod fake_nemo;
-#[path = "support/mcp_client.rs"]
-mod mcp_client;
-
-use common::*;
-use fake_nemo::{Render, Shared, Turn};
-use mcp_client::*;
+use crate::support::fake_nemo::{Render, Shared, Turn};
+use crate::support::mcp_client::*;
+use crate::support::*;
 use serde_json::json;
 use std::path::Path;
 
@@ -48,7 +42,7 @@ struct Cloud {
 /// The fake plus `reelsmith serve` on the nemo backend, with short timings.
 async fn cloud(extra: &[(&str, &str)]) -> Cloud {
     let dir = tempfile::tempdir().unwrap();
-    let (fake, base) = fake_nemo::start(sample_mp4(dir.path())).await;
+    let (fake, base) = crate::support::fake_nemo::start(sample_mp4(dir.path())).await;
     let mut env = vec![
         ("REELSMITH_BACKEND", "nemo"),
         ("NEMO_API_URL", base.as_str()),
@@ -515,7 +509,7 @@ async fn plan_restrictions_failures_and_endless_renders_are_explained() {
 async fn the_fake_refuses_exports_without_attribution() {
     // The rule the adapter's headers exist for: unattributed render submits get 402.
     let dir = tempfile::tempdir().unwrap();
-    let (fake, base) = fake_nemo::start(Vec::new()).await;
+    let (fake, base) = crate::support::fake_nemo::start(Vec::new()).await;
     fake.lock().unwrap().valid.push("t".into());
     let addr = base.trim_start_matches("http://").to_string();
     let status = tokio::task::spawn_blocking(move || {

@@ -3,9 +3,7 @@
 //! calls while a render runs. Every export must be valid, no client may see another's media, and
 //! the server's memory must not keep growing. `bench/soak.sh` runs the long version.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 use rmcp::ServiceExt;
 use rmcp::model::{CallToolRequestParams, CallToolResult};
 use rmcp::transport::StreamableHttpClientTransport;

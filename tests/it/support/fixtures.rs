@@ -1,6 +1,5 @@
 //! Shared helpers for the black-box tests: making fixtures with ffmpeg and measuring outputs
 //! with ffprobe and ffmpeg's analysis filters.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -262,6 +261,46 @@ pub fn spawn_http(mut cmd: Command) -> HttpServer {
                 announced: line,
                 log,
             };
+        }
+    }
+}
+
+/// Busy loops on every core until dropped: contention for tests whose outcome must not depend
+/// on timing.
+pub struct BusyLoad {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl BusyLoad {
+    pub fn start() -> BusyLoad {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let n = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let threads = (0..n)
+            .map(|_| {
+                let stop = stop.clone();
+                std::thread::spawn(move || {
+                    let mut x = 1u64;
+                    while !stop.load(Ordering::Relaxed) {
+                        for _ in 0..10_000 {
+                            x = std::hint::black_box(
+                                x.wrapping_mul(6364136223846793005).wrapping_add(1),
+                            );
+                        }
+                    }
+                })
+            })
+            .collect();
+        BusyLoad { stop, threads }
+    }
+}
+
+impl Drop for BusyLoad {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for t in self.threads.drain(..) {
+            let _ = t.join();
         }
     }
 }

@@ -1,9 +1,7 @@
 //! Bad input is refused with the file's name and the reason, and never leaves an output behind;
 //! a render killed midway leaves nothing at the output path.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 use std::path::Path;
 use std::time::{Duration, Instant};
 

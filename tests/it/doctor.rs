@@ -1,8 +1,6 @@
 //! `reelsmith doctor` reports what it finds and, for what is missing, the command that fixes it.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 
 #[test]
 fn doctor_finds_the_tools_here() {

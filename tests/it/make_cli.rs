@@ -1,9 +1,7 @@
 //! `reelsmith make` end to end: real files in, a real MP4 out, checked with ffprobe and ffmpeg's
 //! analysis filters.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 use reelsmith::backend::Backend;
 use reelsmith::backend::local::LocalBackend;
 use reelsmith::timeline::{TT_VIDEO, TextRole};

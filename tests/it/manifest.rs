@@ -7,8 +7,6 @@
 //! a client would run it (bare `reelsmith` resolved on PATH to the binary under test), so a renamed
 //! tool, a version bump or a broken snippet fails here rather than on a user's machine.
 
-mod common;
-
 use rmcp::ServiceExt;
 use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
 use serde_json::{Map, Value};
@@ -1153,11 +1151,11 @@ fn http_snippets_reach_the_server_with_the_token() {
         .env("PATH", path_with_bin())
         .env("REELSMITH_HOME", dir.path().join("workspace"))
         .env("REELSMITH_HTTP_TOKEN", "tok-3f9a2c");
-    let common::HttpServer {
+    let crate::support::HttpServer {
         mut child,
         addr: bound,
         ..
-    } = common::spawn_http(cmd);
+    } = crate::support::spawn_http(cmd);
     let init = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"manifest-test","version":"1"}}}"#;
     let (status, _, _) = http(&bound, path, &[], init, |_| false);
     assert_eq!(status, 401, "no token must be refused");

@@ -1,0 +1,18 @@
+//! The integration tests, one binary (one link step): black-box tests of the `reelsmith` binary
+//! over the CLI, MCP (stdio and HTTP), real clients and a fake NemoVideo.
+
+mod support;
+
+mod audio_and_text;
+mod bad_input;
+mod bad_input_corpus;
+mod doctor;
+mod edit_local;
+mod make_cli;
+mod manifest;
+mod mcp_tools;
+mod nemo_backend;
+mod preview_local;
+mod soak_http;
+mod transitions;
+mod url_upload;
