@@ -3,9 +3,11 @@
 use reelsmith::backend::local::default_home;
 use reelsmith::ffmpeg::Tools;
 use reelsmith::render::fonts::FontSet;
+use reelsmith::store;
+use std::path::Path;
 use std::process::ExitCode;
 
-pub async fn run() -> anyhow::Result<ExitCode> {
+pub async fn run(repair: bool) -> anyhow::Result<ExitCode> {
     let mut missing: Vec<String> = Vec::new();
     match Tools::locate() {
         Ok(t) => {
@@ -61,14 +63,73 @@ pub async fn run() -> anyhow::Result<ExitCode> {
             home.display()
         ));
     }
+    if writable {
+        let db = home.join("reelsmith.db");
+        if repair {
+            repair_store(&db, &mut missing);
+        }
+        check_store(&db, &mut missing);
+    }
     if missing.is_empty() {
         println!("\nAll set: `reelsmith demo` renders a sample video.");
         Ok(ExitCode::SUCCESS)
     } else {
-        println!("\nMissing:");
+        println!("\nTo fix:");
         for m in &missing {
             println!("  - {m}");
         }
         Ok(ExitCode::FAILURE)
+    }
+}
+
+/// Report the workspace database: schema, sessions and SQLite's integrity check.
+fn check_store(db: &Path, missing: &mut Vec<String>) {
+    let h = store::check(db);
+    match (&h.problem, h.exists) {
+        (None, false) => println!("store:    {} (new; made on first use)", db.display()),
+        (None, true) => println!(
+            "store:    {} (integrity ok, schema {}, {} session(s))",
+            db.display(),
+            h.schema.unwrap_or(store::SCHEMA_VERSION),
+            h.sessions.unwrap_or(0)
+        ),
+        (Some(e), _) => {
+            println!("store:    {} (PROBLEM, see below)", db.display());
+            missing.push(e.to_string());
+        }
+    }
+}
+
+/// `doctor --repair`: move a bad database aside and say what was kept.
+fn repair_store(db: &Path, missing: &mut Vec<String>) {
+    match store::repair(db) {
+        Ok(r) => match &r.moved_to {
+            None => println!("repair:   nothing to repair in {}", db.display()),
+            Some(aside) => {
+                let copied = if r.recovered.is_empty() {
+                    "nothing could be read from it".to_string()
+                } else {
+                    r.recovered
+                        .iter()
+                        .map(|(t, n)| format!("{n} {t}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                println!(
+                    "repair:   moved the damaged database to {}; started a new one and copied: {copied}",
+                    aside.display()
+                );
+                if !r.lost_tables.is_empty() {
+                    println!(
+                        "          unreadable (left in the damaged copy): {}",
+                        r.lost_tables.join(", ")
+                    );
+                }
+                println!(
+                    "          media files and exports in the workspace were not touched; re-upload a file to use it in a new session"
+                );
+            }
+        },
+        Err(e) => missing.push(format!("repair refused: {e}")),
     }
 }

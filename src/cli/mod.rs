@@ -28,7 +28,12 @@ enum Command {
         output: PathBuf,
     },
     /// Check ffmpeg, ffprobe, fonts and the workspace, and say how to fix what is missing.
-    Doctor,
+    Doctor {
+        /// Move a damaged workspace database aside (as reelsmith.db.damaged-<time>), start a
+        /// new one and copy over what can still be read. Media and exports are kept.
+        #[arg(long)]
+        repair: bool,
+    },
     /// Run the MCP server (stdio by default, or streamable HTTP with --http ADDR).
     Serve(serve::ServeArgs),
 }
@@ -38,7 +43,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Make(args) => make::run(*args).await,
         Command::Demo { output } => demo::run(&output).await,
-        Command::Doctor => doctor::run().await,
+        Command::Doctor { repair } => doctor::run(repair).await,
         Command::Serve(args) => serve::run(args).await,
     }
 }

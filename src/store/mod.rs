@@ -12,15 +12,53 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+mod health;
+pub use health::{Health, RepairReport, SCHEMA_VERSION, check, repair};
+
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// SQLite reported an error.
-    #[error("workspace database error: {0}")]
+    #[error("workspace database error: {0}{hint}", hint = damage_hint(.0))]
     Sql(#[from] rusqlite::Error),
     /// Stored JSON could not be read back.
     #[error("workspace data is damaged: {0}")]
     Json(#[from] serde_json::Error),
+    /// The file is not a readable SQLite database, or its pages are damaged.
+    #[error(
+        "the workspace database {} is damaged ({detail}). Run `reelsmith doctor --repair` to move it aside (as reelsmith.db.damaged-<time>) and start a new one; media and exports are kept and what can still be read is copied over",
+        path.display()
+    )]
+    Damaged {
+        /// The database file.
+        path: std::path::PathBuf,
+        /// What SQLite said.
+        detail: String,
+    },
+    /// A SQLite database that another program made.
+    #[error(
+        "{} is not a reelsmith workspace database (it holds tables {tables}). Point REELSMITH_HOME at another folder, or run `reelsmith doctor --repair` to move it aside and start a new one",
+        path.display()
+    )]
+    Foreign {
+        /// The database file.
+        path: std::path::PathBuf,
+        /// The tables found, comma-separated.
+        tables: String,
+    },
+    /// Written by a later reelsmith whose schema this one does not know.
+    #[error(
+        "the workspace database {} was written by a newer reelsmith (schema {found}; this one reads up to {supported}). Upgrade reelsmith, or point REELSMITH_HOME at another folder; it was left unchanged",
+        path.display()
+    )]
+    Newer {
+        /// The database file.
+        path: std::path::PathBuf,
+        /// Its schema version.
+        found: i64,
+        /// The newest this build reads.
+        supported: i64,
+    },
     /// Someone else saved a newer revision first.
     #[error("the timeline changed meanwhile (now revision {current}); read it again and retry")]
     Conflict {
@@ -94,6 +132,16 @@ pub struct Store {
     conn: Mutex<Connection>,
 }
 
+/// Damage found after opening (a bad page deep in the file) points to the check that names it.
+fn damage_hint(e: &rusqlite::Error) -> &'static str {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {
+            "; run `reelsmith doctor` to check the workspace database and `reelsmith doctor --repair` to fix it"
+        }
+        _ => "",
+    }
+}
+
 fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -103,29 +151,11 @@ fn now() -> i64 {
 
 impl Store {
     /// Open (or create) the database at `path`, and mark jobs whose process is gone as interrupted.
+    ///
+    /// A damaged, foreign or newer database is refused with an error that names the file and
+    /// the way out, and is never altered.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let conn = Connection::open(path)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.execute_batch(
-            "CREATE TABLE IF NOT EXISTS sessions (
-                id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
-             CREATE TABLE IF NOT EXISTS media (
-                session_id TEXT NOT NULL, media_id TEXT NOT NULL, position INTEGER NOT NULL,
-                info TEXT NOT NULL, PRIMARY KEY (session_id, media_id));
-             CREATE TABLE IF NOT EXISTS timelines (
-                session_id TEXT NOT NULL, rev INTEGER NOT NULL, body TEXT NOT NULL,
-                prompt TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (session_id, rev));
-             CREATE TABLE IF NOT EXISTS jobs (
-                id TEXT PRIMARY KEY, session_id TEXT NOT NULL, rev INTEGER NOT NULL,
-                output TEXT NOT NULL, state TEXT NOT NULL, percent REAL NOT NULL, message TEXT NOT NULL,
-                result TEXT, pid INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
-             CREATE INDEX IF NOT EXISTS jobs_by_session ON jobs (session_id, rev);
-             CREATE TABLE IF NOT EXISTS kv (
-                scope TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
-                PRIMARY KEY (scope, key));",
-        )?;
+        let conn = health::open_checked(path)?;
         let store = Store {
             conn: Mutex::new(conn),
         };
