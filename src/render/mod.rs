@@ -13,6 +13,7 @@ pub mod fonts;
 pub mod graph;
 pub mod music;
 pub mod preview;
+pub mod space;
 pub mod text;
 
 use crate::ffmpeg::{self, FfmpegError, RunOptions, Tools};
@@ -41,6 +42,20 @@ pub enum RenderError {
     /// The output exists and overwriting was not asked for.
     #[error("{0} already exists; choose another output path or allow overwriting")]
     OutputExists(PathBuf),
+    /// The estimate says the render will not fit; nothing was started.
+    #[error(transparent)]
+    NoRoom(#[from] space::NoRoom),
+    /// The disk filled up during the render; what was written is gone.
+    #[error(
+        "ran out of disk space during the render ({} MB free now on {}). Nothing was left behind; free some space or export to another folder, then export again",
+        free_mb, folder.display()
+    )]
+    DiskFull {
+        /// Where the output was going.
+        folder: PathBuf,
+        /// Free space now, in MB.
+        free_mb: u64,
+    },
     /// The render was cancelled; nothing was written.
     #[error("the render was cancelled; nothing was written")]
     Cancelled,
@@ -122,7 +137,35 @@ pub struct Rendered {
 }
 
 /// Render `req`, reporting progress and stopping (and cleaning up) when `cancel` fires.
+///
+/// Refuses at once when the estimated size does not fit the free space; a disk that fills up
+/// anyway is reported as such (scratch and partial output are removed either way).
 pub async fn render(
+    req: &RenderRequest<'_>,
+    tools: &Tools,
+    on_progress: &(dyn Fn(RenderProgress) + Send + Sync),
+    cancel: &CancellationToken,
+) -> Result<Rendered, RenderError> {
+    render_checked(req, tools, on_progress, cancel)
+        .await
+        .map_err(|e| {
+            if matches!(e, RenderError::NoRoom(_)) || !space::is_out_of_space(&e) {
+                return e;
+            }
+            let folder = output_dir(req.output);
+            let free_mb = space::free_space(&folder).map_or(0, |(f, _)| f >> 20);
+            RenderError::DiskFull { folder, free_mb }
+        })
+}
+
+fn output_dir(output: &Path) -> PathBuf {
+    match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+async fn render_checked(
     req: &RenderRequest<'_>,
     tools: &Tools,
     on_progress: &(dyn Fn(RenderProgress) + Send + Sync),
@@ -146,10 +189,8 @@ pub async fn render(
     if !req.overwrite && req.output.exists() {
         return Err(RenderError::OutputExists(req.output.to_path_buf()));
     }
-    let out_dir = match req.output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let out_dir = output_dir(req.output);
+    space::check_room(space::estimate(tl, &req.encode), req.scratch, &out_dir)?;
     tokio::fs::create_dir_all(&out_dir).await?;
     tokio::fs::create_dir_all(req.scratch).await?;
     let work = tempfile::Builder::new()
