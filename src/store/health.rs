@@ -70,7 +70,8 @@ fn check_identity(path: &Path, conn: &Connection) -> Result<i64, StoreError> {
     }
     let tables = table_names(conn).map_err(|e| classify(path, e))?;
     let ours = |t: &String| TABLES.contains(&t.as_str());
-    if !tables.is_empty() && !(tables.iter().any(|t| t == "sessions") && tables.iter().all(ours)) {
+    let is_ours = tables.iter().any(|t| t == "sessions") && tables.iter().all(ours);
+    if !tables.is_empty() && !is_ours {
         return Err(StoreError::Foreign {
             path: path.to_path_buf(),
             tables: tables.join(", "),
