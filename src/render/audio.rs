@@ -47,10 +47,14 @@ pub async fn soundtrack(
             let mood = Mood::parse(mood).unwrap_or_default();
             let path = work.join(format!("bed{i}.wav"));
             let ms = seg.duration_ms;
-            let p = path.clone();
-            tokio::task::spawn_blocking(move || music::write_bed(mood, ms, &p))
+            let (p, c) = (path.clone(), cancel.clone());
+            tokio::task::spawn_blocking(move || music::write_bed(mood, ms, &p, &c))
                 .await
-                .map_err(|e| RenderError::Io(std::io::Error::other(e)))??;
+                .map_err(|e| RenderError::Io(std::io::Error::other(e)))?
+                .map_err(|e| match e.kind() {
+                    std::io::ErrorKind::Interrupted => RenderError::Cancelled,
+                    _ => RenderError::Io(e),
+                })?;
             path
         } else if let Some(id) = &seg.media_id {
             let m = media.get(id).ok_or_else(|| {

@@ -272,8 +272,32 @@ impl LowPass {
     }
 }
 
+/// Frames synthesised between two looks at the cancellation token (0.1 s of sound, a few ms of
+/// work), so a cancelled render stops here promptly even for a ten-minute bed.
+const CANCEL_CHECK_FRAMES: u64 = RATE as u64 / 10;
+
 /// Write `duration_ms` of a `mood` bed to `path` as a 48 kHz stereo 16-bit WAV.
-pub fn write_bed(mood: Mood, duration_ms: u64, path: &Path) -> std::io::Result<()> {
+///
+/// Stops with `ErrorKind::Interrupted` (and removes the partial file) when `cancel` fires.
+pub fn write_bed(
+    mood: Mood,
+    duration_ms: u64,
+    path: &Path,
+    cancel: &tokio_util::sync::CancellationToken,
+) -> std::io::Result<()> {
+    let r = write_bed_inner(mood, duration_ms, path, cancel);
+    if r.is_err() {
+        let _ = std::fs::remove_file(path);
+    }
+    r
+}
+
+fn write_bed_inner(
+    mood: Mood,
+    duration_ms: u64,
+    path: &Path,
+    cancel: &tokio_util::sync::CancellationToken,
+) -> std::io::Result<()> {
     let frames = duration_ms * RATE as u64 / 1000;
     let data_bytes = frames * 4;
     if data_bytes > u32::MAX as u64 - 36 {
@@ -295,7 +319,13 @@ pub fn write_bed(mood: Mood, duration_ms: u64, path: &Path) -> std::io::Result<(
     f.write_all(b"data")?;
     f.write_all(&(data_bytes as u32).to_le_bytes())?;
     let mut synth = Synth::new(mood, frames);
-    for _ in 0..frames {
+    for n in 0..frames {
+        if n % CANCEL_CHECK_FRAMES == 0 && cancel.is_cancelled() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::Interrupted,
+                "music synthesis cancelled",
+            ));
+        }
         let (l, r) = synth.next();
         f.write_all(&to_i16(l).to_le_bytes())?;
         f.write_all(&to_i16(r).to_le_bytes())?;
@@ -574,13 +604,35 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let a = dir.path().join("a.wav");
         let b = dir.path().join("b.wav");
-        write_bed(Mood::Lofi, 1500, &a).unwrap();
-        write_bed(Mood::Lofi, 1500, &b).unwrap();
+        let go = tokio_util::sync::CancellationToken::new();
+        write_bed(Mood::Lofi, 1500, &a, &go).unwrap();
+        write_bed(Mood::Lofi, 1500, &b, &go).unwrap();
         let (x, y) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
         assert_eq!(x, y);
         assert_eq!(x.len(), 44 + 1500 * 48 * 4);
         assert_eq!(&x[..4], b"RIFF");
         assert_eq!(Mood::parse("EPIC"), Some(Mood::Epic));
         assert_eq!(Mood::parse("polka"), None);
+    }
+
+    #[test]
+    fn synthesis_stops_when_cancelled_and_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bed.wav");
+        let cancel = tokio_util::sync::CancellationToken::new();
+        // Cancelled from another thread while a ten-minute bed (seconds of work) is made.
+        let c = cancel.clone();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            c.cancel();
+        });
+        let e = write_bed(Mood::Upbeat, 600_000, &path, &cancel).unwrap_err();
+        t.join().unwrap();
+        assert_eq!(e.kind(), std::io::ErrorKind::Interrupted);
+        assert!(!path.exists(), "partial bed left behind");
+        // Already cancelled: nothing is synthesised.
+        let e = write_bed(Mood::Calm, 1000, &path, &cancel).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::Interrupted);
+        assert!(!path.exists());
     }
 }
