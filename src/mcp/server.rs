@@ -8,7 +8,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rmcp::ServiceExt;
-use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -75,7 +74,7 @@ pub async fn serve_http(
     let paths = opts.paths.clone();
     let service = StreamableHttpService::new(
         move || Ok(ReelsmithServer::new(factory_backend.clone()).with_paths(paths.clone())),
-        LocalSessionManager::default().into(),
+        super::resume::ResumeAfter::default().into(),
         config,
     );
     let token = opts.token.map(Arc::new);

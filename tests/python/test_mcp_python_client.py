@@ -194,14 +194,23 @@ def test_http_session_end_logs_no_warning(http_server: str, caplog: pytest.LogCa
     """Leaving the `async with` makes the SDK DELETE its session; it warns unless that is 200/204."""
     session_ids: list[str] = []
 
+    deletes: list[int] = []
+
+    async def on_response(response) -> None:
+        sid = response.headers.get("mcp-session-id")
+        if sid and not session_ids:
+            session_ids.append(sid)
+        if response.request.method == "DELETE":
+            deletes.append(response.status_code)
+
     async def run() -> None:
         client = create_mcp_http_client(headers={"Authorization": f"Bearer {TOKEN}"})
+        client.event_hooks["response"].append(on_response)
         async with client:
             async with streamable_http_client(http_server, http_client=client) as streams:
                 async with ClientSession(streams[0], streams[1]) as session:
                     await session.initialize()
                     await session.list_tools()
-                    session_ids.append(streams[2]())
 
     with caplog.at_level(logging.DEBUG):
         asyncio.run(run())
@@ -209,6 +218,7 @@ def test_http_session_end_logs_no_warning(http_server: str, caplog: pytest.LogCa
     noisy = [r.getMessage() for r in caplog.records
              if r.levelno >= logging.WARNING or "termination" in r.getMessage().lower()]
     assert not noisy, noisy
+    assert deletes == [200], deletes
     # The session is really gone: a request naming it is refused.
     req = urllib.request.Request(http_server, method="GET", headers={
         "Authorization": f"Bearer {TOKEN}", "Accept": "text/event-stream",
