@@ -8,6 +8,7 @@
 
 pub mod backend;
 pub mod director;
+pub mod edit;
 pub mod ffmpeg;
 pub mod http;
 pub mod mcp;

@@ -9,12 +9,18 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::fmt::Write as _;
 
+pub mod style;
+pub use style::{Focus, Position, TextStyle};
+
 /// Track type code (`tt`) of a video track in the cloud draft.
 pub const TT_VIDEO: u8 = 0;
 /// Track type code (`tt`) of an audio (music, voice) track.
 pub const TT_AUDIO: u8 = 1;
 /// Track type code (`tt`) of a text (title, caption) track.
 pub const TT_TEXT: u8 = 7;
+/// Track type code of picture overlays (logos, badges). The cloud draft's code for them is not
+/// known, so this one is ours; the cloud backend refuses overlay edits rather than guess.
+pub const TT_OVERLAY: u8 = 20;
 
 /// A whole edit: tracks of segments on one clock, plus the output format.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -95,7 +101,7 @@ pub struct Track {
 }
 
 /// How a still moves while on screen (Ken Burns).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Motion {
     /// Slowly push in toward the centre.
@@ -136,6 +142,8 @@ pub enum TextRole {
     Caption,
     /// Closing call to action over the last shot.
     EndCard,
+    /// Free text placed by an edit (a label, a price, a badge's words).
+    Overlay,
 }
 
 /// A transition into a segment from the one before it.
@@ -229,6 +237,24 @@ pub struct Segment {
     /// Segment metadata (`m`), kept as given.
     #[serde(rename = "m", default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Value>,
+    /// Text: how it looks, where set by an edit (unset fields follow the role).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub style: Option<TextStyle>,
+    /// Text: the shot it belongs to, so it moves and retimes with that shot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchor: Option<String>,
+    /// Shot: the subject's position in the picture, kept in frame by moves and crops.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub focus: Option<Focus>,
+    /// Overlay: where its centre sits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<Position>,
+    /// Overlay: width as a fraction of the frame's width.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<f64>,
+    /// Overlay: opacity, 0–1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opacity: Option<f64>,
     /// Fields this model does not know.
     #[serde(flatten)]
     pub extra: Map<String, Value>,

@@ -88,6 +88,7 @@ fn role_name(role: TextRole) -> &'static str {
         TextRole::Title => "title",
         TextRole::Caption => "caption",
         TextRole::EndCard => "end card",
+        TextRole::Overlay => "text",
     }
 }
 
@@ -327,6 +328,17 @@ impl Style {
                 pad_y: 0.35,
                 radius: 0.3,
                 anchor: Anchor::Bottom,
+            },
+            TextRole::Overlay => Style {
+                size: pick(0.05, 0.06),
+                max_lines: 3,
+                outline: 0.05,
+                shadow: 0.04,
+                box_alpha: 0.0,
+                pad_x: 0.0,
+                pad_y: 0.0,
+                radius: 0.0,
+                anchor: Anchor::Middle,
             },
             TextRole::EndCard => Style {
                 size: pick(0.07, 0.08),

@@ -1,0 +1,18 @@
+//! Exact edits: typed operations on the stable ids of a timeline's shots, texts, overlays and
+//! music, applied in order, all or nothing.
+//!
+//! This is what an agent uses when it knows exactly what it wants ("make shot 2 five seconds",
+//! "put the SALE badge top right"); prompts are for first cuts and moods. Undo, redo and revert
+//! are ops too, but they move through the stored history, so the backend applies them.
+
+mod apply;
+mod layout;
+mod ops;
+
+pub use apply::{
+    Applied, EditError, Library, MAX_VIDEO_MS, MIN_SHOT_MS, apply, resolve_shot, seconds,
+};
+pub use ops::{AspectArg, EditOp, MoodArg, ResolutionArg, RoleArg, ShotRef, TransitionSpec};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,392 @@
+//! The edit operations an agent sends in `create_video {edits: [...]}`: exact changes to named
+//! items of the timeline, typed so the schema tells the agent every field and value.
+
+use crate::timeline::style::{Focus, Position, TextStyle};
+use crate::timeline::{Motion, TextRole};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A shot, named by its stable id ("shot-ab12cd"), its 1-based position, or its file name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ShotRef {
+    /// 1-based position on the timeline.
+    Position(u32),
+    /// Stable id or file name ("cat.jpg").
+    Name(String),
+}
+
+impl std::fmt::Display for ShotRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ShotRef::Position(p) => write!(f, "{p}"),
+            ShotRef::Name(n) => write!(f, "'{n}'"),
+        }
+    }
+}
+
+/// A transition into a shot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionSpec {
+    /// An xfade name: fade, dissolve, fadeblack, fadewhite, wipeleft, wiperight, wipeup,
+    /// wipedown, slideleft, slideright, slideup, slidedown, smoothleft, smoothright, circleopen,
+    /// circleclose, radial, pixelize, hblur, zoomin, squeezeh, diagtl, hlslice, distance; or
+    /// "none" for a cut.
+    pub name: String,
+    /// Overlap with the previous shot in seconds (default 0.5).
+    #[serde(default)]
+    pub duration_s: Option<f64>,
+}
+
+/// What a text item is for; decides its default look and placement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleArg {
+    /// A line near the bottom.
+    Caption,
+    /// Free text placed anywhere (default centre).
+    Overlay,
+    /// The large opening title.
+    Title,
+    /// The closing call to action.
+    EndCard,
+}
+
+impl From<RoleArg> for TextRole {
+    fn from(r: RoleArg) -> TextRole {
+        match r {
+            RoleArg::Caption => TextRole::Caption,
+            RoleArg::Overlay => TextRole::Overlay,
+            RoleArg::Title => TextRole::Title,
+            RoleArg::EndCard => TextRole::EndCard,
+        }
+    }
+}
+
+/// Music moods the local engine synthesises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MoodArg {
+    /// Bright, driving pop.
+    Upbeat,
+    /// Soft pads, slow.
+    Calm,
+    /// Big, dramatic.
+    Epic,
+    /// Laid-back beats.
+    Lofi,
+    /// Cheerful, bouncy.
+    Happy,
+    /// Pulsing electronic.
+    Corporate,
+}
+
+impl MoodArg {
+    /// The mood's name as the timeline stores it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MoodArg::Upbeat => "upbeat",
+            MoodArg::Calm => "calm",
+            MoodArg::Epic => "epic",
+            MoodArg::Lofi => "lofi",
+            MoodArg::Happy => "happy",
+            MoodArg::Corporate => "corporate",
+        }
+    }
+}
+
+/// Frame shapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum AspectArg {
+    /// Landscape (YouTube).
+    #[serde(rename = "16:9")]
+    Landscape,
+    /// Portrait (TikTok, Reels, Shorts).
+    #[serde(rename = "9:16")]
+    Portrait,
+    /// Square.
+    #[serde(rename = "1:1")]
+    Square,
+    /// Instagram feed portrait.
+    #[serde(rename = "4:5")]
+    Feed,
+}
+
+/// Output resolutions, by the frame's short side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum ResolutionArg {
+    /// 720 px.
+    #[serde(rename = "720p")]
+    P720,
+    /// 1080 px.
+    #[serde(rename = "1080p")]
+    P1080,
+    /// 2160 px.
+    #[serde(rename = "4k")]
+    P2160,
+}
+
+/// One exact change. Ops apply in order, all or nothing, and make one new revision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum EditOp {
+    /// Add an uploaded picture or clip as a new shot (at a 1-based position; default last).
+    AddShot {
+        /// Id of media already in the session (from upload_media or get_timeline).
+        #[serde(default)]
+        media_id: Option<String>,
+        /// A file path or URL to add (uploaded on the way), or the name of a session file.
+        #[serde(default)]
+        file: Option<String>,
+        /// 1-based position of the new shot.
+        #[serde(default)]
+        at: Option<u32>,
+    },
+    /// Remove a shot; later shots move up and text on it goes with it.
+    RemoveShot {
+        /// Shot id, 1-based position or file name.
+        shot: ShotRef,
+    },
+    /// Move a shot to a 1-based position.
+    MoveShot {
+        /// Shot id, 1-based position or file name.
+        shot: ShotRef,
+        /// Its new 1-based position.
+        to: u32,
+    },
+    /// Change one shot: length, trims, motion, focus, transition in, clip volume.
+    SetShot {
+        /// Shot id, 1-based position or file name.
+        shot: ShotRef,
+        /// How long the shot stays on screen, in seconds; the video's length changes with it.
+        #[serde(default)]
+        duration_s: Option<f64>,
+        /// Clips: seconds cut from the start of the source.
+        #[serde(default)]
+        trim_start_s: Option<f64>,
+        /// Clips: seconds cut from the end of the source.
+        #[serde(default)]
+        trim_end_s: Option<f64>,
+        /// Ken Burns move for a picture.
+        #[serde(default)]
+        motion: Option<Motion>,
+        /// The subject's position in the picture (0–1), kept in frame.
+        #[serde(default)]
+        focus: Option<Focus>,
+        /// Transition into this shot from the one before.
+        #[serde(default)]
+        transition: Option<TransitionSpec>,
+        /// Clips: volume of the clip's own sound, 0–2 (1 = as recorded).
+        #[serde(default)]
+        volume: Option<f32>,
+    },
+    /// Add text on a shot (for its whole length) or between start_s and end_s.
+    AddText {
+        /// The words, in any script.
+        text: String,
+        /// The shot to show it on (id, position or file name).
+        #[serde(default)]
+        shot: Option<ShotRef>,
+        /// Start in seconds from the beginning of the video (with end_s, instead of shot).
+        #[serde(default)]
+        start_s: Option<f64>,
+        /// End in seconds.
+        #[serde(default)]
+        end_s: Option<f64>,
+        /// caption (default), overlay, title or end_card.
+        #[serde(default)]
+        role: Option<RoleArg>,
+        /// How it looks.
+        #[serde(default)]
+        style: Option<TextStyle>,
+    },
+    /// Change a text item's words, timing or style (style fields merge with what is set).
+    SetText {
+        /// The text's id (from get_timeline), e.g. "title", "cap-2", "end".
+        id: String,
+        /// New words.
+        #[serde(default)]
+        text: Option<String>,
+        /// New start in seconds.
+        #[serde(default)]
+        start_s: Option<f64>,
+        /// New end in seconds.
+        #[serde(default)]
+        end_s: Option<f64>,
+        /// Style fields to change.
+        #[serde(default)]
+        style: Option<TextStyle>,
+    },
+    /// Remove a text item.
+    RemoveText {
+        /// The text's id.
+        id: String,
+    },
+    /// Restyle every text of a role (e.g. all captions bigger and yellow).
+    SetStyle {
+        /// caption, overlay, title or end_card.
+        role: RoleArg,
+        /// Style fields to change.
+        style: TextStyle,
+    },
+    /// Put a picture (a PNG logo or badge, transparency kept) over the video.
+    AddOverlay {
+        /// Id of an uploaded picture.
+        #[serde(default)]
+        media_id: Option<String>,
+        /// A file path or URL (uploaded on the way), or the name of a session file.
+        #[serde(default)]
+        file: Option<String>,
+        /// Where its centre sits: a named place (e.g. top_right) or {x, y} in 0–1.
+        position: Position,
+        /// Width as a fraction of the frame's width (default 0.2).
+        #[serde(default)]
+        size: Option<f64>,
+        /// 0–1 (default 1).
+        #[serde(default)]
+        opacity: Option<f64>,
+        /// Start in seconds (default 0).
+        #[serde(default)]
+        start_s: Option<f64>,
+        /// End in seconds (default the end of the video).
+        #[serde(default)]
+        end_s: Option<f64>,
+    },
+    /// Remove an overlay.
+    RemoveOverlay {
+        /// The overlay's id.
+        id: String,
+    },
+    /// Use an uploaded track or a generated mood as the music.
+    SetMusic {
+        /// Id of an uploaded audio file.
+        #[serde(default)]
+        media_id: Option<String>,
+        /// A file path or URL (uploaded on the way), or the name of a session file.
+        #[serde(default)]
+        file: Option<String>,
+        /// A generated bed in this mood.
+        #[serde(default)]
+        mood: Option<MoodArg>,
+        /// 0–1 (default: the current music's volume, else 0.35).
+        #[serde(default)]
+        volume: Option<f32>,
+        /// Fade-in seconds.
+        #[serde(default)]
+        fade_in_s: Option<f64>,
+        /// Fade-out seconds.
+        #[serde(default)]
+        fade_out_s: Option<f64>,
+    },
+    /// Remove the music.
+    RemoveMusic {},
+    /// Whole video: length (shots retimed in proportion, text moves with its shots), shape,
+    /// resolution.
+    SetVideo {
+        /// New length in seconds.
+        #[serde(default)]
+        duration_s: Option<f64>,
+        /// Frame shape.
+        #[serde(default)]
+        aspect: Option<AspectArg>,
+        /// Output resolution.
+        #[serde(default)]
+        resolution: Option<ResolutionArg>,
+    },
+    /// Go back to the revision before the current one.
+    Undo {},
+    /// Go forward again after an undo.
+    Redo {},
+    /// Make an earlier revision current again.
+    Revert {
+        /// The revision number (from get_timeline).
+        revision: u64,
+    },
+}
+
+impl EditOp {
+    /// The op's tag, for messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EditOp::AddShot { .. } => "add_shot",
+            EditOp::RemoveShot { .. } => "remove_shot",
+            EditOp::MoveShot { .. } => "move_shot",
+            EditOp::SetShot { .. } => "set_shot",
+            EditOp::AddText { .. } => "add_text",
+            EditOp::SetText { .. } => "set_text",
+            EditOp::RemoveText { .. } => "remove_text",
+            EditOp::SetStyle { .. } => "set_style",
+            EditOp::AddOverlay { .. } => "add_overlay",
+            EditOp::RemoveOverlay { .. } => "remove_overlay",
+            EditOp::SetMusic { .. } => "set_music",
+            EditOp::RemoveMusic {} => "remove_music",
+            EditOp::SetVideo { .. } => "set_video",
+            EditOp::Undo {} => "undo",
+            EditOp::Redo {} => "redo",
+            EditOp::Revert { .. } => "revert",
+        }
+    }
+
+    /// Undo, redo and revert move through history instead of changing the timeline.
+    pub fn is_history(&self) -> bool {
+        matches!(
+            self,
+            EditOp::Undo {} | EditOp::Redo {} | EditOp::Revert { .. }
+        )
+    }
+
+    /// A file this op names that may need uploading first.
+    pub fn file(&self) -> Option<&str> {
+        match self {
+            EditOp::AddShot { file, .. }
+            | EditOp::AddOverlay { file, .. }
+            | EditOp::SetMusic { file, .. } => file.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ops_read_as_agents_write_them() {
+        let ops: Vec<EditOp> = serde_json::from_value(json!([
+            {"op": "set_shot", "shot": 2, "duration_s": 5},
+            {"op": "move_shot", "shot": "chelsea.png", "to": 1},
+            {"op": "set_style", "role": "caption", "style": {"size": "large"}},
+            {"op": "add_overlay", "file": "/tmp/sale.png", "position": "top_right"},
+            {"op": "set_video", "aspect": "9:16"},
+            {"op": "undo"}
+        ]))
+        .unwrap();
+        assert_eq!(ops.len(), 6);
+        assert!(
+            matches!(&ops[0], EditOp::SetShot { shot: ShotRef::Position(2), duration_s: Some(d), .. } if *d == 5.0)
+        );
+        assert!(ops[5].is_history());
+        let bad =
+            serde_json::from_value::<EditOp>(json!({"op": "set_shot", "shot": 1, "colour": 1}));
+        assert!(bad.is_err());
+        let unknown = serde_json::from_value::<EditOp>(json!({"op": "explode"}));
+        assert!(unknown.is_err());
+    }
+
+    #[test]
+    fn the_schema_names_every_op() {
+        let schema = serde_json::to_string(&schemars::schema_for!(EditOp)).unwrap();
+        for op in [
+            "add_shot",
+            "set_text",
+            "add_overlay",
+            "set_music",
+            "set_video",
+            "revert",
+        ] {
+            assert!(schema.contains(op), "{op} missing");
+        }
+    }
+}
