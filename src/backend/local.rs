@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+mod history;
+
 /// The workspace directory: `REELSMITH_HOME`, else the platform data dir (e.g. ~/.local/share/reelsmith).
 pub fn default_home() -> PathBuf {
     // Empty or an unfilled host placeholder (`${user_config.workspace}`) means "not set".
@@ -154,6 +156,29 @@ impl LocalBackend {
         Ok(ok)
     }
 
+    /// A stored revision, or an error listing the ones there are.
+    fn revision(&self, session: &str, rev: u64) -> Result<crate::timeline::Timeline, BackendError> {
+        match self.store.timeline_at(session, rev)? {
+            Some(tl) => Ok(tl),
+            None => {
+                let revs: Vec<String> = self
+                    .store
+                    .revisions(session)?
+                    .iter()
+                    .map(|r| r.rev.to_string())
+                    .collect();
+                Err(BackendError::Unavailable(format!(
+                    "session {session} has no revision {rev}; its revisions are {}",
+                    if revs.is_empty() {
+                        "none yet".to_string()
+                    } else {
+                        revs.join(", ")
+                    }
+                )))
+            }
+        }
+    }
+
     fn default_output(&self, session: &str, rev: u64) -> PathBuf {
         super::default_export_dir(&self.home).join(format!("{session}-r{rev}.mp4"))
     }
@@ -176,10 +201,20 @@ fn capitalise(s: &str) -> String {
         .unwrap_or_default()
 }
 
+/// How a request's edits are remembered in the history: their op names.
+fn edits_label(ops: &[crate::edit::EditOp]) -> String {
+    let names: Vec<&str> = ops.iter().map(|o| o.name()).collect();
+    format!("edits: {}", names.join(", "))
+}
+
 #[async_trait]
 impl Backend for LocalBackend {
     fn name(&self) -> &'static str {
         "local"
+    }
+
+    fn supports_edits(&self) -> bool {
+        true
     }
 
     async fn upload(
@@ -214,13 +249,59 @@ impl Backend for LocalBackend {
             }
             None => self.store.create_session()?,
         };
-        let added = if req.files.is_empty() {
+        // Files named by edit ops (paths or URLs not yet in the session) are uploaded too.
+        let known = self.store.media(&session)?;
+        let mut files = req.files.clone();
+        for f in req.edits.iter().filter_map(|o| o.file()) {
+            let is_location = f.contains('/') || f.contains("://");
+            let have = known.iter().any(|m| m.path.to_string_lossy() == f);
+            if is_location && !have && !files.iter().any(|x| x == f) {
+                files.push(f.to_string());
+            }
+        }
+        let added = if files.is_empty() {
             Vec::new()
         } else {
-            self.intake_all(&session, &req.files).await?
+            self.intake_all(&session, &files).await?
         };
         let media = self.store.media(&session)?;
-        let current = self.store.latest_timeline(&session)?;
+        let current = self.store.current_timeline(&session)?;
+        let prompt = req.prompt.trim();
+        if !req.edits.is_empty() {
+            // Exact edits: after the prompt (if any) has made or changed the cut.
+            let prompted = match (&current, prompt.is_empty()) {
+                (_, true) => None,
+                (None, false) => Some(director::plan(&Brief {
+                    prompt,
+                    script: req.script.as_deref(),
+                    media: &media,
+                    options: &req.options,
+                })?),
+                (Some(tl), false) => {
+                    Some(director::edit(tl, prompt, &req.options, &media, &added)?)
+                }
+            };
+            let (prompted, notes) = match prompted {
+                Some(o) => (Some(o.timeline), o.notes),
+                None => (None, Vec::new()),
+            };
+            let label = if prompt.is_empty() {
+                edits_label(&req.edits)
+            } else {
+                format!("{prompt} + {}", edits_label(&req.edits))
+            };
+            let mut created = history::apply_edits(
+                &self.store,
+                &session,
+                prompted,
+                notes,
+                &req.edits,
+                &media,
+                &label,
+            )?;
+            created.edited = current.is_some();
+            return Ok(created);
+        }
         let (outcome, expected, edited) = match &current {
             None => {
                 let o = director::plan(&Brief {
@@ -264,7 +345,7 @@ impl Backend for LocalBackend {
 
     async fn timeline(&self, session_id: &str) -> Result<TimelineState, BackendError> {
         self.require_session(session_id)?;
-        let tl = self.store.latest_timeline(session_id)?.ok_or_else(|| {
+        let tl = self.store.current_timeline(session_id)?.ok_or_else(|| {
             BackendError::Unavailable(format!(
                 "session {session_id} has no timeline yet; call create_video with a prompt first"
             ))
@@ -277,6 +358,28 @@ impl Backend for LocalBackend {
             timeline: tl,
             media: media.iter().map(MediaItem::from).collect(),
         })
+    }
+
+    async fn timeline_at(
+        &self,
+        session_id: &str,
+        revision: u64,
+    ) -> Result<TimelineState, BackendError> {
+        self.require_session(session_id)?;
+        let tl = self.revision(session_id, revision)?;
+        let media = self.store.media(session_id)?;
+        Ok(TimelineState {
+            session_id: session_id.into(),
+            revision: tl.rev,
+            summary: tl.summary(),
+            timeline: tl,
+            media: media.iter().map(MediaItem::from).collect(),
+        })
+    }
+
+    async fn history(&self, session_id: &str) -> Result<Vec<crate::store::Revision>, BackendError> {
+        self.require_session(session_id)?;
+        Ok(self.store.revisions(session_id)?)
     }
 
     async fn preview(&self, session_id: &str) -> Result<Preview, BackendError> {
@@ -305,11 +408,14 @@ impl Backend for LocalBackend {
         self.require_session(&req.session_id)?;
         let tools = self.tools()?.clone();
         let session = req.session_id.clone();
-        let tl = self.store.latest_timeline(&session)?.ok_or_else(|| {
-            BackendError::Unavailable(format!(
-                "session {session} has no timeline to export; call create_video first"
-            ))
-        })?;
+        let tl = match req.revision {
+            Some(rev) => self.revision(&session, rev)?,
+            None => self.store.current_timeline(&session)?.ok_or_else(|| {
+                BackendError::Unavailable(format!(
+                    "session {session} has no timeline to export; call create_video first"
+                ))
+            })?,
+        };
         let output = match &req.output {
             Some(p) => std::path::absolute(p).unwrap_or_else(|_| p.clone()),
             None => self.default_output(&session, tl.rev),

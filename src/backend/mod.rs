@@ -83,6 +83,8 @@ pub struct CreateRequest {
     pub files: Vec<String>,
     /// Structured overrides.
     pub options: Options,
+    /// Exact edits, applied after the prompt (if any), in order, all or nothing.
+    pub edits: Vec<crate::edit::EditOp>,
     /// Where to report progress while the request runs, if anyone listens.
     pub progress: Option<ProgressSink>,
 }
@@ -156,6 +158,8 @@ pub struct ExportRequest {
     pub output: Option<PathBuf>,
     /// Replace an existing file at `output`.
     pub overwrite: bool,
+    /// An earlier revision to render instead of the current one.
+    pub revision: Option<u64>,
 }
 
 /// State of an export job.
@@ -250,6 +254,9 @@ pub enum BackendError {
     /// The workspace store failed.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// An edit operation could not be applied; nothing was changed.
+    #[error(transparent)]
+    Edit(#[from] crate::edit::EditError),
     /// ffmpeg is missing or failed outside a render.
     #[error(transparent)]
     Tool(#[from] crate::ffmpeg::FfmpegError),
@@ -277,6 +284,12 @@ pub trait Backend: Send + Sync {
     /// Short name ("local", "nemo").
     fn name(&self) -> &'static str;
 
+    /// Whether `create` applies typed edit operations (`CreateRequest::edits`). A backend that
+    /// cannot express them exactly refuses them rather than approximating.
+    fn supports_edits(&self) -> bool {
+        false
+    }
+
     /// Add files (local paths or URLs) to a session, creating the session when none is given.
     async fn upload(
         &self,
@@ -292,6 +305,25 @@ pub trait Backend: Send + Sync {
 
     /// The session's current timeline.
     async fn timeline(&self, session_id: &str) -> Result<TimelineState, BackendError>;
+
+    /// A stored revision of the session's timeline (backends with history only).
+    async fn timeline_at(
+        &self,
+        session_id: &str,
+        revision: u64,
+    ) -> Result<TimelineState, BackendError> {
+        let _ = (session_id, revision);
+        Err(BackendError::Unavailable(format!(
+            "the {} backend keeps no revision history; only the current timeline can be shown",
+            self.name()
+        )))
+    }
+
+    /// Every revision of the session, oldest first (empty when the backend keeps none).
+    async fn history(&self, session_id: &str) -> Result<Vec<crate::store::Revision>, BackendError> {
+        let _ = session_id;
+        Ok(Vec::new())
+    }
 
     /// A contact sheet of the current timeline: one frame per shot with its text as it will
     /// render, shot numbers and times; a small JPEG (≤ 200 KB) an agent can look at.

@@ -97,6 +97,7 @@ pub async fn render(
             script,
             files: files.to_vec(),
             options,
+            edits: Vec::new(),
             progress: None,
         })
         .await?;
@@ -114,6 +115,7 @@ pub async fn render(
             session_id: created.session_id.clone(),
             output: Some(output.to_path_buf()),
             overwrite,
+            revision: None,
         })
         .await?;
     let bar = ProgressBar::new(100);

@@ -6,12 +6,14 @@
 //! are ops too, but they move through the stored history, so the backend applies them.
 
 mod apply;
+mod diff;
 mod layout;
 mod ops;
 
 pub use apply::{
     Applied, EditError, Library, MAX_VIDEO_MS, MIN_SHOT_MS, apply, resolve_shot, seconds,
 };
+pub use diff::diff;
 pub use ops::{AspectArg, EditOp, MoodArg, ResolutionArg, RoleArg, ShotRef, TransitionSpec};
 
 #[cfg(test)]

@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The schema this build writes (SQLite's `user_version`). Round-one workspaces read 0 and are
-/// brought up to it; a larger number comes from a later reelsmith and is refused.
+/// brought up to it (revision history gains `sessions.head` and `timelines.parent`); a larger
+/// number comes from a later reelsmith and is refused.
 pub const SCHEMA_VERSION: i64 = 1;
 
 /// Our tables, in the order a repair copies them (sessions before what refers to them).
@@ -25,7 +26,8 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS sessions (
         info TEXT NOT NULL, PRIMARY KEY (session_id, media_id));
      CREATE TABLE IF NOT EXISTS timelines (
         session_id TEXT NOT NULL, rev INTEGER NOT NULL, body TEXT NOT NULL,
-        prompt TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (session_id, rev));
+        prompt TEXT NOT NULL, created_at INTEGER NOT NULL, parent INTEGER,
+        PRIMARY KEY (session_id, rev));
      CREATE TABLE IF NOT EXISTS jobs (
         id TEXT PRIMARY KEY, session_id TEXT NOT NULL, rev INTEGER NOT NULL,
         output TEXT NOT NULL, state TEXT NOT NULL, percent REAL NOT NULL, message TEXT NOT NULL,
@@ -89,6 +91,9 @@ pub(super) fn open_checked(path: &Path) -> Result<Connection, StoreError> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.execute_batch(SCHEMA)?;
+        for (table, column) in [("sessions", "head"), ("timelines", "parent")] {
+            add_column(&conn, table, column)?;
+        }
         if version < SCHEMA_VERSION {
             conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         }
@@ -96,6 +101,19 @@ pub(super) fn open_checked(path: &Path) -> Result<Connection, StoreError> {
     };
     setup().map_err(|e| classify(path, e))?;
     Ok(conn)
+}
+
+/// Add an INTEGER column to a table made by an older reelsmith, unless it is there.
+fn add_column(conn: &Connection, table: &str, column: &str) -> rusqlite::Result<()> {
+    let has = conn
+        .prepare(&format!(
+            "SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"
+        ))?
+        .exists([column])?;
+    if !has {
+        conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} INTEGER"))?;
+    }
+    Ok(())
 }
 
 /// What `reelsmith doctor` found in the workspace database.

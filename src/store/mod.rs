@@ -5,7 +5,6 @@
 //! compare-and-swap on the revision, so two writers cannot silently overwrite each other.
 
 use crate::media::MediaInfo;
-use crate::timeline::Timeline;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -13,7 +12,9 @@ use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 mod health;
+mod history;
 pub use health::{Health, RepairReport, SCHEMA_VERSION, check, repair};
+pub use history::{Revision, redo_target, undo_target};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -142,7 +143,7 @@ fn damage_hint(e: &rusqlite::Error) -> &'static str {
     }
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -232,59 +233,6 @@ impl Store {
         rows.iter()
             .map(|s| serde_json::from_str(s).map_err(StoreError::from))
             .collect()
-    }
-
-    /// The newest timeline of a session, with its revision set.
-    pub fn latest_timeline(&self, session: &str) -> Result<Option<Timeline>, StoreError> {
-        let row: Option<(i64, String)> = self
-            .conn()
-            .query_row(
-                "SELECT rev, body FROM timelines WHERE session_id = ?1 ORDER BY rev DESC LIMIT 1",
-                [session],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        row.map(|(rev, body)| {
-            let mut tl: Timeline = serde_json::from_str(&body)?;
-            tl.rev = rev as u64;
-            Ok(tl)
-        })
-        .transpose()
-    }
-
-    /// Save `tl` as the next revision, only if the stored latest is still `expected` (0 = none yet).
-    pub fn save_timeline(
-        &self,
-        session: &str,
-        tl: &Timeline,
-        expected: u64,
-        prompt: &str,
-    ) -> Result<u64, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let current: i64 = tx.query_row(
-            "SELECT COALESCE(MAX(rev), 0) FROM timelines WHERE session_id = ?1",
-            [session],
-            |r| r.get(0),
-        )?;
-        if current as u64 != expected {
-            return Err(StoreError::Conflict {
-                current: current as u64,
-            });
-        }
-        let rev = expected + 1;
-        let mut stored = tl.clone();
-        stored.rev = rev;
-        tx.execute(
-            "INSERT INTO timelines (session_id, rev, body, prompt, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![session, rev as i64, serde_json::to_string(&stored)?, prompt, now()],
-        )?;
-        tx.execute(
-            "UPDATE sessions SET updated_at = ?2 WHERE id = ?1",
-            params![session, now()],
-        )?;
-        tx.commit()?;
-        Ok(rev)
     }
 
     /// Record a new running job owned by this process.
@@ -470,14 +418,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(&dir.path().join("db")).unwrap();
         let ses = s.create_session().unwrap();
-        let tl = Timeline::default();
+        let tl = crate::timeline::Timeline::default();
         assert_eq!(s.save_timeline(&ses, &tl, 0, "a").unwrap(), 1);
         assert_eq!(s.save_timeline(&ses, &tl, 1, "b").unwrap(), 2);
         assert!(matches!(
             s.save_timeline(&ses, &tl, 1, "c"),
             Err(StoreError::Conflict { current: 2 })
         ));
-        assert_eq!(s.latest_timeline(&ses).unwrap().unwrap().rev, 2);
+        assert_eq!(s.current_timeline(&ses).unwrap().unwrap().rev, 2);
     }
 
     #[test]

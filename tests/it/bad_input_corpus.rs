@@ -52,6 +52,7 @@ async fn render(
             session_id: c.session_id,
             output: Some(out.to_path_buf()),
             overwrite: false,
+            revision: None,
         })
         .await
         .map_err(|e| e.to_string())?;

@@ -9,6 +9,7 @@ mod bad_input_corpus;
 mod disk_space;
 mod doctor;
 mod edit_local;
+mod edits_mcp;
 mod http_resume;
 mod make_cli;
 mod manifest;

@@ -23,7 +23,9 @@ pub struct CreateArgs {
     /// "15秒竖屏视频,加背景音乐". Edit (with session_id): "make it 15 seconds", "change the title to
     /// 'Summer Sale'", "use slide transitions", "remove the music", "make it vertical", "move the
     /// last photo first". Length, shape/platform (TikTok, Reels, Shorts, YouTube), resolution,
-    /// transitions, music mood and a quoted title are all read from it.
+    /// transitions, music mood and a quoted title are all read from it. May be left out when
+    /// `edits` says everything.
+    #[serde(default)]
     pub prompt: String,
     /// Session to work in (from upload_media or an earlier create_video). With a timeline
     /// already made, the prompt edits it; omit to start a new session.
@@ -39,6 +41,14 @@ pub struct CreateArgs {
     /// Structured settings; each one given overrides what the prompt says.
     #[serde(default)]
     pub options: Option<Options>,
+    /// Exact changes to the session's video, applied in order after the prompt (if any), all or
+    /// nothing, as one new revision. Use them for anything that names a specific shot, text or
+    /// value: {"op":"set_shot","shot":2,"duration_s":5}, {"op":"move_shot","shot":"cat.jpg",
+    /// "to":1}, {"op":"set_style","role":"caption","style":{"size":"large"}},
+    /// {"op":"add_overlay","file":"/abs/sale.png","position":"top_right"}, {"op":"undo"}.
+    /// Shots are named by id, 1-based position or file name; text by id (see get_timeline).
+    #[serde(default)]
+    pub edits: Vec<crate::edit::EditOp>,
 }
 
 /// Result of `create_video`.
@@ -113,12 +123,31 @@ impl ReelsmithServer {
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, McpError> {
         let args: CreateArgs = parse_args(args)?;
-        let plain = args.files.is_empty() && args.options.is_none() && args.script.is_none();
+        let plain = args.files.is_empty()
+            && args.options.is_none()
+            && args.script.is_none()
+            && args.edits.is_empty();
         if args.prompt.trim().is_empty() && plain {
             return Err(bad_field(
                 "prompt",
-                "describe the video to make or the change to apply",
+                "describe the video to make or the change to apply, or give edits",
             ));
+        }
+        if !args.edits.is_empty() && !self.backend.supports_edits() {
+            return Ok(crate::mcp::error_result(format!(
+                "The {} backend cannot apply exact edits yet; nothing was changed. Describe the change in the prompt instead.",
+                self.backend.name()
+            )));
+        }
+        let op_files: Vec<String> = args
+            .edits
+            .iter()
+            .filter_map(|o| o.file())
+            .filter(|f| f.starts_with('/'))
+            .map(str::to_string)
+            .collect();
+        if let Err(refused) = self.check_reads(&op_files) {
+            return Ok(refused);
         }
         if let Some(i) = args.files.iter().position(|f| f.trim().is_empty()) {
             return Err(bad_field(&format!("files[{i}]"), "the path is empty"));
@@ -137,7 +166,15 @@ impl ReelsmithServer {
                     let wait = Duration::from_secs_f64(super::export_video::DEFAULT_WAIT_S);
                     let progress = Progress::new(&ctx);
                     let r = self
-                        .export_result(sid, None, false, wait, &ctx, &progress)
+                        .export_result(
+                            crate::backend::ExportRequest {
+                                session_id: sid.to_string(),
+                                ..Default::default()
+                            },
+                            wait,
+                            &ctx,
+                            &progress,
+                        )
                         .await?;
                     let out = CreateOut::routed("exported", Some(sid), &r);
                     return Ok(rewrap(r, out));
@@ -171,6 +208,7 @@ impl ReelsmithServer {
             script: args.script.clone(),
             files: args.files.clone(),
             options: args.options.clone().unwrap_or_default(),
+            edits: args.edits.clone(),
             progress: Some(sink),
         };
         // The backend's own progress (a cloud turn's heartbeats and tool calls) is forwarded as

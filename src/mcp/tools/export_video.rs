@@ -26,8 +26,11 @@ const MAX_WAIT_S: f64 = 3600.0;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExportArgs {
-    /// The session to render (its current revision is rendered).
+    /// The session to render (its current revision unless `revision` names another).
     pub session_id: String,
+    /// An earlier revision to render (see get_timeline's revisions); default the current one.
+    #[serde(default)]
+    pub revision: Option<u64>,
     /// Where to write the MP4: an absolute path ending in .mp4. Omit to write it into the
     /// workspace's exports folder (the result gives the path).
     #[serde(default)]
@@ -144,22 +147,12 @@ impl ReelsmithServer {
     /// create_video's keyword routing.
     pub(crate) async fn export_result(
         &self,
-        session_id: &str,
-        output: Option<PathBuf>,
-        overwrite: bool,
+        req: ExportRequest,
         wait: Duration,
         ctx: &RequestContext<RoleServer>,
         progress: &Progress,
     ) -> Result<CallToolResult, McpError> {
-        let handle = match self
-            .backend
-            .export(ExportRequest {
-                session_id: session_id.to_string(),
-                output,
-                overwrite,
-            })
-            .await
-        {
+        let handle = match self.backend.export(req).await {
             Ok(h) => h,
             Err(e) => return failure(e),
         };
@@ -242,6 +235,12 @@ impl ReelsmithServer {
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, McpError> {
         let args: ExportArgs = parse_args(args)?;
+        if args.revision.is_some() && !self.backend.supports_edits() {
+            return Ok(crate::mcp::error_result(format!(
+                "The {} backend renders only the current revision; leave out revision.",
+                self.backend.name()
+            )));
+        }
         let wait = args.wait_s.unwrap_or(DEFAULT_WAIT_S);
         if !(0.0..=MAX_WAIT_S).contains(&wait) {
             return Err(bad_field(
@@ -275,9 +274,12 @@ impl ReelsmithServer {
             }
         };
         self.export_result(
-            &args.session_id,
-            output,
-            args.overwrite.unwrap_or(false),
+            ExportRequest {
+                session_id: args.session_id,
+                output,
+                overwrite: args.overwrite.unwrap_or(false),
+                revision: args.revision,
+            },
             Duration::from_secs_f64(wait),
             &ctx,
             &Progress::new(&ctx),

@@ -1,0 +1,111 @@
+//! Exact edits and history on the local backend: undo, redo and revert move the session's head;
+//! the other ops change the timeline the head (or the history ops) left current, and are saved
+//! as one new revision.
+
+use crate::backend::{BackendError, Created};
+use crate::edit::{self, EditError, EditOp, Library};
+use crate::media::MediaInfo;
+use crate::store::{Store, redo_target, undo_target};
+use crate::timeline::Timeline;
+
+/// Apply `ops` to the session's current timeline — or to `prompted`, what the request's prompt
+/// made of it (its changes in `prompt_changes`) — and store the outcome.
+pub fn apply_edits(
+    store: &Store,
+    session: &str,
+    prompted: Option<Timeline>,
+    prompt_changes: Vec<String>,
+    ops: &[EditOp],
+    media: &[MediaInfo],
+    label: &str,
+) -> Result<Created, BackendError> {
+    let head = store.head(session)?;
+    let revs = store.revisions(session)?;
+    let mut at = head;
+    let mut changes = prompt_changes;
+    let mut rest: Vec<(usize, &EditOp)> = Vec::new();
+    for (i, op) in ops.iter().enumerate() {
+        let err = |message: String| EditError {
+            index: i,
+            field: "op".into(),
+            message,
+        };
+        if !op.is_history() {
+            rest.push((i, op));
+            continue;
+        }
+        if !rest.is_empty() || prompted.is_some() {
+            return Err(err(format!(
+                "{} must come first: it moves through saved revisions, so it cannot follow a prompt or other edits in the same request",
+                op.name()
+            ))
+            .into());
+        }
+        let target = match op {
+            EditOp::Undo {} => undo_target(&revs, at)
+                .ok_or_else(|| err(format!("nothing to undo: revision {at} is the first cut")))?,
+            EditOp::Redo {} => redo_target(&revs, at).ok_or_else(|| {
+                err(format!(
+                    "nothing to redo: no revision was made from revision {at}"
+                ))
+            })?,
+            EditOp::Revert { revision } => {
+                if !revs.iter().any(|r| r.rev == *revision) {
+                    let list = revs.iter().map(|r| r.rev.to_string()).collect::<Vec<_>>();
+                    return Err(EditError {
+                        index: i,
+                        field: "revision".into(),
+                        message: format!(
+                            "no revision {revision}; revisions are {}",
+                            list.join(", ")
+                        ),
+                    }
+                    .into());
+                }
+                *revision
+            }
+            _ => unreachable!("only history ops reach here"),
+        };
+        changes.push(format!("{}: revision {at} → revision {target}", op.name()));
+        at = target;
+    }
+    if rest.is_empty() && prompted.is_none() {
+        // History only: move the head; no new revision.
+        store.set_head(session, at, head)?;
+        let timeline = store.timeline_at(session, at)?.ok_or_else(|| {
+            BackendError::Unavailable(format!("revision {at} of {session} is missing"))
+        })?;
+        return Ok(Created {
+            session_id: session.into(),
+            edited: true,
+            revision: at,
+            changes,
+            summary: timeline.summary(),
+            timeline,
+        });
+    }
+    let start = match prompted {
+        Some(p) => p,
+        None => store.timeline_at(session, at)?.ok_or_else(|| {
+            BackendError::Unavailable(format!(
+                "session {session} has no timeline yet; make a first cut with a prompt before sending edits"
+            ))
+        })?,
+    };
+    let applied = edit::apply(&start, &Library { media }, &rest)?;
+    changes.extend(applied.changes);
+    if at != head {
+        store.set_head(session, at, head)?;
+    }
+    let rev = store.save_timeline(session, &applied.timeline, at, label)?;
+    let mut timeline = applied.timeline;
+    timeline.rev = rev;
+    Ok(Created {
+        session_id: session.into(),
+        edited: true,
+        revision: rev,
+        changes,
+        summary: timeline.summary(),
+        timeline,
+    })
+}

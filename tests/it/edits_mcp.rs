@@ -1,0 +1,310 @@
+//! Exact edits through MCP: the editing issue's requests as `create_video {edits}` on a 6-photo
+//! promo, checked in the timeline get_timeline returns; undo restores the previous revision
+//! byte for byte; history survives a restart; an old revision exports.
+
+use crate::support::mcp_client::*;
+use crate::support::*;
+use serde_json::{Value, json};
+use std::path::Path;
+
+const NAMES: [&str; 6] = [
+    "cat.jpg",
+    "chelsea.png",
+    "rocket.jpg",
+    "coffee.jpg",
+    "shop.jpg",
+    "sign.jpg",
+];
+
+fn shots(tl: &Value) -> Vec<Value> {
+    tl["t"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["tt"] == 0)
+        .map(|t| t["sg"].as_array().unwrap().clone())
+        .unwrap_or_default()
+}
+
+fn track(tl: &Value, tt: u64) -> Vec<Value> {
+    tl["t"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["tt"] == tt)
+        .map(|t| t["sg"].as_array().unwrap().clone())
+        .unwrap_or_default()
+}
+
+/// File names of the shots in order, from the media list.
+fn order(state: &Value) -> Vec<String> {
+    let media = state["media"].as_array().unwrap();
+    shots(&state["timeline"])
+        .iter()
+        .map(|s| {
+            media
+                .iter()
+                .find(|m| m["media_id"] == s["media_id"])
+                .unwrap()["file_name"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+async fn edit(s: &Server, sid: &str, edits: Value) -> Value {
+    let r = s
+        .call("create_video", json!({"session_id": sid, "edits": edits}))
+        .await;
+    ok(&r);
+    structured(&r).clone()
+}
+
+async fn timeline(s: &Server, sid: &str) -> Value {
+    let r = s.call("get_timeline", json!({"session_id": sid})).await;
+    ok(&r);
+    structured(&r).clone()
+}
+
+fn badge(dir: &Path) -> String {
+    let p = dir.join("sale.png");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=red@0.85:s=240x120,format=rgba",
+        "-frames:v",
+        "1",
+        p.to_str().unwrap(),
+    ]);
+    p.display().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_request_as_exact_edits_with_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let s = start(&home).await;
+    let files: Vec<String> = NAMES
+        .iter()
+        .enumerate()
+        .map(|(i, n)| still(dir.path(), n, 960, 540, i).display().to_string())
+        .collect();
+    let c = s
+        .call(
+            "create_video",
+            json!({"prompt": "a 24 second promo with calm music", "files": files,
+                   "script": "Main Street Coffee\nFresh every morning.\nBeans from small farms.\nVisit us today",
+                   "options": {"resolution": "720p"}}),
+        )
+        .await;
+    ok(&c);
+    let sid = structured(&c)["session_id"].as_str().unwrap().to_string();
+    let first = timeline(&s, &sid).await;
+    assert_eq!(order(&first), NAMES);
+    let r1 = first["revision"].as_u64().unwrap();
+
+    // "make the second shot 5 seconds": only that shot changes.
+    let before: Vec<u64> = shots(&first["timeline"])
+        .iter()
+        .map(|x| x["d"].as_u64().unwrap())
+        .collect();
+    let e = edit(
+        &s,
+        &sid,
+        json!([{"op": "set_shot", "shot": 2, "duration_s": 5}]),
+    )
+    .await;
+    assert_eq!(e["revision"], r1 + 1);
+    let t = timeline(&s, &sid).await;
+    let after: Vec<u64> = shots(&t["timeline"])
+        .iter()
+        .map(|x| x["d"].as_u64().unwrap())
+        .collect();
+    assert_eq!(after[1], 5000);
+    for i in [0, 2, 3, 4, 5] {
+        assert_eq!(after[i], before[i], "shot {} untouched", i + 1);
+    }
+    assert_eq!(order(&t), NAMES, "no shot moved");
+
+    // "undo the last change": the previous revision, byte for byte.
+    let u = edit(&s, &sid, json!([{"op": "undo"}])).await;
+    assert_eq!(u["revision"], r1);
+    let back = timeline(&s, &sid).await;
+    assert_eq!(
+        serde_json::to_string(&back["timeline"]).unwrap(),
+        serde_json::to_string(&first["timeline"]).unwrap()
+    );
+    let r = edit(&s, &sid, json!([{"op": "redo"}])).await;
+    assert_eq!(r["revision"], r1 + 1);
+
+    // The rest of the requests, one call each.
+    let sale = badge(dir.path());
+    let title_id = track(&t["timeline"], 7)
+        .iter()
+        .find(|x| x["role"] == "title")
+        .map(|x| x["id"].as_str().unwrap().to_string())
+        .expect("a title");
+    let end_id = track(&t["timeline"], 7)
+        .iter()
+        .find(|x| x["role"] == "end_card")
+        .map(|x| x["id"].as_str().unwrap().to_string())
+        .expect("an end card");
+    edit(
+        &s,
+        &sid,
+        json!([{"op": "set_text", "id": end_id, "text": "Open daily 7am-7pm"}]),
+    )
+    .await;
+    edit(&s, &sid, json!([{"op": "set_music", "mood": "calm"}])).await;
+    edit(&s, &sid, json!([{"op": "set_music", "volume": 0.2}])).await;
+    edit(
+        &s,
+        &sid,
+        json!([{"op": "set_text", "id": title_id, "end_s": 5}]),
+    )
+    .await;
+    edit(
+        &s,
+        &sid,
+        json!([{"op": "add_text", "text": "Now with oat milk", "shot": "cat.jpg"}]),
+    )
+    .await;
+    edit(&s, &sid, json!([{"op": "set_style", "role": "caption", "style": {"size": "large", "color": "yellow"}}])).await;
+    edit(
+        &s,
+        &sid,
+        json!([{"op": "add_overlay", "file": sale, "position": "top_right", "size": 0.2}]),
+    )
+    .await;
+    edit(
+        &s,
+        &sid,
+        json!([{"op": "set_shot", "shot": 1, "motion": "zoom_out"}]),
+    )
+    .await;
+    edit(
+        &s,
+        &sid,
+        json!([{"op": "move_shot", "shot": "chelsea.png", "to": 1}]),
+    )
+    .await;
+    edit(&s, &sid, json!([{"op": "move_shot", "shot": 2, "to": 1}])).await; // swap the first two back
+    edit(
+        &s,
+        &sid,
+        json!([{"op": "remove_shot", "shot": "rocket.jpg"}]),
+    )
+    .await;
+    let e = edit(&s, &sid, json!([{"op": "set_video", "duration_s": 20}])).await;
+    let last_rev = e["revision"].as_u64().unwrap();
+
+    let t = timeline(&s, &sid).await;
+    let tl = &t["timeline"];
+    assert_eq!(
+        order(&t),
+        [
+            "cat.jpg",
+            "chelsea.png",
+            "coffee.jpg",
+            "shop.jpg",
+            "sign.jpg"
+        ]
+    );
+    assert!(
+        (tl["d"].as_i64().unwrap() - 20_000).abs() <= 100,
+        "{}",
+        tl["d"]
+    );
+    let texts = track(tl, 7);
+    let text_of = |id: &str| texts.iter().find(|x| x["id"] == id).unwrap().clone();
+    assert_eq!(text_of(&end_id)["text"], "Open daily 7am-7pm");
+    let oat = texts
+        .iter()
+        .find(|x| x["text"] == "Now with oat milk")
+        .expect("caption added");
+    assert_eq!(oat["style"]["size"], "large");
+    assert_eq!(oat["style"]["color"], "yellow");
+    let music = &track(tl, 1)[0];
+    assert_eq!(music["generated"], "calm");
+    assert!(
+        (music["volume"].as_f64().unwrap() - 0.2).abs() < 1e-6,
+        "{music}"
+    );
+    let ovl = &track(tl, 20)[0];
+    assert_eq!(ovl["position"], "top_right");
+    assert_eq!(shots(tl)[0]["motion"], "zoom_out", "the cat zooms out");
+    // The cat caption sits on the cat shot.
+    let cat = &shots(tl)[0];
+    assert_eq!(oat["anchor"], cat["id"]);
+    assert!(text_of(&title_id)["d"].as_u64().unwrap() >= 4000);
+    // The text for the agent names ids, files and the overlay.
+    let r = s.call("get_timeline", json!({"session_id": sid})).await;
+    let txt = text_of_result(&r);
+    assert!(
+        txt.contains("(cat.jpg)") && txt.contains("Overlay ovl-1 (sale.png)"),
+        "{txt}"
+    );
+
+    // An error names the op and field, and changes nothing.
+    let bad = s
+        .call(
+            "create_video",
+            json!({"session_id": sid, "edits": [
+            {"op": "set_shot", "shot": 1, "duration_s": 3},
+            {"op": "remove_shot", "shot": "shot-1234"}]}),
+        )
+        .await;
+    assert_eq!(bad.is_error, Some(true));
+    let msg = text_of_result(&bad);
+    assert!(
+        msg.contains("edits[1].shot: no shot 'shot-1234'; shots are 1 "),
+        "{msg}"
+    );
+    assert_eq!(
+        timeline(&s, &sid).await["revision"],
+        last_rev,
+        "nothing changed"
+    );
+
+    // What changed since the first cut, item by item.
+    let d = s
+        .call("get_timeline", json!({"session_id": sid, "diff_from": r1}))
+        .await;
+    let changes = structured(&d)["changes"].as_array().unwrap().clone();
+    let all = serde_json::to_string(&changes).unwrap();
+    assert!(all.contains("removed") && all.contains("music"), "{all}");
+
+    // History survives a restart; an old revision is shown and exported.
+    s.client.cancel().await.unwrap();
+    let s = start(&home).await;
+    let old = s
+        .call("get_timeline", json!({"session_id": sid, "revision": r1}))
+        .await;
+    ok(&old);
+    assert_eq!(
+        serde_json::to_string(&structured(&old)["timeline"]).unwrap(),
+        serde_json::to_string(&first["timeline"]).unwrap()
+    );
+    let u = edit(&s, &sid, json!([{"op": "undo"}])).await;
+    assert_eq!(u["revision"], last_rev - 1);
+    let rv = edit(&s, &sid, json!([{"op": "revert", "revision": last_rev}])).await;
+    assert_eq!(rv["revision"], last_rev);
+    let out = dir.path().join("first-cut.mp4");
+    let x = s
+        .call(
+            "export_video",
+            json!({"session_id": sid, "revision": r1, "output_path": out, "wait_s": 300}),
+        )
+        .await;
+    ok(&x);
+    assert_eq!(structured(&x)["revision"], r1);
+    let p = probe(&out);
+    assert!((duration(&p) - first["timeline"]["d"].as_f64().unwrap() / 1000.0).abs() < 0.1);
+    s.client.cancel().await.unwrap();
+}
+
+fn text_of_result(r: &rmcp::model::CallToolResult) -> String {
+    crate::support::mcp_client::text_of(r)
+}
