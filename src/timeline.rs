@@ -334,6 +334,18 @@ impl Timeline {
     }
 }
 
+/// Convert ms to frames at `fps`, rounding to the nearest frame. The director lays shots out in
+/// frames and the renderer cuts in frames; both must round the same way or shots drift apart.
+pub fn ms_to_frames(ms: u64, fps: u32) -> u64 {
+    (ms * fps as u64 + 500) / 1000
+}
+
+/// Convert frames at `fps` back to ms, rounding to the nearest ms.
+pub fn frames_to_ms(frames: u64, fps: u32) -> u64 {
+    let fps = u64::from(fps.max(1));
+    (frames * 1000 + fps / 2) / fps
+}
+
 /// Seconds with a unit, e.g. "30 s" or "2.5 s".
 pub fn secs(ms: u64) -> String {
     format!("{} s", secs_bare(ms))

@@ -7,6 +7,7 @@
 //! file under [`tools`]; [`server`] owns the transports, authentication and origin checks.
 
 pub mod paths;
+pub mod route;
 pub mod server;
 pub mod tools;
 

@@ -7,7 +7,7 @@
 
 use super::RenderError;
 use crate::media::{MediaInfo, MediaKind};
-use crate::timeline::{Motion, Segment, TT_VIDEO, Timeline};
+use crate::timeline::{Motion, Segment, TT_VIDEO, Timeline, ms_to_frames};
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -59,11 +59,6 @@ pub struct Shot {
     pub overlap: u64,
     /// xfade transition name, when `overlap > 0`.
     pub transition: Option<String>,
-}
-
-/// Convert ms to frames at `fps`, rounding to the nearest frame.
-pub fn ms_to_frames(ms: u64, fps: u32) -> u64 {
-    (ms * fps as u64 + 500) / 1000
 }
 
 /// Lay the video track out in whole frames and check it covers the timeline without gaps.

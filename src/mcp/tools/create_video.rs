@@ -3,7 +3,8 @@
 
 use super::preview_block;
 use crate::backend::CreateRequest;
-use crate::director::{Options, Route, route};
+use crate::director::Options;
+use crate::mcp::route::{Route, route};
 use crate::mcp::{Progress, ReelsmithServer, bad_field, failure, parse_args, structured_result};
 use rmcp::handler::server::tool::{schema_for_output, schema_for_type};
 use rmcp::model::{CallToolResult, JsonObject};
