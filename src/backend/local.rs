@@ -8,8 +8,11 @@ use super::{
 use crate::director::{self, Brief};
 use crate::ffmpeg::Tools;
 use crate::media::{self, MediaInfo};
+use crate::render::fonts::FontSet;
+use crate::render::text::TextError;
 use crate::render::{self, RenderProgress, RenderRequest, Stage};
 use crate::store::Store;
+use crate::timeline::{TT_TEXT, Timeline};
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -241,11 +244,14 @@ impl Backend for LocalBackend {
             .save_timeline(&session, &outcome.timeline, expected, &req.prompt)?;
         let mut timeline = outcome.timeline;
         timeline.rev = rev;
+        let mut notes = outcome.notes;
+        notes.extend(text_fit_notes(&timeline));
         Ok(Created {
             session_id: session,
             edited,
             revision: rev,
-            changes: outcome.notes,
+            changes: outcome.changes,
+            notes,
             summary: timeline.summary(),
             timeline,
         })
@@ -461,4 +467,40 @@ fn free_disk(path: &Path) -> Option<u64> {
     // SAFETY: `c` is a valid NUL-terminated path and `st` a properly sized out-parameter.
     let rc = unsafe { libc::statvfs(c.as_ptr(), &mut st) };
     (rc == 0).then(|| st.f_bavail as u64 * st.f_frsize as u64)
+}
+
+/// Text the renderer will draw smaller than its usual size, or cannot fit at all, said at create
+/// time rather than discovered in the export. Without fonts there is nothing to measure; the
+/// preview and the export report that themselves.
+fn text_fit_notes(tl: &Timeline) -> Vec<String> {
+    let Ok(fonts) = FontSet::shared() else {
+        return Vec::new();
+    };
+    let (w, h) = (tl.meta.width, tl.meta.height);
+    tl.segments(TT_TEXT)
+        .iter()
+        .filter_map(|s| {
+            let (text, role) = (s.text.as_deref()?, s.role?);
+            match render::text::fitted_scale(text, role, w, h, &fonts) {
+                Ok(scale) if scale < 0.995 => Some(format!(
+                    "The {} \"{}\" is drawn at {:.0}% of its usual size to fit the {w}x{h} frame",
+                    render::text::role_name(role),
+                    ellipsis(text, 40),
+                    scale * 100.0
+                )),
+                Err(e @ TextError::TooLong { .. }) => Some(format!("{e}; the export will fail")),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// The first `max` characters of `s` on one line, with "…" when cut.
+fn ellipsis(s: &str, max: usize) -> String {
+    let one_line = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() <= max {
+        one_line
+    } else {
+        one_line.chars().take(max).collect::<String>() + "…"
+    }
 }

@@ -63,4 +63,7 @@ pub enum DirectorError {
         "no change recognised in \"{0}\"; try e.g. \"make it 15 seconds\", \"change the title to …\", \"use slide transitions\", \"remove the music\", \"make it vertical\", \"move the last photo first\""
     )]
     NoEdit(String),
+    /// A number in the prompt is written as one but cannot be read ("1e309 seconds").
+    #[error(transparent)]
+    Unreadable(#[from] crate::director::intent::Unreadable),
 }

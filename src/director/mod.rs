@@ -22,12 +22,16 @@ pub use script::split_sentences;
 use crate::media::{MediaInfo, MediaKind};
 use crate::timeline::Timeline;
 
-/// The result of planning or editing: the timeline and what was decided or changed, in words.
+/// The result of planning or editing: the timeline, what was decided or changed, and where the
+/// director made something other than what was asked.
 #[derive(Debug, Clone)]
 pub struct Outcome {
     /// The new timeline (revision not yet bumped; the store does that).
     pub timeline: Timeline,
     /// One line per decision or change, for the person.
+    pub changes: Vec<String>,
+    /// One line per adjustment: a value changed from what was asked (a length clamped, a shot
+    /// lengthened, a picture enlarged), so nothing is adjusted silently.
     pub notes: Vec<String>,
 }
 
@@ -41,10 +45,15 @@ pub fn plan(brief: &Brief) -> Result<Outcome, DirectorError> {
     if visuals.is_empty() {
         return Err(DirectorError::NoVisuals);
     }
-    let intent = parse_intent(brief.prompt);
-    let (recipe, notes) = Recipe::from_brief(brief, &intent)?;
-    let timeline = recipe.build(brief.media)?;
-    Ok(Outcome { timeline, notes })
+    let intent = parse_intent(brief.prompt)?;
+    let mut notes = Vec::new();
+    let (recipe, changes) = Recipe::from_brief(brief, &intent, &mut notes)?;
+    let timeline = recipe.build(brief.media, &mut notes)?;
+    Ok(Outcome {
+        timeline,
+        changes,
+        notes,
+    })
 }
 
 /// Apply an edit prompt (and options, and any newly added media) to an existing timeline.
@@ -56,6 +65,7 @@ pub fn edit(
     added: &[MediaInfo],
 ) -> Result<Outcome, DirectorError> {
     let mut recipe = Recipe::from_timeline(current, media);
+    let mut changes = Vec::new();
     let mut notes = Vec::new();
     for m in added.iter() {
         match m.kind {
@@ -63,11 +73,11 @@ pub fn edit(
                 recipe.music = Some(Music::Track {
                     media_id: m.id.clone(),
                 });
-                notes.push(format!("Music is now {}", m.file_name));
+                changes.push(format!("Music is now {}", m.file_name));
             }
             _ if !recipe.shots.contains(&m.id) => {
                 recipe.shots.push(m.id.clone());
-                notes.push(format!(
+                changes.push(format!(
                     "Added {} as shot {}",
                     m.file_name,
                     recipe.shots.len()
@@ -76,16 +86,22 @@ pub fn edit(
             _ => {}
         }
     }
-    let edits = parse_edits(prompt);
-    for e in &edits {
-        notes.push(recipe.apply(e, media)?);
+    for e in &parse_edits(prompt)? {
+        changes.push(recipe.apply(e, media, &mut notes)?);
     }
-    notes.extend(recipe.apply_options(options)?);
-    if notes.is_empty() {
+    changes.extend(recipe.apply_options(options, &mut notes)?);
+    if changes.is_empty() {
         return Err(DirectorError::NoEdit(
             prompt.trim().chars().take(200).collect(),
         ));
     }
-    let timeline = recipe.build(media)?;
-    Ok(Outcome { timeline, notes })
+    let timeline = recipe.build(media, &mut notes)?;
+    Ok(Outcome {
+        timeline,
+        changes,
+        notes,
+    })
 }
+
+#[cfg(test)]
+mod tests;

@@ -34,7 +34,9 @@ pub fn route(prompt: &str) -> Route {
     // "export the 30-second video" names a property of what exists, not a change to make; a
     // prompt that asks to export and to change something ("make it 4K and export") is a create.
     let exports = EXPORT_WORDS.is_match(&p);
-    let asks_to_make = MAKE_WORDS.is_match(&p) || (!exports && !parse_edits(prompt).is_empty());
+    // A number that cannot be read is for create_video to refuse, with its reason.
+    let asks_to_edit = || parse_edits(prompt).map_or(true, |e| !e.is_empty());
+    let asks_to_make = MAKE_WORDS.is_match(&p) || (!exports && asks_to_edit());
     if asks_to_make {
         return Route::Create;
     }

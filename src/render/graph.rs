@@ -355,9 +355,7 @@ pub(crate) fn orient_filter(m: &MediaInfo) -> &'static str {
 /// Fit the picture inside the frame over a blurred, darkened fill of itself, or cover-crop it
 /// when its shape already matches (a few percent off is cropped rather than framed).
 pub(crate) fn fit_filters(g: &mut String, m: &MediaInfo, w: u32, h: u32, i: usize) {
-    let out_aspect = w as f64 / h as f64;
-    let ratio = m.aspect() / out_aspect;
-    if (0.93..=1.075).contains(&ratio) {
+    if crate::timeline::crops_to_fill(m.aspect(), w as f64 / h as f64) {
         let _ = write!(
             g,
             "scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h},setsar=1,"

@@ -1,6 +1,7 @@
 //! Edit instructions: "make it 15 seconds", "move the last photo first", "标题改成…".
 
-use super::length::{find_duration, number};
+use super::length::find_duration;
+use super::numbers::{Quantity, Unreadable, number};
 use super::words::{
     ADD_MUSIC, find_aspect, find_captions, find_mood, find_music, find_resolution, find_transition,
     quoted,
@@ -61,10 +62,11 @@ pub enum Edit {
 
 /// Read an edit prompt into the changes it asks for, in the order they appear in the prompt's
 /// categories (length, shape, resolution, transitions, music, title, captions, shots, end card).
-pub fn parse_edits(prompt: &str) -> Vec<Edit> {
+/// Fails only on a number written as one that cannot be read.
+pub fn parse_edits(prompt: &str) -> Result<Vec<Edit>, Unreadable> {
     let p = normalise(prompt);
     let mut edits = Vec::new();
-    if let (Some(ms), _) = find_duration(&p) {
+    if let Some(ms) = find_duration(&p)?.total_ms {
         edits.push(Edit::Duration(ms));
     }
     if let (Some(a), _) = find_aspect(&p) {
@@ -80,7 +82,7 @@ pub fn parse_edits(prompt: &str) -> Vec<Edit> {
     match music {
         Some(false) => edits.push(Edit::Music(false)),
         _ => {
-            if let Some(v) = find_music_volume(&p) {
+            if let Some(v) = find_music_volume(&p)? {
                 edits.push(v);
             } else if let Some(m) = find_mood(&p).filter(|_| music.is_some()) {
                 edits.push(Edit::Mood(m));
@@ -101,12 +103,13 @@ pub fn parse_edits(prompt: &str) -> Vec<Edit> {
     if let Some(t) = find_end_card(prompt) {
         edits.push(Edit::EndCard(t));
     }
-    edits
+    Ok(edits)
 }
-fn find_music_volume(p: &str) -> Option<Edit> {
+/// A music level: a percentage (as asked, not clamped) or louder/quieter.
+fn find_music_volume(p: &str) -> Result<Option<Edit>, Unreadable> {
     static PERCENT: LazyLock<Regex> = LazyLock::new(|| {
         re(
-            r"(?:music|bgm|音乐|配乐)[^\d%]{0,20}(\d{1,3})\s*%|(\d{1,3})\s*%[^\d%]{0,20}(?:music|bgm|音乐|配乐)",
+            r"(?:music|bgm|音乐|配乐)[^\d%]{0,20}(\d[\d.,]*(?:e[+-]?\d+)?)\s*%|(\d[\d.,]*(?:e[+-]?\d+)?)\s*%[^\d%]{0,20}(?:music|bgm|音乐|配乐)",
         )
     });
     static LOUDER: LazyLock<Regex> = LazyLock::new(|| {
@@ -119,17 +122,28 @@ fn find_music_volume(p: &str) -> Option<Edit> {
             r"(music|bgm|song)\b.{0,20}\b(quieter|softer|lower|down|less)\b|\b(quieter|softer|lower|turn down|reduce|decrease)\b.{0,20}\b(music|bgm)|音乐(小声|声音小|轻)|(调小|降低|减小)(背景)?音乐",
         )
     });
-    if let Some(c) = PERCENT.captures(p) {
-        let n: f32 = c.get(1).or(c.get(2))?.as_str().parse().ok()?;
-        return Some(Edit::MusicVolume((n / 100.0).clamp(0.0, 1.0)));
+    if let Some(c) = PERCENT.captures(p)
+        && let Some(g) = c.get(1).or(c.get(2))
+    {
+        let said = || format!("{}%", g.as_str());
+        return match number(g.as_str()) {
+            // Kept finite as an f32; the recipe clamps it to 0–100% and says so.
+            Ok(Some(n)) => Ok(Some(Edit::MusicVolume((n / 100.0).min(1e6) as f32))),
+            Ok(None) => Ok(None),
+            Err(why) => Err(Unreadable {
+                said: said(),
+                what: Quantity::MusicLevel,
+                why,
+            }),
+        };
     }
     if QUIETER.is_match(p) {
-        return Some(Edit::MusicVolumeBy(0.6));
+        return Ok(Some(Edit::MusicVolumeBy(0.6)));
     }
     if LOUDER.is_match(p) {
-        return Some(Edit::MusicVolumeBy(1.5));
+        return Ok(Some(Edit::MusicVolumeBy(1.5)));
     }
-    None
+    Ok(None)
 }
 
 fn find_title_edit(prompt: &str, p: &str) -> Option<Edit> {
@@ -243,7 +257,7 @@ fn shot_refs(p: &str) -> Vec<(usize, usize, ShotRef)> {
             } else if let Some(n) = c.get(2) {
                 n.as_str().parse().ok().map(ShotRef::Nth)
             } else if let Some(n) = c.get(3) {
-                number(n.as_str()).map(|n| match n as usize {
+                number(n.as_str()).ok().flatten().map(|n| match n as usize {
                     1 => ShotRef::First,
                     k => ShotRef::Nth(k),
                 })
@@ -296,112 +310,130 @@ mod tests {
     #[test]
     fn edits_in_english() {
         assert_eq!(
-            parse_edits("make it 15 seconds"),
+            parse_edits("make it 15 seconds").unwrap(),
             vec![Edit::Duration(15_000)]
         );
         assert_eq!(
-            parse_edits("make it vertical for TikTok, 15 seconds"),
+            parse_edits("make it vertical for TikTok, 15 seconds").unwrap(),
             vec![Edit::Duration(15_000), Edit::Aspect(Aspect::Portrait)]
         );
         assert_eq!(
-            parse_edits("change the title to Summer Sale"),
+            parse_edits("change the title to Summer Sale").unwrap(),
             vec![Edit::Title("Summer Sale".into())]
         );
         assert_eq!(
-            parse_edits(r#"set the title to "Hello, World""#),
+            parse_edits(r#"set the title to "Hello, World""#).unwrap(),
             vec![Edit::Title("Hello, World".into())]
         );
-        assert_eq!(parse_edits("remove the title"), vec![Edit::RemoveTitle]);
         assert_eq!(
-            parse_edits("use slide transitions"),
+            parse_edits("remove the title").unwrap(),
+            vec![Edit::RemoveTitle]
+        );
+        assert_eq!(
+            parse_edits("use slide transitions").unwrap(),
             vec![Edit::Transition("slideleft".into())]
         );
-        assert_eq!(parse_edits("remove the music"), vec![Edit::Music(false)]);
-        assert_eq!(parse_edits("add music"), vec![Edit::Music(true)]);
         assert_eq!(
-            parse_edits("make the music calmer"),
+            parse_edits("remove the music").unwrap(),
+            vec![Edit::Music(false)]
+        );
+        assert_eq!(parse_edits("add music").unwrap(), vec![Edit::Music(true)]);
+        assert_eq!(
+            parse_edits("make the music calmer").unwrap(),
             vec![Edit::Mood("calm".into())]
         );
-        assert_eq!(parse_edits("music at 20%"), vec![Edit::MusicVolume(0.2)]);
         assert_eq!(
-            parse_edits("make the music quieter"),
+            parse_edits("music at 20%").unwrap(),
+            vec![Edit::MusicVolume(0.2)]
+        );
+        assert_eq!(
+            parse_edits("make the music quieter").unwrap(),
             vec![Edit::MusicVolumeBy(0.6)]
         );
         assert_eq!(
-            parse_edits("move the last photo first"),
+            parse_edits("move the last photo first").unwrap(),
             vec![Edit::MoveShot {
                 from: ShotRef::Last,
                 to: ShotRef::First
             }]
         );
         assert_eq!(
-            parse_edits("put photo 2 at the end"),
+            parse_edits("put photo 2 at the end").unwrap(),
             vec![Edit::MoveShot {
                 from: ShotRef::Nth(2),
                 to: ShotRef::Last
             }]
         );
         assert_eq!(
-            parse_edits("move the first image to position 3"),
+            parse_edits("move the first image to position 3").unwrap(),
             vec![Edit::MoveShot {
                 from: ShotRef::First,
                 to: ShotRef::Nth(3)
             }]
         );
         assert_eq!(
-            parse_edits("remove the third photo"),
+            parse_edits("remove the third photo").unwrap(),
             vec![Edit::RemoveShot(ShotRef::Nth(3))]
         );
         assert_eq!(
-            parse_edits("turn off captions"),
+            parse_edits("turn off captions").unwrap(),
             vec![Edit::Captions(false)]
         );
         assert_eq!(
-            parse_edits("change the end card to \"Shop now\""),
+            parse_edits("change the end card to \"Shop now\"").unwrap(),
             vec![Edit::EndCard("Shop now".into())]
         );
         assert_eq!(
-            parse_edits("make it 4K"),
+            parse_edits("make it 4K").unwrap(),
             vec![Edit::Resolution(Resolution::P2160)]
         );
-        assert!(parse_edits("hmm").is_empty());
+        assert!(parse_edits("hmm").unwrap().is_empty());
     }
 
     #[test]
     fn edits_in_chinese() {
-        assert_eq!(parse_edits("改成15秒"), vec![Edit::Duration(15_000)]);
         assert_eq!(
-            parse_edits("改成竖屏"),
+            parse_edits("改成15秒").unwrap(),
+            vec![Edit::Duration(15_000)]
+        );
+        assert_eq!(
+            parse_edits("改成竖屏").unwrap(),
             vec![Edit::Aspect(Aspect::Portrait)]
         );
         assert_eq!(
-            parse_edits("标题改成夏日特卖"),
+            parse_edits("标题改成夏日特卖").unwrap(),
             vec![Edit::Title("夏日特卖".into())]
         );
-        assert_eq!(parse_edits("去掉音乐"), vec![Edit::Music(false)]);
-        assert_eq!(parse_edits("去掉背景音乐"), vec![Edit::Music(false)]);
+        assert_eq!(parse_edits("去掉音乐").unwrap(), vec![Edit::Music(false)]);
         assert_eq!(
-            parse_edits("把最后一张图片放到最前面"),
+            parse_edits("去掉背景音乐").unwrap(),
+            vec![Edit::Music(false)]
+        );
+        assert_eq!(
+            parse_edits("把最后一张图片放到最前面").unwrap(),
             vec![Edit::MoveShot {
                 from: ShotRef::Last,
                 to: ShotRef::First
             }]
         );
         assert_eq!(
-            parse_edits("把第二张放到最后"),
+            parse_edits("把第二张放到最后").unwrap(),
             vec![Edit::MoveShot {
                 from: ShotRef::Nth(2),
                 to: ShotRef::Last
             }]
         );
         assert_eq!(
-            parse_edits("删掉第三张"),
+            parse_edits("删掉第三张").unwrap(),
             vec![Edit::RemoveShot(ShotRef::Nth(3))]
         );
         assert_eq!(
-            parse_edits("换成滑动转场"),
+            parse_edits("换成滑动转场").unwrap(),
             vec![Edit::Transition("slideleft".into())]
         );
-        assert_eq!(parse_edits("去掉字幕"), vec![Edit::Captions(false)]);
+        assert_eq!(
+            parse_edits("去掉字幕").unwrap(),
+            vec![Edit::Captions(false)]
+        );
     }
 }

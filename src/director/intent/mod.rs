@@ -7,9 +7,11 @@
 
 mod edits;
 mod length;
+mod numbers;
 mod words;
 
 pub use edits::{Edit, ShotRef, parse_edits};
+pub use numbers::{NotReadable, Quantity, Unreadable};
 
 use super::format::{Aspect, Resolution};
 use length::find_duration;
@@ -41,6 +43,8 @@ pub struct Intent {
     pub title: Option<String>,
     /// Captions wanted or refused.
     pub captions: Option<bool>,
+    /// A length asked for without a number ("a few seconds"), in the prompt's words.
+    pub vague_length: Option<String>,
 }
 
 impl Intent {
@@ -50,14 +54,15 @@ impl Intent {
     }
 }
 
-/// Read a first prompt.
-pub fn parse_intent(prompt: &str) -> Intent {
+/// Read a first prompt. Fails only on a number written as one that cannot be read.
+pub fn parse_intent(prompt: &str) -> Result<Intent, Unreadable> {
     let p = normalise(prompt);
     let (aspect, platform) = find_aspect(&p);
-    let (duration_ms, per_shot_ms) = find_duration(&p);
-    Intent {
-        duration_ms,
-        per_shot_ms,
+    let lengths = find_duration(&p)?;
+    Ok(Intent {
+        duration_ms: lengths.total_ms,
+        per_shot_ms: lengths.per_shot_ms,
+        vague_length: lengths.vague,
         aspect,
         platform,
         resolution: find_resolution(&p),
@@ -66,7 +71,7 @@ pub fn parse_intent(prompt: &str) -> Intent {
         mood: find_mood(&p),
         title: find_title(prompt),
         captions: find_captions(&p),
-    }
+    })
 }
 pub(crate) fn re(s: &str) -> Regex {
     Regex::new(s).expect("static regex")
@@ -92,7 +97,7 @@ mod tests {
     use super::*;
 
     fn dur(p: &str) -> Option<u64> {
-        parse_intent(p).duration_ms
+        parse_intent(p).unwrap().duration_ms
     }
 
     #[test]
@@ -119,16 +124,16 @@ mod tests {
 
     #[test]
     fn per_shot_length_is_not_the_total() {
-        let i = parse_intent("3 seconds per photo, with music");
+        let i = parse_intent("3 seconds per photo, with music").unwrap();
         assert_eq!(i.duration_ms, None);
         assert_eq!(i.per_shot_ms, Some(3000));
-        assert_eq!(parse_intent("2s each").per_shot_ms, Some(2000));
-        assert_eq!(parse_intent("每张3秒").per_shot_ms, Some(3000));
+        assert_eq!(parse_intent("2s each").unwrap().per_shot_ms, Some(2000));
+        assert_eq!(parse_intent("每张3秒").unwrap().per_shot_ms, Some(3000));
     }
 
     #[test]
     fn reads_shape_and_platform() {
-        let a = |p: &str| parse_intent(p).aspect;
+        let a = |p: &str| parse_intent(p).unwrap().aspect;
         assert_eq!(a("16:9 video"), Some(Aspect::Landscape));
         assert_eq!(a("9:16 please"), Some(Aspect::Portrait));
         assert_eq!(a("make it vertical"), Some(Aspect::Portrait));
@@ -144,7 +149,7 @@ mod tests {
         // Words inside longer words do not count.
         assert_eq!(a("my shortstop highlights"), None);
         assert_eq!(
-            parse_intent("for TikTok").platform.as_deref(),
+            parse_intent("for TikTok").unwrap().platform.as_deref(),
             Some("TikTok")
         );
         // An explicit ratio beats the platform's usual shape.
@@ -153,7 +158,7 @@ mod tests {
 
     #[test]
     fn reads_resolution() {
-        let r = |p: &str| parse_intent(p).resolution;
+        let r = |p: &str| parse_intent(p).unwrap().resolution;
         assert_eq!(r("in 720p"), Some(Resolution::P720));
         assert_eq!(r("1080p please"), Some(Resolution::P1080));
         assert_eq!(r("4K"), Some(Resolution::P2160));
@@ -163,7 +168,7 @@ mod tests {
 
     #[test]
     fn reads_transitions_conservatively() {
-        let t = |p: &str| parse_intent(p).transition;
+        let t = |p: &str| parse_intent(p).unwrap().transition;
         assert_eq!(t("with transitions"), None);
         assert_eq!(t("use slide transitions").as_deref(), Some("slideleft"));
         assert_eq!(t("crossfades between photos").as_deref(), Some("fade"));
@@ -186,31 +191,31 @@ mod tests {
 
     #[test]
     fn reads_music_and_mood() {
-        let i = parse_intent("a promo with music and transitions");
+        let i = parse_intent("a promo with music and transitions").unwrap();
         assert_eq!(i.music, Some(true));
-        assert_eq!(parse_intent("add some BGM").music, Some(true));
-        assert_eq!(parse_intent("加背景音乐").music, Some(true));
-        assert_eq!(parse_intent("no music please").music, Some(false));
-        assert_eq!(parse_intent("不要音乐").music, Some(false));
-        assert_eq!(parse_intent("a video").music, None);
+        assert_eq!(parse_intent("add some BGM").unwrap().music, Some(true));
+        assert_eq!(parse_intent("加背景音乐").unwrap().music, Some(true));
+        assert_eq!(parse_intent("no music please").unwrap().music, Some(false));
+        assert_eq!(parse_intent("不要音乐").unwrap().music, Some(false));
+        assert_eq!(parse_intent("a video").unwrap().music, None);
         assert_eq!(
-            parse_intent("with calm music").mood.as_deref(),
+            parse_intent("with calm music").unwrap().mood.as_deref(),
             Some("calm")
         );
         assert_eq!(
-            parse_intent("an epic trailer").mood.as_deref(),
+            parse_intent("an epic trailer").unwrap().mood.as_deref(),
             Some("epic")
         );
         assert_eq!(
-            parse_intent("欢快的背景音乐").mood.as_deref(),
+            parse_intent("欢快的背景音乐").unwrap().mood.as_deref(),
             Some("upbeat")
         );
-        assert_eq!(parse_intent("no music, calm").mood, None);
+        assert_eq!(parse_intent("no music, calm").unwrap().mood, None);
     }
 
     #[test]
     fn reads_titles() {
-        let t = |p: &str| parse_intent(p).title;
+        let t = |p: &str| parse_intent(p).unwrap().title;
         assert_eq!(
             t(r#"a promo titled "Urban Dreams""#).as_deref(),
             Some("Urban Dreams")
@@ -227,9 +232,9 @@ mod tests {
 
     #[test]
     fn reads_captions() {
-        assert_eq!(parse_intent("no captions").captions, Some(false));
-        assert_eq!(parse_intent("with subtitles").captions, Some(true));
-        assert_eq!(parse_intent("不要字幕").captions, Some(false));
-        assert_eq!(parse_intent("a video").captions, None);
+        assert_eq!(parse_intent("no captions").unwrap().captions, Some(false));
+        assert_eq!(parse_intent("with subtitles").unwrap().captions, Some(true));
+        assert_eq!(parse_intent("不要字幕").unwrap().captions, Some(false));
+        assert_eq!(parse_intent("a video").unwrap().captions, None);
     }
 }

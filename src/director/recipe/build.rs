@@ -2,13 +2,15 @@
 //! the length exactly, in whole frames), the text track (title, captions, end card) and the music
 //! track. Building is deterministic and ids are stable, so an edit keeps the ids it did not touch.
 
+use super::length::MAX_LENGTH_MS;
 use super::{FPS, Music, Recipe};
 use crate::director::brief::DirectorError;
 use crate::director::format::frame_size;
 use crate::director::pace::pace;
 use crate::media::{MediaInfo, MediaKind};
 use crate::timeline::{
-    Meta, Motion, Segment, TT_AUDIO, TT_TEXT, TT_VIDEO, TextRole, Timeline, Track, Transition, secs,
+    Meta, Motion, Segment, TT_AUDIO, TT_TEXT, TT_VIDEO, TextRole, Timeline, Track, Transition,
+    fit_scale, secs,
 };
 use serde_json::{Map, json};
 
@@ -20,17 +22,26 @@ const END_CARD_MS: u64 = 3000;
 pub(super) const MIN_SHOT_MS: u64 = 600;
 /// A clip's own sound when music plays over it.
 const CLIP_VOLUME_UNDER_MUSIC: f32 = 0.3;
+/// Enlarging a picture more than this visibly softens it, so the person is told.
+const SOFT_ABOVE_SCALE: f64 = 1.25;
 
 impl Recipe {
-    /// Lay the recipe out as a timeline.
-    pub fn build(&self, media: &[MediaInfo]) -> Result<Timeline, DirectorError> {
+    /// Lay the recipe out as a timeline. Where the timeline differs from the recipe (a length
+    /// too short for the shots, a clip held past its end) or a picture is enlarged enough to look
+    /// soft, a line goes to `notes`.
+    pub fn build(
+        &self,
+        media: &[MediaInfo],
+        notes: &mut Vec<String>,
+    ) -> Result<Timeline, DirectorError> {
         let find = |id: &String| media.iter().find(|m| &m.id == id);
         let shots: Vec<&MediaInfo> = self.shots.iter().filter_map(find).collect();
         if shots.is_empty() {
             return Err(DirectorError::NoVisuals);
         }
         let (width, height) = frame_size(self.aspect, self.resolution);
-        let (video, duration_ms) = self.video_track(&shots)?;
+        let (video, duration_ms) = self.video_track(&shots, notes)?;
+        notes.extend(enlarged(&shots, width, height));
         let text = self.text_track(video[0].end_ms(), duration_ms);
 
         let mut tracks = vec![Track {
@@ -73,22 +84,38 @@ impl Recipe {
     }
 
     /// The shots, paced to fill the length in whole frames; also the length it came to, in ms.
-    fn video_track(&self, shots: &[&MediaInfo]) -> Result<(Vec<Segment>, u64), DirectorError> {
-        let total = ms_to_frames(self.duration_ms);
-        let min_total = shots.len() as u64 * ms_to_frames(MIN_SHOT_MS);
-        if total < min_total {
+    /// A length too short for every shot to get [`MIN_SHOT_MS`] is lengthened.
+    fn video_track(
+        &self,
+        shots: &[&MediaInfo],
+        notes: &mut Vec<String>,
+    ) -> Result<(Vec<Segment>, u64), DirectorError> {
+        let n = shots.len() as u64;
+        let min_total = n * ms_to_frames(MIN_SHOT_MS);
+        if min_total > ms_to_frames(MAX_LENGTH_MS) {
             return Err(DirectorError::Impossible(format!(
-                "{} shots need at least {} ({:.1} s each); ask for a longer video or use fewer pictures",
-                shots.len(),
+                "{n} shots need at least {} ({} each), longer than the longest video ({}); use fewer pictures",
                 secs(frames_to_ms(min_total)),
-                MIN_SHOT_MS as f64 / 1000.0
+                secs(MIN_SHOT_MS),
+                secs(MAX_LENGTH_MS)
             )));
+        }
+        let mut total = ms_to_frames(self.duration_ms);
+        if total < min_total {
+            total = min_total;
+            notes.push(format!(
+                "{n} shots need at least {} each, so the video is {} instead of {}",
+                secs(MIN_SHOT_MS),
+                secs(frames_to_ms(total)),
+                secs(self.duration_ms)
+            ));
         }
         let caps: Vec<Option<u64>> = shots
             .iter()
             .map(|m| (m.kind == MediaKind::Video).then(|| ms_to_frames(m.duration_ms).max(1)))
             .collect();
         let (frames, trans) = pace(total, &caps, FPS, self.transition.is_some());
+        notes.extend(held_clips(shots, &caps, &frames, trans));
 
         let has_music = self.music.is_some();
         let mut video = Vec::with_capacity(shots.len());
@@ -187,6 +214,61 @@ impl Recipe {
             extra: Map::new(),
         })
     }
+}
+
+/// Clips whose shot outlasts them: their last frame holds (the renderer pads with it).
+fn held_clips(
+    shots: &[&MediaInfo],
+    caps: &[Option<u64>],
+    frames: &[u64],
+    trans: u64,
+) -> Vec<String> {
+    shots
+        .iter()
+        .zip(caps.iter().zip(frames))
+        .filter_map(|(m, (cap, f))| {
+            let cap = (*cap)?;
+            (*f > cap).then(|| {
+                let why = if cap < trans * 2 + 1 {
+                    format!(
+                        "a shot must outlast its {} transitions",
+                        secs(frames_to_ms(trans))
+                    )
+                } else {
+                    "the clips are shorter than the video".to_string()
+                };
+                format!(
+                    "{} is {} long but its shot lasts {} ({why}), so its last frame holds for {}",
+                    m.file_name,
+                    secs(frames_to_ms(cap)),
+                    secs(frames_to_ms(*f)),
+                    secs(frames_to_ms(f - cap))
+                )
+            })
+        })
+        .collect()
+}
+
+/// Pictures enlarged past [`SOFT_ABOVE_SCALE`] to fit the frame, with their factor.
+fn enlarged(shots: &[&MediaInfo], width: u32, height: u32) -> Vec<String> {
+    let mut seen = Vec::new();
+    shots
+        .iter()
+        .filter(|m| {
+            let first = !seen.contains(&&m.id);
+            seen.push(&m.id);
+            first
+        })
+        .filter_map(|m| {
+            let scale = fit_scale(m.width, m.height, width, height);
+            (scale > SOFT_ABOVE_SCALE).then(|| {
+                format!(
+                    "{} ({}x{}) is enlarged {scale:.1}× to fit the {width}x{height} frame and may look soft; use a larger original or a lower resolution",
+                    m.file_name, m.width, m.height
+                )
+            })
+        })
+        .collect()
 }
 
 fn text_seg(id: &str, text: &str, st: u64, end: u64, role: TextRole) -> Segment {

@@ -2,6 +2,7 @@
 //! timeline, changed by edits — and ([`build`]) how they become a timeline.
 
 mod build;
+mod length;
 
 use super::brief::{Brief, DirectorError, Options};
 use super::format::{Aspect, Resolution, frame_size};
@@ -17,6 +18,8 @@ use serde_json::Value;
 const FPS: u32 = 30;
 /// Music level relative to clips' own sound (the seed's "BGM at 35%").
 const MUSIC_VOLUME: f32 = 0.35;
+/// Quietest "quieter" goes: below this the music is inaudible, and "remove the music" says that.
+const MIN_MUSIC_VOLUME: f32 = 0.05;
 
 /// Where the music comes from.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,11 +65,14 @@ pub struct Recipe {
 
 impl Recipe {
     /// Decide everything for a first cut: options first, then the prompt, then defaults.
+    /// Decisions worth saying go to the returned list; values changed from what was asked to
+    /// `notes`.
     pub fn from_brief(
         brief: &Brief,
         intent: &Intent,
+        notes: &mut Vec<String>,
     ) -> Result<(Recipe, Vec<String>), DirectorError> {
-        let mut notes = Vec::new();
+        let mut changes = Vec::new();
         let visuals: Vec<&MediaInfo> = brief
             .media
             .iter()
@@ -75,40 +81,7 @@ impl Recipe {
         let audio = brief.media.iter().find(|m| m.kind == MediaKind::Audio);
         let o = brief.options;
 
-        let duration_ms = match (o.duration_s, intent.duration_ms, intent.per_shot_ms) {
-            (Some(s), _, _) => secs_option(s)?,
-            (None, Some(ms), _) => ms.clamp(1000, 600_000),
-            (None, None, Some(each)) => {
-                let d = each
-                    .saturating_mul(visuals.len() as u64)
-                    .clamp(1000, 600_000);
-                notes.push(format!(
-                    "Length {} ({} per shot × {} shots)",
-                    crate::timeline::secs(d),
-                    crate::timeline::secs(each),
-                    visuals.len()
-                ));
-                d
-            }
-            (None, None, None) => {
-                let natural: u64 = visuals
-                    .iter()
-                    .map(|m| {
-                        if m.kind == MediaKind::Video {
-                            m.duration_ms.clamp(2000, 8000)
-                        } else {
-                            3000
-                        }
-                    })
-                    .sum();
-                let d = natural.clamp(6000, 60_000);
-                notes.push(format!(
-                    "Length {} (no length was asked for; about 3 s per picture)",
-                    crate::timeline::secs(d)
-                ));
-                d
-            }
-        };
+        let duration_ms = length::first_cut(o, intent, &visuals, &mut changes, notes)?;
         let aspect = match &o.aspect {
             Some(a) => parse_aspect(a)?,
             None => intent.aspect.unwrap_or(Aspect::Landscape),
@@ -136,7 +109,7 @@ impl Recipe {
             (None, None) => {
                 let silent = visuals.iter().all(|m| !m.has_audio);
                 if silent {
-                    notes.push("Added an upbeat music bed, since the pictures have no sound (say \"no music\" to remove it)".into());
+                    changes.push("Added an upbeat music bed, since the pictures have no sound (say \"no music\" to remove it)".into());
                     Some(Music::Generated {
                         mood: intent.mood.clone().unwrap_or_else(|| "upbeat".into()),
                     })
@@ -177,7 +150,7 @@ impl Recipe {
             captions,
             end_card,
         };
-        Ok((recipe, notes))
+        Ok((recipe, changes))
     }
 
     /// Read the recipe back out of a timeline this module built (or one shaped like it).
@@ -275,10 +248,16 @@ impl Recipe {
     }
 
     /// Apply one edit; returns what changed, in words.
-    pub fn apply(&mut self, e: &Edit, media: &[MediaInfo]) -> Result<String, DirectorError> {
+    /// Values changed from what was asked go to `notes`.
+    pub fn apply(
+        &mut self,
+        e: &Edit,
+        media: &[MediaInfo],
+        notes: &mut Vec<String>,
+    ) -> Result<String, DirectorError> {
         Ok(match e {
             Edit::Duration(ms) => {
-                let ms = (*ms).clamp(1000, 600_000);
+                let ms = length::clamp(*ms, notes);
                 let note = format!(
                     "Length {} → {}",
                     crate::timeline::secs(self.duration_ms),
@@ -324,8 +303,14 @@ impl Recipe {
                 self.music = Some(Music::Generated { mood: m.clone() });
                 format!("Music is now a generated '{m}' bed")
             }
-            Edit::MusicVolume(v) => {
-                let v = v.clamp(0.0, 1.0);
+            Edit::MusicVolume(asked) => {
+                let v = asked.clamp(0.0, 1.0);
+                if v < *asked {
+                    notes.push(format!(
+                        "Music at {:.0}% was asked for, but 100% is the loudest, so it is 100%",
+                        asked * 100.0
+                    ));
+                }
                 let note = format!(
                     "Music level {:.0}% → {:.0}%",
                     self.music_volume * 100.0,
@@ -341,7 +326,16 @@ impl Recipe {
                             .into(),
                     ));
                 }
-                let v = (self.music_volume * f).clamp(0.05, 1.0);
+                let asked = self.music_volume * f;
+                let v = asked.clamp(MIN_MUSIC_VOLUME, 1.0);
+                if v != asked {
+                    notes.push(format!(
+                        "The music cannot go {} than {:.0}%, so it stays at {:.0}%",
+                        if *f > 1.0 { "louder" } else { "quieter" },
+                        v * 100.0,
+                        v * 100.0
+                    ));
+                }
                 let note = format!(
                     "Music level {:.0}% → {:.0}%",
                     self.music_volume * 100.0,
@@ -400,10 +394,14 @@ impl Recipe {
     }
 
     /// Apply structured options to an existing recipe; returns the changes made.
-    pub fn apply_options(&mut self, o: &Options) -> Result<Vec<String>, DirectorError> {
+    pub fn apply_options(
+        &mut self,
+        o: &Options,
+        notes: &mut Vec<String>,
+    ) -> Result<Vec<String>, DirectorError> {
         let mut edits = Vec::new();
         if let Some(s) = o.duration_s {
-            edits.push(Edit::Duration(secs_option(s)?));
+            edits.push(Edit::Duration(length::secs_option(s)?));
         }
         if let Some(a) = &o.aspect {
             edits.push(Edit::Aspect(parse_aspect(a)?));
@@ -425,7 +423,7 @@ impl Recipe {
         if let Some(c) = o.captions {
             edits.push(Edit::Captions(c));
         }
-        edits.iter().map(|e| self.apply(e, &[])).collect()
+        edits.iter().map(|e| self.apply(e, &[], notes)).collect()
     }
 }
 
@@ -447,17 +445,6 @@ fn resolve(r: ShotRef, n: usize) -> Result<usize, DirectorError> {
             if n == 1 { "" } else { "s" }
         ))),
     }
-}
-
-fn secs_option(s: f64) -> Result<u64, DirectorError> {
-    if !(1.0..=600.0).contains(&s) {
-        return Err(DirectorError::BadOption {
-            field: "duration_s",
-            value: s.to_string(),
-            accepted: "a length from 1 to 600 seconds".into(),
-        });
-    }
-    Ok((s * 1000.0).round() as u64)
 }
 
 fn parse_aspect(a: &str) -> Result<Aspect, DirectorError> {
@@ -485,7 +472,9 @@ fn parse_transition(t: &str) -> Result<Option<String>, DirectorError> {
     if is_known_transition(&t) {
         return Ok(Some(t));
     }
-    if let Some(k) = crate::director::intent::parse_intent(&format!("{t} transition")).transition
+    if let Some(k) = crate::director::intent::parse_intent(&format!("{t} transition"))
+        .ok()
+        .and_then(|i| i.transition)
         && is_known_transition(&k)
     {
         return Ok(Some(k));

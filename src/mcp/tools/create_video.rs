@@ -56,6 +56,9 @@ pub struct CreateOut {
     pub revision: Option<u64>,
     /// What was decided or changed, one line each.
     pub changes: Vec<String>,
+    /// Where the result differs from what was asked (a length clamped or lengthened, a picture
+    /// enlarged, a title drawn smaller to fit), one line each; tell the person.
+    pub notes: Vec<String>,
     /// One-line summary of the timeline.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
@@ -74,6 +77,7 @@ impl CreateOut {
             session_id: session_id.map(str::to_string),
             revision: None,
             changes: Vec::new(),
+            notes: Vec::new(),
             summary: None,
             timeline: None,
             routed_result: r.structured_content.clone(),
@@ -211,6 +215,9 @@ impl ReelsmithServer {
         for line in &c.changes {
             let _ = write!(text, "\n- {line}");
         }
+        for note in &c.notes {
+            let _ = write!(text, "\nNote: {note}");
+        }
         let _ = write!(text, "\n{}", c.summary);
         match &preview {
             Ok(_) => text.push_str(
@@ -228,6 +235,7 @@ impl ReelsmithServer {
             session_id: Some(c.session_id.clone()),
             revision: Some(c.revision),
             changes: c.changes.clone(),
+            notes: c.notes.clone(),
             summary: Some(c.summary.clone()),
             timeline: Some(c.timeline.to_draft()),
             routed_result: None,
