@@ -91,5 +91,7 @@ mod tests {
         assert_eq!(route("send me the video with music"), Route::Export);
         assert_eq!(route("make it 4K and export it"), Route::Create);
         assert_eq!(route("a calm video of the beach"), Route::Create);
+        // An unreadable number goes to create_video, which refuses it with the reason.
+        assert_eq!(route("1e309 seconds"), Route::Create);
     }
 }

@@ -1461,4 +1461,17 @@ mod tests {
         assert!((mask[3 * w + 5] - 1.0 / 25.0).abs() < 1e-6);
         assert_eq!(mask[2 * w + 7], 0.0);
     }
+
+    #[test]
+    fn fitted_scale_says_when_text_is_drawn_smaller() {
+        let fonts = dejavu_only();
+        let short = fitted_scale("Summer Sale", TextRole::Title, 1920, 1080, &fonts).unwrap();
+        assert_eq!(short, 1.0);
+        let long = fitted_scale(LONG_CAPTION, TextRole::Caption, 1080, 1920, &fonts).unwrap();
+        assert!(long < 0.995, "{long}");
+        assert!(matches!(
+            fitted_scale(&"word ".repeat(2000), TextRole::Title, 320, 180, &fonts),
+            Err(TextError::TooLong { .. })
+        ));
+    }
 }

@@ -388,6 +388,16 @@ mod tests {
             vec![Edit::Resolution(Resolution::P2160)]
         );
         assert!(parse_edits("hmm").unwrap().is_empty());
+        // Levels are read as asked (the recipe clamps them, and says so); unreadable ones refused.
+        assert_eq!(
+            parse_edits("music at 500%").unwrap(),
+            vec![Edit::MusicVolume(5.0)]
+        );
+        let e = parse_edits("music at 1e999%").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cannot read \"1e999%\" as a music level: the number is too large to read; give the level as a percentage from 0 to 100, e.g. \"music at 20%\""
+        );
     }
 
     #[test]
