@@ -495,12 +495,14 @@ fn text_fit_notes(tl: &Timeline) -> Vec<String> {
         .collect()
 }
 
-/// The first `max` characters of `s` on one line, with "…" when cut.
+/// `s` on one line, cut after a word to at most `max` characters, with "…" when cut.
 fn ellipsis(s: &str, max: usize) -> String {
     let one_line = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if one_line.chars().count() <= max {
-        one_line
-    } else {
-        one_line.chars().take(max).collect::<String>() + "…"
+        return one_line;
     }
+    let head: String = one_line.chars().take(max).collect();
+    // Chinese has no spaces: cut anywhere.
+    let cut = head.rfind(' ').map_or(head.as_str(), |i| &head[..i]);
+    format!("{}…", cut.trim_end_matches([',', '.', ';', ':']))
 }
