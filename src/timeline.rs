@@ -360,6 +360,43 @@ impl Timeline {
     }
 }
 
+/// Convert ms to frames at `fps`, rounding to the nearest frame. The director lays shots out in
+/// frames and the renderer cuts in frames; both must round the same way or shots drift apart.
+pub fn ms_to_frames(ms: u64, fps: u32) -> u64 {
+    (ms * fps as u64 + 500) / 1000
+}
+
+/// Convert frames at `fps` back to ms, rounding to the nearest ms.
+pub fn frames_to_ms(frames: u64, fps: u32) -> u64 {
+    let fps = u64::from(fps.max(1));
+    (frames * 1000 + fps / 2) / fps
+}
+
+/// Whether a picture fills the frame by cover-cropping, because its shape (width/height) is within
+/// a few percent of the frame's; other pictures are fitted whole over a blurred fill of themselves.
+/// The renderer fits pictures by this rule, and the director uses it to tell how much a picture
+/// is enlarged.
+pub fn crops_to_fill(picture_aspect: f64, frame_aspect: f64) -> bool {
+    (0.93..=1.075).contains(&(picture_aspect / frame_aspect))
+}
+
+/// How much a `w`×`h` picture is scaled to fit a `frame_w`×`frame_h` frame (above 1 = enlarged).
+pub fn fit_scale(w: u32, h: u32, frame_w: u32, frame_h: u32) -> f64 {
+    if w == 0 || h == 0 || frame_w == 0 || frame_h == 0 {
+        return 1.0;
+    }
+    let (sx, sy) = (
+        f64::from(frame_w) / f64::from(w),
+        f64::from(frame_h) / f64::from(h),
+    );
+    let aspect = |a: u32, b: u32| f64::from(a) / f64::from(b);
+    if crops_to_fill(aspect(w, h), aspect(frame_w, frame_h)) {
+        sx.max(sy)
+    } else {
+        sx.min(sy)
+    }
+}
+
 /// Seconds with a unit, e.g. "30 s" or "2.5 s".
 pub fn secs(ms: u64) -> String {
     format!("{} s", secs_bare(ms))

@@ -8,8 +8,11 @@ use super::{
 use crate::director::{self, Brief};
 use crate::ffmpeg::Tools;
 use crate::media::{self, MediaInfo};
+use crate::render::fonts::FontSet;
+use crate::render::text::TextError;
 use crate::render::{self, RenderProgress, RenderRequest, Stage};
 use crate::store::Store;
+use crate::timeline::{TT_TEXT, Timeline};
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -281,9 +284,9 @@ impl Backend for LocalBackend {
                     Some(director::edit(tl, prompt, &req.options, &media, &added)?)
                 }
             };
-            let (prompted, notes) = match prompted {
-                Some(o) => (Some(o.timeline), o.notes),
-                None => (None, Vec::new()),
+            let (prompted, changes, notes) = match prompted {
+                Some(o) => (Some(o.timeline), o.changes, o.notes),
+                None => (None, Vec::new(), Vec::new()),
             };
             let label = if prompt.is_empty() {
                 edits_label(&req.edits)
@@ -294,12 +297,14 @@ impl Backend for LocalBackend {
                 &self.store,
                 &session,
                 prompted,
-                notes,
+                changes,
                 &req.edits,
                 &media,
                 &label,
             )?;
             created.edited = current.is_some();
+            created.notes = notes;
+            created.notes.extend(text_fit_notes(&created.timeline));
             return Ok(created);
         }
         let (outcome, expected, edited) = match &current {
@@ -322,11 +327,14 @@ impl Backend for LocalBackend {
             .save_timeline(&session, &outcome.timeline, expected, &req.prompt)?;
         let mut timeline = outcome.timeline;
         timeline.rev = rev;
+        let mut notes = outcome.notes;
+        notes.extend(text_fit_notes(&timeline));
         Ok(Created {
             session_id: session,
             edited,
             revision: rev,
-            changes: outcome.notes,
+            changes: outcome.changes,
+            notes,
             summary: timeline.summary(),
             timeline,
         })
@@ -567,4 +575,42 @@ fn free_disk(path: &Path) -> Option<u64> {
     // SAFETY: `c` is a valid NUL-terminated path and `st` a properly sized out-parameter.
     let rc = unsafe { libc::statvfs(c.as_ptr(), &mut st) };
     (rc == 0).then(|| st.f_bavail as u64 * st.f_frsize as u64)
+}
+
+/// Text the renderer will draw smaller than its usual size, or cannot fit at all, said at create
+/// time rather than discovered in the export. Without fonts there is nothing to measure; the
+/// preview and the export report that themselves.
+fn text_fit_notes(tl: &Timeline) -> Vec<String> {
+    let Ok(fonts) = FontSet::shared() else {
+        return Vec::new();
+    };
+    let (w, h) = (tl.meta.width, tl.meta.height);
+    tl.segments(TT_TEXT)
+        .iter()
+        .filter_map(|s| {
+            let (text, role) = (s.text.as_deref()?, s.role?);
+            match render::text::fitted_scale(text, role, w, h, &fonts) {
+                Ok(scale) if scale < 0.995 => Some(format!(
+                    "The {} \"{}\" is drawn at {:.0}% of its usual size to fit the {w}x{h} frame",
+                    render::text::role_name(role),
+                    ellipsis(text, 40),
+                    scale * 100.0
+                )),
+                Err(e @ TextError::TooLong { .. }) => Some(format!("{e}; the export will fail")),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// `s` on one line, cut after a word to at most `max` characters, with "…" when cut.
+fn ellipsis(s: &str, max: usize) -> String {
+    let one_line = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() <= max {
+        return one_line;
+    }
+    let head: String = one_line.chars().take(max).collect();
+    // Chinese has no spaces: cut anywhere.
+    let cut = head.rfind(' ').map_or(head.as_str(), |i| &head[..i]);
+    format!("{}…", cut.trim_end_matches([',', '.', ';', ':']))
 }

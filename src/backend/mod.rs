@@ -100,6 +100,10 @@ pub struct Created {
     pub revision: u64,
     /// What was decided or changed, one line each.
     pub changes: Vec<String>,
+    /// Where the result differs from what was asked (a length clamped, a picture enlarged, a
+    /// title drawn smaller to fit), one line each, so no adjustment is silent.
+    #[serde(default)]
+    pub notes: Vec<String>,
     /// One-line summary of the timeline.
     pub summary: String,
     /// The timeline itself.

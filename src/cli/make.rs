@@ -108,6 +108,9 @@ pub async fn render(
     for c in &created.changes {
         eprintln!("· {c}");
     }
+    for n in &created.notes {
+        eprintln!("Note: {n}");
+    }
     eprintln!("{}", created.summary);
 
     let mut handle = backend

@@ -880,35 +880,28 @@ fn set_video(
         said.push(format!("length {} → {}", secs(old), secs(ms)));
     }
     if aspect.is_some() || resolution.is_some() {
-        let a = match aspect {
-            Some(a) => a,
-            None => current_aspect(tl),
+        use crate::director::{Aspect, Resolution, frame_size};
+        let a = match aspect.unwrap_or_else(|| current_aspect(tl)) {
+            AspectArg::Landscape => Aspect::Landscape,
+            AspectArg::Portrait => Aspect::Portrait,
+            AspectArg::Square => Aspect::Square,
+            AspectArg::Feed => Aspect::Vertical4x5,
         };
-        let short = match resolution {
-            Some(ResolutionArg::P720) => 720,
-            Some(ResolutionArg::P1080) => 1080,
-            Some(ResolutionArg::P2160) => 2160,
-            None => tl.meta.width.min(tl.meta.height),
+        let r = match resolution {
+            Some(ResolutionArg::P720) => Resolution::P720,
+            Some(ResolutionArg::P1080) => Resolution::P1080,
+            Some(ResolutionArg::P2160) => Resolution::P2160,
+            None => match tl.meta.width.min(tl.meta.height) {
+                0..=720 => Resolution::P720,
+                721..=1080 => Resolution::P1080,
+                _ => Resolution::P2160,
+            },
         };
-        let (p, q) = match a {
-            AspectArg::Landscape => (16, 9),
-            AspectArg::Portrait => (9, 16),
-            AspectArg::Square => (1, 1),
-            AspectArg::Feed => (4, 5),
-        };
-        let (w, h) = if p >= q {
-            ((short * p / q) & !1, short)
-        } else {
-            (short, (short * q / p) & !1)
-        };
+        let (w, h) = frame_size(a, r);
         said.push(format!("{}x{} → {w}x{h}", tl.meta.width, tl.meta.height));
         tl.meta.width = w;
         tl.meta.height = h;
-        let name = serde_json::to_value(a)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        tl.meta.extra.insert("aspect".into(), json!(name));
+        tl.meta.extra.insert("aspect".into(), json!(a.as_str()));
     }
     if said.is_empty() {
         return Err(err(

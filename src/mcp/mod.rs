@@ -8,6 +8,7 @@
 
 pub mod paths;
 mod resume;
+pub mod route;
 pub mod server;
 pub mod tools;
 

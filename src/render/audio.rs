@@ -6,11 +6,11 @@
 //! way to hit the target within a dB; doing it on audio alone costs well under a second.
 
 use super::RenderError;
-use super::graph::{layout_shots, ms_to_frames};
+use super::graph::layout_shots;
 use super::music::{self, Mood};
 use crate::ffmpeg::{self, RunOptions, Tools};
 use crate::media::{MediaInfo, MediaKind};
-use crate::timeline::{TT_AUDIO, TT_VIDEO, Timeline};
+use crate::timeline::{TT_AUDIO, TT_VIDEO, Timeline, ms_to_frames};
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fmt::Write as _;

@@ -7,7 +7,7 @@
 
 use super::RenderError;
 use crate::media::{MediaInfo, MediaKind};
-use crate::timeline::{Motion, Segment, TT_VIDEO, Timeline};
+use crate::timeline::{Motion, Segment, TT_VIDEO, Timeline, ms_to_frames};
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -59,11 +59,6 @@ pub struct Shot {
     pub overlap: u64,
     /// xfade transition name, when `overlap > 0`.
     pub transition: Option<String>,
-}
-
-/// Convert ms to frames at `fps`, rounding to the nearest frame.
-pub fn ms_to_frames(ms: u64, fps: u32) -> u64 {
-    (ms * fps as u64 + 500) / 1000
 }
 
 /// Lay the video track out in whole frames and check it covers the timeline without gaps.
@@ -360,9 +355,7 @@ pub(crate) fn orient_filter(m: &MediaInfo) -> &'static str {
 /// Fit the picture inside the frame over a blurred, darkened fill of itself, or cover-crop it
 /// when its shape already matches (a few percent off is cropped rather than framed).
 pub(crate) fn fit_filters(g: &mut String, m: &MediaInfo, w: u32, h: u32, i: usize) {
-    let out_aspect = w as f64 / h as f64;
-    let ratio = m.aspect() / out_aspect;
-    if (0.93..=1.075).contains(&ratio) {
+    if crate::timeline::crops_to_fill(m.aspect(), w as f64 / h as f64) {
         let _ = write!(
             g,
             "scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h},setsar=1,"

@@ -18,8 +18,8 @@ pub mod text;
 
 use crate::ffmpeg::{self, FfmpegError, RunOptions, Tools};
 use crate::media::MediaInfo;
-use crate::timeline::{TT_TEXT, Timeline};
-use graph::{EncodeSettings, OverlayImage, VideoPass, ms_to_frames};
+use crate::timeline::{TT_TEXT, Timeline, ms_to_frames};
+use graph::{EncodeSettings, OverlayImage, VideoPass};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use tokio_util::sync::CancellationToken;

@@ -83,7 +83,8 @@ pub enum TextError {
     },
 }
 
-fn role_name(role: TextRole) -> &'static str {
+/// The role as people say it ("title", "caption", "end card").
+pub fn role_name(role: TextRole) -> &'static str {
     match role {
         TextRole::Title => "title",
         TextRole::Caption => "caption",
@@ -162,28 +163,7 @@ pub fn render_text_rgba(
     frame_h: u32,
     fonts: &FontSet,
 ) -> Result<(Placed, Vec<u8>), TextError> {
-    let paras = paragraphs(text);
-    if paras.is_empty() {
-        return Err(TextError::Empty { role });
-    }
-    fonts.check_coverage(text)?;
-    let frame_ok = |s: u32| (MIN_FRAME..=MAX_FRAME).contains(&s);
-    if !frame_ok(frame_w) || !frame_ok(frame_h) {
-        return Err(TextError::BadFrame {
-            width: frame_w,
-            height: frame_h,
-        });
-    }
-    let style = Style::for_role(role, frame_h > frame_w);
-    let safe = SafeArea::of(frame_w, frame_h);
-    let layout = fit(&paras, fonts, &style, &safe, frame_w.min(frame_h)).ok_or_else(|| {
-        TextError::TooLong {
-            role,
-            chars: paras.iter().map(|p| p.chars().count()).sum(),
-            width: frame_w,
-            height: frame_h,
-        }
-    })?;
+    let (layout, style, safe) = lay_out(text, role, frame_w, frame_h, fonts)?;
     let (w, h) = (layout.canvas_w as usize, layout.canvas_h as usize);
     let rgba = draw(&layout, fonts, &style);
 
@@ -210,6 +190,53 @@ pub fn render_text_rgba(
         height: ch as u32,
     };
     Ok((placed, cropped))
+}
+
+/// The size `text` is drawn at for `role` on a `frame_w`×`frame_h` frame, as a fraction of the
+/// role's usual size: 1.0 when it fits as designed, less when it was shrunk to fit. Lets a
+/// backend say at create time that a long title will be drawn smaller, without drawing it.
+pub fn fitted_scale(
+    text: &str,
+    role: TextRole,
+    frame_w: u32,
+    frame_h: u32,
+    fonts: &FontSet,
+) -> Result<f32, TextError> {
+    let (layout, style, _) = lay_out(text, role, frame_w, frame_h, fonts)?;
+    Ok(layout.size / (style.size * frame_w.min(frame_h) as f32))
+}
+
+/// Checks the text and frame, and fits the text to the safe area.
+fn lay_out(
+    text: &str,
+    role: TextRole,
+    frame_w: u32,
+    frame_h: u32,
+    fonts: &FontSet,
+) -> Result<(Layout, Style, SafeArea), TextError> {
+    let paras = paragraphs(text);
+    if paras.is_empty() {
+        return Err(TextError::Empty { role });
+    }
+    fonts.check_coverage(text)?;
+    let frame_ok = |s: u32| (MIN_FRAME..=MAX_FRAME).contains(&s);
+    if !frame_ok(frame_w) || !frame_ok(frame_h) {
+        return Err(TextError::BadFrame {
+            width: frame_w,
+            height: frame_h,
+        });
+    }
+    let style = Style::for_role(role, frame_h > frame_w);
+    let safe = SafeArea::of(frame_w, frame_h);
+    let layout = fit(&paras, fonts, &style, &safe, frame_w.min(frame_h)).ok_or_else(|| {
+        TextError::TooLong {
+            role,
+            chars: paras.iter().map(|p| p.chars().count()).sum(),
+            width: frame_w,
+            height: frame_h,
+        }
+    })?;
+    Ok((layout, style, safe))
 }
 
 /// Bounds (x, y, w, h) of the pixels with any opacity, or None for an all-clear image.
@@ -1445,5 +1472,18 @@ mod tests {
         assert!((total - 1.0).abs() < 1e-4);
         assert!((mask[3 * w + 5] - 1.0 / 25.0).abs() < 1e-6);
         assert_eq!(mask[2 * w + 7], 0.0);
+    }
+
+    #[test]
+    fn fitted_scale_says_when_text_is_drawn_smaller() {
+        let fonts = dejavu_only();
+        let short = fitted_scale("Summer Sale", TextRole::Title, 1920, 1080, &fonts).unwrap();
+        assert_eq!(short, 1.0);
+        let long = fitted_scale(LONG_CAPTION, TextRole::Caption, 1080, 1920, &fonts).unwrap();
+        assert!(long < 0.995, "{long}");
+        assert!(matches!(
+            fitted_scale(&"word ".repeat(2000), TextRole::Title, 320, 180, &fonts),
+            Err(TextError::TooLong { .. })
+        ));
     }
 }

@@ -158,3 +158,38 @@ async fn an_edit_with_nothing_recognisable_says_what_is_understood() {
         .to_string();
     assert!(err.contains("make it 15 seconds"), "{err}");
 }
+
+#[tokio::test]
+async fn a_title_drawn_smaller_to_fit_is_said_at_create_time() {
+    let (fx, _) = first_cut("a 10 second video").await;
+    let long = "The Biggest Summer Collection We Have Ever Made, Now In Every Store Near You";
+    let c = fx
+        .backend
+        .create(CreateRequest {
+            session_id: Some(fx.session.clone()),
+            prompt: format!("make it vertical and change the title to \"{long}\""),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let note = c
+        .notes
+        .iter()
+        .find(|n| n.starts_with("The title \"The Biggest Summer Collection We Have…\""))
+        .unwrap_or_else(|| panic!("no note on the title: {:?}", c.notes));
+    assert!(
+        note.ends_with("% of its usual size to fit the 1080x1920 frame"),
+        "{note}"
+    );
+    // A short title fits as designed: no note.
+    let c = fx
+        .backend
+        .create(CreateRequest {
+            session_id: Some(fx.session.clone()),
+            prompt: "change the title to \"Sale\"".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(c.notes.is_empty(), "{:?}", c.notes);
+}

@@ -288,3 +288,50 @@ fn chinese_prompt_and_title_render_as_glyphs() {
     );
     assert!(!out2.exists());
 }
+
+#[test]
+fn make_prints_each_adjustment_and_refuses_unreadable_lengths() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let small = still(dir.path(), "small.jpg", 320, 180, 0);
+    let out = dir.path().join("short.mp4");
+    let run = reelsmith(&home)
+        .arg("make")
+        .arg(&small)
+        .args([
+            "--prompt",
+            "a 0.5 second clip",
+            "--resolution",
+            "720p",
+            "--no-music",
+            "-o",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", text(&run));
+    let err = String::from_utf8_lossy(&run.stderr);
+    for note in [
+        "Note: 0.5 s was asked for, but the shortest video is 1 s, so it is 1 s\n",
+        "Note: small.jpg (320x180) is enlarged 4.0× to fit the 1280x720 frame and may look soft; use a larger original or a lower resolution\n",
+    ] {
+        assert!(err.contains(note), "{note:?} not in {err}");
+    }
+    assert!((duration(&probe(&out)) - 1.0).abs() <= 0.1);
+
+    let refused = dir.path().join("refused.mp4");
+    let run = reelsmith(&home)
+        .arg("make")
+        .arg(&small)
+        .args(["--prompt", "make it 1e309 seconds", "-o"])
+        .arg(&refused)
+        .output()
+        .unwrap();
+    assert!(!run.status.success(), "read 1e309 as a length");
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        err.contains("cannot read \"1e309 seconds\" as a length: the number is too large to read"),
+        "{err}"
+    );
+    assert!(!refused.exists());
+}

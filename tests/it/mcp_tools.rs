@@ -709,3 +709,78 @@ async fn kill_9_mid_render_leaves_no_file_and_an_intact_store_then_resumes() {
     assert!((duration(&probe(&out)) - 30.0).abs() <= 0.1);
     s2.client.cancel().await.unwrap();
 }
+
+/// Nothing is adjusted silently: each adjustment reaches the agent in structuredContent.notes and
+/// as a "Note:" line of the text, and a length that cannot be read is refused with its reason.
+#[tokio::test(flavor = "multi_thread")]
+async fn create_video_says_every_adjustment_in_notes() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(&dir.path().join("home")).await;
+    let files: Vec<String> = [("big.jpg", 1920, 1080), ("tiny.jpg", 640, 360)]
+        .iter()
+        .enumerate()
+        .map(|(i, (name, w, h))| still(dir.path(), name, *w, *h, i).display().to_string())
+        .collect();
+    let tiny = "tiny.jpg (640x360) is enlarged 3.0× to fit the 1920x1080 frame and may look soft; use a larger original or a lower resolution";
+    let notes_of = |r: &rmcp::model::CallToolResult| -> Vec<String> {
+        let notes: Vec<String> = serde_json::from_value(structured(r)["notes"].clone())
+            .unwrap_or_else(|e| panic!("notes: {e}: {}", structured(r)));
+        let text = text_of(r);
+        for n in &notes {
+            assert!(
+                text.contains(&format!("\nNote: {n}")),
+                "{n:?} not in {text}"
+            );
+        }
+        notes
+    };
+
+    let c = s
+        .call(
+            "create_video",
+            json!({"prompt": "make a 0 second video", "files": files}),
+        )
+        .await;
+    ok(&c);
+    assert_eq!(structured(&c)["timeline"]["d"], 6000);
+    assert_eq!(
+        notes_of(&c),
+        [
+            "A 0-second video has nothing to show, so it is 6 s (about 3 s per picture); ask for 1 second to 10 minutes to set the length",
+            tiny
+        ]
+    );
+    let sid = structured(&c)["session_id"].as_str().unwrap().to_string();
+
+    let e = s
+        .call(
+            "create_video",
+            json!({"prompt": "做一个999999秒的视频", "session_id": sid}),
+        )
+        .await;
+    ok(&e);
+    assert_eq!(structured(&e)["timeline"]["d"], 600_000);
+    assert_eq!(
+        notes_of(&e),
+        [
+            "999999 s was asked for, but the longest video is 600 s (10 minutes), so it is 600 s",
+            tiny
+        ]
+    );
+
+    let r = s
+        .call(
+            "create_video",
+            json!({"prompt": "make it 1e309 seconds", "session_id": sid}),
+        )
+        .await;
+    assert_eq!(r.is_error, Some(true), "{}", text_of(&r));
+    assert_eq!(
+        text_of(&r),
+        "cannot read \"1e309 seconds\" as a length: the number is too large to read; give the length as a plain number from 1 second to 10 minutes, e.g. \"30 seconds\", \"1.5 minutes\" or \"30秒\""
+    );
+    let t = s.call("get_timeline", json!({"session_id": sid})).await;
+    ok(&t);
+    assert_eq!(structured(&t)["revision"], 2, "the refusal changed nothing");
+    s.client.cancel().await.unwrap();
+}

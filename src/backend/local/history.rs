@@ -80,6 +80,7 @@ pub fn apply_edits(
             edited: true,
             revision: at,
             changes,
+            notes: Vec::new(),
             summary: timeline.summary(),
             timeline,
         });
@@ -105,6 +106,7 @@ pub fn apply_edits(
         edited: true,
         revision: rev,
         changes,
+        notes: Vec::new(),
         summary: timeline.summary(),
         timeline,
     })

@@ -682,6 +682,7 @@ impl Backend for NemoBackend {
             edited: old_tl.is_some(),
             revision: rec.turns,
             changes,
+            notes: Vec::new(),
             summary: timeline.summary(),
             timeline,
         })

@@ -3,7 +3,8 @@
 
 use super::preview_block;
 use crate::backend::CreateRequest;
-use crate::director::{Options, Route, route};
+use crate::director::Options;
+use crate::mcp::route::{Route, route};
 use crate::mcp::{Progress, ReelsmithServer, bad_field, failure, parse_args, structured_result};
 use rmcp::handler::server::tool::{schema_for_output, schema_for_type};
 use rmcp::model::{CallToolResult, JsonObject};
@@ -65,6 +66,9 @@ pub struct CreateOut {
     pub revision: Option<u64>,
     /// What was decided or changed, one line each.
     pub changes: Vec<String>,
+    /// Where the result differs from what was asked (a length clamped or lengthened, a picture
+    /// enlarged, a title drawn smaller to fit), one line each; tell the person.
+    pub notes: Vec<String>,
     /// One-line summary of the timeline.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
@@ -83,6 +87,7 @@ impl CreateOut {
             session_id: session_id.map(str::to_string),
             revision: None,
             changes: Vec::new(),
+            notes: Vec::new(),
             summary: None,
             timeline: None,
             routed_result: r.structured_content.clone(),
@@ -248,6 +253,9 @@ impl ReelsmithServer {
         for line in &c.changes {
             let _ = write!(text, "\n- {line}");
         }
+        for note in &c.notes {
+            let _ = write!(text, "\nNote: {note}");
+        }
         let _ = write!(text, "\n{}", c.summary);
         match &preview {
             Ok(_) => text.push_str(
@@ -265,6 +273,7 @@ impl ReelsmithServer {
             session_id: Some(c.session_id.clone()),
             revision: Some(c.revision),
             changes: c.changes.clone(),
+            notes: c.notes.clone(),
             summary: Some(c.summary.clone()),
             timeline: Some(c.timeline.to_draft()),
             routed_result: None,

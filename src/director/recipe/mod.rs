@@ -1,28 +1,25 @@
-//! The recipe: the few decisions that define an edit, and how they become a timeline.
+//! The recipe: the few decisions that define an edit — decided from a brief, read back from a
+//! timeline, changed by edits — and ([`build`]) how they become a timeline.
 
-use super::intent::{Aspect, Edit, Intent, Resolution, ShotRef, frame_size};
-use super::pace::pace;
+mod build;
+mod length;
+
+use super::brief::{Brief, DirectorError, Options};
+use super::format::{Aspect, Resolution, frame_size};
+use super::intent::{Edit, Intent, ShotRef};
 use super::script::{is_call_to_action, split_sentences};
-use super::{Brief, DirectorError, Options};
 use crate::media::{MediaInfo, MediaKind};
 use crate::timeline::{
-    Meta, Motion, Segment, TRANSITIONS, TT_AUDIO, TT_TEXT, TT_VIDEO, TextRole, Timeline, Track,
-    Transition, is_known_transition,
+    TRANSITIONS, TT_AUDIO, TT_TEXT, TT_VIDEO, TextRole, Timeline, is_known_transition,
 };
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 /// Frame rate of every output: what all the platforms take.
 const FPS: u32 = 30;
-/// Title length on screen, in ms.
-const TITLE_MS: u64 = 3000;
-/// End card length on screen, in ms.
-const END_CARD_MS: u64 = 3000;
-/// Shortest shot we will cut to, in ms.
-const MIN_SHOT_MS: u64 = 600;
 /// Music level relative to clips' own sound (the seed's "BGM at 35%").
 const MUSIC_VOLUME: f32 = 0.35;
-/// A clip's own sound when music plays over it.
-const CLIP_VOLUME_UNDER_MUSIC: f32 = 0.3;
+/// Quietest "quieter" goes: below this the music is inaudible, and "remove the music" says that.
+const MIN_MUSIC_VOLUME: f32 = 0.05;
 
 /// Where the music comes from.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,11 +65,14 @@ pub struct Recipe {
 
 impl Recipe {
     /// Decide everything for a first cut: options first, then the prompt, then defaults.
+    /// Decisions worth saying go to the returned list; values changed from what was asked to
+    /// `notes`.
     pub fn from_brief(
         brief: &Brief,
         intent: &Intent,
+        notes: &mut Vec<String>,
     ) -> Result<(Recipe, Vec<String>), DirectorError> {
-        let mut notes = Vec::new();
+        let mut changes = Vec::new();
         let visuals: Vec<&MediaInfo> = brief
             .media
             .iter()
@@ -81,40 +81,7 @@ impl Recipe {
         let audio = brief.media.iter().find(|m| m.kind == MediaKind::Audio);
         let o = brief.options;
 
-        let duration_ms = match (o.duration_s, intent.duration_ms, intent.per_shot_ms) {
-            (Some(s), _, _) => secs_option(s)?,
-            (None, Some(ms), _) => ms.clamp(1000, 600_000),
-            (None, None, Some(each)) => {
-                let d = each
-                    .saturating_mul(visuals.len() as u64)
-                    .clamp(1000, 600_000);
-                notes.push(format!(
-                    "Length {} ({} per shot × {} shots)",
-                    crate::timeline::secs(d),
-                    crate::timeline::secs(each),
-                    visuals.len()
-                ));
-                d
-            }
-            (None, None, None) => {
-                let natural: u64 = visuals
-                    .iter()
-                    .map(|m| {
-                        if m.kind == MediaKind::Video {
-                            m.duration_ms.clamp(2000, 8000)
-                        } else {
-                            3000
-                        }
-                    })
-                    .sum();
-                let d = natural.clamp(6000, 60_000);
-                notes.push(format!(
-                    "Length {} (no length was asked for; about 3 s per picture)",
-                    crate::timeline::secs(d)
-                ));
-                d
-            }
-        };
+        let duration_ms = length::first_cut(o, intent, &visuals, &mut changes, notes)?;
         let aspect = match &o.aspect {
             Some(a) => parse_aspect(a)?,
             None => intent.aspect.unwrap_or(Aspect::Landscape),
@@ -142,7 +109,7 @@ impl Recipe {
             (None, None) => {
                 let silent = visuals.iter().all(|m| !m.has_audio);
                 if silent {
-                    notes.push("Added an upbeat music bed, since the pictures have no sound (say \"no music\" to remove it)".into());
+                    changes.push("Added an upbeat music bed, since the pictures have no sound (say \"no music\" to remove it)".into());
                     Some(Music::Generated {
                         mood: intent.mood.clone().unwrap_or_else(|| "upbeat".into()),
                     })
@@ -183,7 +150,7 @@ impl Recipe {
             captions,
             end_card,
         };
-        Ok((recipe, notes))
+        Ok((recipe, changes))
     }
 
     /// Read the recipe back out of a timeline this module built (or one shaped like it).
@@ -281,10 +248,16 @@ impl Recipe {
     }
 
     /// Apply one edit; returns what changed, in words.
-    pub fn apply(&mut self, e: &Edit, media: &[MediaInfo]) -> Result<String, DirectorError> {
+    /// Values changed from what was asked go to `notes`.
+    pub fn apply(
+        &mut self,
+        e: &Edit,
+        media: &[MediaInfo],
+        notes: &mut Vec<String>,
+    ) -> Result<String, DirectorError> {
         Ok(match e {
             Edit::Duration(ms) => {
-                let ms = (*ms).clamp(1000, 600_000);
+                let ms = length::clamp(*ms, notes);
                 let note = format!(
                     "Length {} → {}",
                     crate::timeline::secs(self.duration_ms),
@@ -330,8 +303,14 @@ impl Recipe {
                 self.music = Some(Music::Generated { mood: m.clone() });
                 format!("Music is now a generated '{m}' bed")
             }
-            Edit::MusicVolume(v) => {
-                let v = v.clamp(0.0, 1.0);
+            Edit::MusicVolume(asked) => {
+                let v = asked.clamp(0.0, 1.0);
+                if v < *asked {
+                    notes.push(format!(
+                        "Music at {:.0}% was asked for, but 100% is the loudest, so it is 100%",
+                        asked * 100.0
+                    ));
+                }
                 let note = format!(
                     "Music level {:.0}% → {:.0}%",
                     self.music_volume * 100.0,
@@ -347,7 +326,16 @@ impl Recipe {
                             .into(),
                     ));
                 }
-                let v = (self.music_volume * f).clamp(0.05, 1.0);
+                let asked = self.music_volume * f;
+                let v = asked.clamp(MIN_MUSIC_VOLUME, 1.0);
+                if v != asked {
+                    notes.push(format!(
+                        "The music cannot go {} than {:.0}%, so it stays at {:.0}%",
+                        if *f > 1.0 { "louder" } else { "quieter" },
+                        v * 100.0,
+                        v * 100.0
+                    ));
+                }
                 let note = format!(
                     "Music level {:.0}% → {:.0}%",
                     self.music_volume * 100.0,
@@ -406,10 +394,14 @@ impl Recipe {
     }
 
     /// Apply structured options to an existing recipe; returns the changes made.
-    pub fn apply_options(&mut self, o: &Options) -> Result<Vec<String>, DirectorError> {
+    pub fn apply_options(
+        &mut self,
+        o: &Options,
+        notes: &mut Vec<String>,
+    ) -> Result<Vec<String>, DirectorError> {
         let mut edits = Vec::new();
         if let Some(s) = o.duration_s {
-            edits.push(Edit::Duration(secs_option(s)?));
+            edits.push(Edit::Duration(length::secs_option(s)?));
         }
         if let Some(a) = &o.aspect {
             edits.push(Edit::Aspect(parse_aspect(a)?));
@@ -431,196 +423,8 @@ impl Recipe {
         if let Some(c) = o.captions {
             edits.push(Edit::Captions(c));
         }
-        edits.iter().map(|e| self.apply(e, &[])).collect()
+        edits.iter().map(|e| self.apply(e, &[], notes)).collect()
     }
-
-    /// Lay the recipe out as a timeline.
-    pub fn build(&self, media: &[MediaInfo]) -> Result<Timeline, DirectorError> {
-        let find = |id: &String| media.iter().find(|m| &m.id == id);
-        let shots: Vec<&MediaInfo> = self.shots.iter().filter_map(find).collect();
-        if shots.is_empty() {
-            return Err(DirectorError::NoVisuals);
-        }
-        let (width, height) = frame_size(self.aspect, self.resolution);
-        let total = ms_to_frames(self.duration_ms);
-        let min_total = shots.len() as u64 * ms_to_frames(MIN_SHOT_MS);
-        if total < min_total {
-            return Err(DirectorError::Impossible(format!(
-                "{} shots need at least {} ({:.1} s each); ask for a longer video or use fewer pictures",
-                shots.len(),
-                crate::timeline::secs(frames_to_ms(min_total)),
-                MIN_SHOT_MS as f64 / 1000.0
-            )));
-        }
-        let caps: Vec<Option<u64>> = shots
-            .iter()
-            .map(|m| (m.kind == MediaKind::Video).then(|| ms_to_frames(m.duration_ms).max(1)))
-            .collect();
-        let (frames, trans) = pace(total, &caps, FPS, self.transition.is_some());
-
-        let has_music = self.music.is_some();
-        let mut video = Vec::with_capacity(shots.len());
-        let mut start = 0u64;
-        let mut still_no = 0usize;
-        for (i, (m, f)) in shots.iter().zip(&frames).enumerate() {
-            let st = if i == 0 { 0 } else { start - trans };
-            let motion = (m.kind == MediaKind::Image).then(|| {
-                still_no += 1;
-                Motion::CYCLE[(still_no - 1) % Motion::CYCLE.len()]
-            });
-            let volume = (m.kind == MediaKind::Video && m.has_audio).then_some(if has_music {
-                CLIP_VOLUME_UNDER_MUSIC
-            } else {
-                1.0
-            });
-            video.push(Segment {
-                id: unique_id(&video, &format!("shot-{}", short_id(&m.id))),
-                start_ms: frames_to_ms(st),
-                duration_ms: frames_to_ms(st + f) - frames_to_ms(st),
-                media_id: Some(m.id.clone()),
-                motion,
-                transition: (i > 0 && trans > 0).then(|| Transition {
-                    kind: self.transition.clone().unwrap_or_else(|| "fade".into()),
-                    duration_ms: frames_to_ms(trans),
-                }),
-                volume,
-                ..Default::default()
-            });
-            start = st + f;
-        }
-        let duration_ms = frames_to_ms(total);
-
-        let mut text = Vec::new();
-        let first_end = video[0].end_ms();
-        let title_end = if let Some(t) = &self.title {
-            let end = TITLE_MS
-                .min(duration_ms * 2 / 5)
-                .max(first_end.min(TITLE_MS));
-            text.push(text_seg("title", t, 0, end, TextRole::Title));
-            end
-        } else {
-            0
-        };
-        let end_start = if let Some(t) = &self.end_card {
-            let st = duration_ms
-                .saturating_sub(END_CARD_MS.min(duration_ms / 4))
-                .max(title_end);
-            text.push(text_seg("end", t, st, duration_ms, TextRole::EndCard));
-            st
-        } else {
-            duration_ms
-        };
-        if self.captions && !self.caption_lines.is_empty() && end_start > title_end {
-            let n = self.caption_lines.len() as u64;
-            let slot = (end_start - title_end) / n;
-            let gap = (slot / 10).min(300);
-            for (i, line) in self.caption_lines.iter().enumerate() {
-                let st = title_end + slot * i as u64 + if i == 0 { 0 } else { gap / 2 };
-                let end = title_end + slot * (i as u64 + 1) - gap / 2;
-                text.push(text_seg(
-                    &format!("cap-{}", i + 1),
-                    line,
-                    st,
-                    end,
-                    TextRole::Caption,
-                ));
-            }
-        }
-        text.sort_by_key(|s| s.start_ms);
-
-        let mut tracks = vec![Track {
-            id: "video".into(),
-            tt: TT_VIDEO,
-            segments: video,
-            extra: Map::new(),
-        }];
-        if let Some(music) = &self.music {
-            let (generated, media_id) = match music {
-                Music::Generated { mood } => (Some(mood.clone()), None),
-                Music::Track { media_id } => (None, Some(media_id.clone())),
-            };
-            tracks.push(Track {
-                id: "music".into(),
-                tt: TT_AUDIO,
-                segments: vec![Segment {
-                    id: "bgm".into(),
-                    start_ms: 0,
-                    duration_ms,
-                    media_id,
-                    generated,
-                    volume: Some(self.music_volume),
-                    fade_in_ms: Some(500.min(duration_ms / 4)),
-                    fade_out_ms: Some(1000.min(duration_ms / 4)),
-                    ..Default::default()
-                }],
-                extra: Map::new(),
-            });
-        }
-        if !text.is_empty() {
-            tracks.push(Track {
-                id: "text".into(),
-                tt: TT_TEXT,
-                segments: text,
-                extra: Map::new(),
-            });
-        }
-        let mut extra = Map::new();
-        extra.insert("aspect".into(), json!(self.aspect.as_str()));
-        extra.insert(
-            "transition".into(),
-            json!(self.transition.as_deref().unwrap_or("none")),
-        );
-        if !self.caption_lines.is_empty() {
-            extra.insert("caption_lines".into(), json!(self.caption_lines));
-        }
-        Ok(Timeline {
-            tracks,
-            duration_ms,
-            meta: Meta {
-                title: self.title.clone(),
-                width,
-                height,
-                fps: FPS,
-                extra,
-            },
-            rev: 0,
-            extra: Map::new(),
-        })
-    }
-}
-
-fn text_seg(id: &str, text: &str, st: u64, end: u64, role: TextRole) -> Segment {
-    Segment {
-        id: id.into(),
-        start_ms: st,
-        duration_ms: end.saturating_sub(st),
-        text: Some(text.to_string()),
-        role: Some(role),
-        ..Default::default()
-    }
-}
-
-fn ms_to_frames(ms: u64) -> u64 {
-    crate::render::graph::ms_to_frames(ms, FPS)
-}
-
-fn frames_to_ms(f: u64) -> u64 {
-    (f * 1000 + FPS as u64 / 2) / FPS as u64
-}
-
-fn short_id(id: &str) -> &str {
-    let s = id.strip_prefix("med_").unwrap_or(id);
-    &s[..s.len().min(8)]
-}
-
-fn unique_id(existing: &[Segment], base: &str) -> String {
-    let mut id = base.to_string();
-    let mut k = 2;
-    while existing.iter().any(|s| s.id == id) {
-        id = format!("{base}-{k}");
-        k += 1;
-    }
-    id
 }
 
 fn name_of(id: &str, media: &[MediaInfo]) -> String {
@@ -641,17 +445,6 @@ fn resolve(r: ShotRef, n: usize) -> Result<usize, DirectorError> {
             if n == 1 { "" } else { "s" }
         ))),
     }
-}
-
-fn secs_option(s: f64) -> Result<u64, DirectorError> {
-    if !(1.0..=600.0).contains(&s) {
-        return Err(DirectorError::BadOption {
-            field: "duration_s",
-            value: s.to_string(),
-            accepted: "a length from 1 to 600 seconds".into(),
-        });
-    }
-    Ok((s * 1000.0).round() as u64)
 }
 
 fn parse_aspect(a: &str) -> Result<Aspect, DirectorError> {
@@ -679,7 +472,9 @@ fn parse_transition(t: &str) -> Result<Option<String>, DirectorError> {
     if is_known_transition(&t) {
         return Ok(Some(t));
     }
-    if let Some(k) = super::intent::parse_intent(&format!("{t} transition")).transition
+    if let Some(k) = crate::director::intent::parse_intent(&format!("{t} transition"))
+        .ok()
+        .and_then(|i| i.transition)
         && is_known_transition(&k)
     {
         return Ok(Some(k));

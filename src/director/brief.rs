@@ -1,0 +1,69 @@
+//! What the director is given (a [`Brief`] with its [`Options`]) and how it says no
+//! ([`DirectorError`]). Kept apart from the director's entry points so the recipe can use them
+//! without importing upward.
+
+use crate::media::MediaInfo;
+use serde::{Deserialize, Serialize};
+
+/// Structured options; each one set here overrides what the prompt says.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Options {
+    /// Target length in seconds.
+    pub duration_s: Option<f64>,
+    /// Frame shape: "16:9", "9:16", "1:1", "4:5", or "landscape" / "portrait" / "square".
+    pub aspect: Option<String>,
+    /// "720p", "1080p" or "4k".
+    pub resolution: Option<String>,
+    /// Transition name (an ffmpeg xfade name such as "fade", "slideleft", "wipeup"), or "none" for cuts.
+    pub transition: Option<String>,
+    /// Title text; an empty string means no title.
+    pub title: Option<String>,
+    /// true for music (generated when none is supplied), false for none.
+    pub music: Option<bool>,
+    /// Show the script as captions.
+    pub captions: Option<bool>,
+}
+
+/// Everything the director reads for a first cut.
+pub struct Brief<'a> {
+    /// What the person said.
+    pub prompt: &'a str,
+    /// Their script (voice-over text / on-screen lines), if any.
+    pub script: Option<&'a str>,
+    /// Media in the order given.
+    pub media: &'a [MediaInfo],
+    /// Structured overrides.
+    pub options: &'a Options,
+}
+
+/// Why the director could not make or change a timeline.
+#[derive(Debug, thiserror::Error)]
+pub enum DirectorError {
+    /// Nothing to show.
+    #[error(
+        "there are no images or clips to make a video from; upload 1–20 images or clips (jpg png gif webp / mp4 mov avi webm mkv) first"
+    )]
+    NoVisuals,
+    /// An option had a value we do not accept.
+    #[error("{field}: '{value}' is not accepted; use {accepted}")]
+    BadOption {
+        /// The option's name.
+        field: &'static str,
+        /// What was given.
+        value: String,
+        /// What would be accepted.
+        accepted: String,
+    },
+    /// The request cannot fit (e.g. too many shots for the length).
+    #[error("{0}")]
+    Impossible(String),
+    /// An edit prompt said nothing the director understands.
+    #[error(
+        "no change recognised in \"{0}\"; try e.g. \"make it 15 seconds\", \"change the title to …\", \"use slide transitions\", \"remove the music\", \"make it vertical\", \"move the last photo first\""
+    )]
+    NoEdit(String),
+    /// A number in the prompt is written as one but cannot be read ("1e309 seconds").
+    #[error(transparent)]
+    Unreadable(#[from] crate::director::intent::Unreadable),
+}

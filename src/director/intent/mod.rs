@@ -1,0 +1,240 @@
+//! Reading what a person asked for, in English or Chinese: first-cut intent ([`parse_intent`]) and
+//! edit instructions ([`parse_edits`]).
+//!
+//! Everything here is pure text → data, so it is cheap to test exhaustively. The parser is
+//! deliberately conservative: a word that could mean something else ("slide" as in slideshow,
+//! "zoom" as in zoom into the product) only counts as a transition next to a transition word.
+
+mod edits;
+mod length;
+mod numbers;
+mod words;
+
+pub use edits::{Edit, ShotRef, parse_edits};
+pub use numbers::{NotReadable, Quantity, Unreadable};
+
+use super::format::{Aspect, Resolution};
+use length::find_duration;
+use regex::Regex;
+use words::{
+    find_aspect, find_captions, find_mood, find_music, find_resolution, find_title, find_transition,
+};
+
+/// What a first prompt asks for; `None` means "not said", so defaults or options decide.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Intent {
+    /// Total length.
+    pub duration_ms: Option<u64>,
+    /// Length of each shot ("3 seconds per photo"), when the total is not given.
+    pub per_shot_ms: Option<u64>,
+    /// Frame shape.
+    pub aspect: Option<Aspect>,
+    /// Platform named ("TikTok", "YouTube Shorts", …).
+    pub platform: Option<String>,
+    /// Output resolution.
+    pub resolution: Option<Resolution>,
+    /// xfade transition name, or "none" for hard cuts.
+    pub transition: Option<String>,
+    /// Music wanted (true) or refused (false).
+    pub music: Option<bool>,
+    /// Music mood word ("upbeat", "calm", "epic", "lofi", "corporate", "happy").
+    pub mood: Option<String>,
+    /// Title text given in quotes or after "titled".
+    pub title: Option<String>,
+    /// Captions wanted or refused.
+    pub captions: Option<bool>,
+    /// A length asked for without a number ("a few seconds"), in the prompt's words.
+    pub vague_length: Option<String>,
+}
+
+impl Intent {
+    /// True when nothing at all was recognised.
+    pub fn is_empty(&self) -> bool {
+        *self == Intent::default()
+    }
+}
+
+/// Read a first prompt. Fails only on a number written as one that cannot be read.
+pub fn parse_intent(prompt: &str) -> Result<Intent, Unreadable> {
+    let p = normalise(prompt);
+    let (aspect, platform) = find_aspect(&p);
+    let lengths = find_duration(&p)?;
+    Ok(Intent {
+        duration_ms: lengths.total_ms,
+        per_shot_ms: lengths.per_shot_ms,
+        vague_length: lengths.vague,
+        aspect,
+        platform,
+        resolution: find_resolution(&p),
+        transition: find_transition(&p),
+        music: find_music(&p),
+        mood: find_mood(&p),
+        title: find_title(prompt),
+        captions: find_captions(&p),
+    })
+}
+pub(crate) fn re(s: &str) -> Regex {
+    Regex::new(s).expect("static regex")
+}
+
+/// Lower-case, with full-width punctuation and fancy dashes folded to ASCII.
+pub(crate) fn normalise(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '，' => ',',
+            '：' => ':',
+            '–' | '—' | '－' => '-',
+            '（' => '(',
+            '）' => ')',
+            c => c,
+        })
+        .collect::<String>()
+        .to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dur(p: &str) -> Option<u64> {
+        parse_intent(p).unwrap().duration_ms
+    }
+
+    #[test]
+    fn reads_durations_in_many_spellings() {
+        assert_eq!(dur("a 30-second promo"), Some(30_000));
+        assert_eq!(dur("make a 30s promo"), Some(30_000));
+        assert_eq!(dur("45 sec teaser"), Some(45_000));
+        assert_eq!(dur("a 1 minute video"), Some(60_000));
+        assert_eq!(dur("a one-minute video"), Some(60_000));
+        assert_eq!(dur("a minute long recap"), Some(60_000));
+        assert_eq!(dur("half a minute"), Some(30_000));
+        assert_eq!(dur("1 minute 30 seconds"), Some(90_000));
+        assert_eq!(dur("fifteen seconds for TikTok"), Some(15_000));
+        assert_eq!(dur("twenty-five seconds"), Some(25_000));
+        assert_eq!(dur("做成15秒的视频"), Some(15_000));
+        assert_eq!(dur("做成十五秒的视频"), Some(15_000));
+        assert_eq!(dur("三十秒"), Some(30_000));
+        assert_eq!(dur("1分钟的视频"), Some(60_000));
+        assert_eq!(dur("一分半"), Some(90_000));
+        assert_eq!(dur("1.5 minutes"), Some(90_000));
+        assert_eq!(dur("4K video at 30fps with 10 shots"), None);
+        assert_eq!(dur("a video of my holiday"), None);
+    }
+
+    #[test]
+    fn per_shot_length_is_not_the_total() {
+        let i = parse_intent("3 seconds per photo, with music").unwrap();
+        assert_eq!(i.duration_ms, None);
+        assert_eq!(i.per_shot_ms, Some(3000));
+        assert_eq!(parse_intent("2s each").unwrap().per_shot_ms, Some(2000));
+        assert_eq!(parse_intent("每张3秒").unwrap().per_shot_ms, Some(3000));
+    }
+
+    #[test]
+    fn reads_shape_and_platform() {
+        let a = |p: &str| parse_intent(p).unwrap().aspect;
+        assert_eq!(a("16:9 video"), Some(Aspect::Landscape));
+        assert_eq!(a("9:16 please"), Some(Aspect::Portrait));
+        assert_eq!(a("make it vertical"), Some(Aspect::Portrait));
+        assert_eq!(a("for TikTok"), Some(Aspect::Portrait));
+        assert_eq!(a("Instagram Reels"), Some(Aspect::Portrait));
+        assert_eq!(a("YouTube Shorts"), Some(Aspect::Portrait));
+        assert_eq!(a("for YouTube"), Some(Aspect::Landscape));
+        assert_eq!(a("square video"), Some(Aspect::Square));
+        assert_eq!(a("4:5 for the feed"), Some(Aspect::Vertical4x5));
+        assert_eq!(a("竖屏视频"), Some(Aspect::Portrait));
+        assert_eq!(a("横屏"), Some(Aspect::Landscape));
+        assert_eq!(a("a nice video"), None);
+        // Words inside longer words do not count.
+        assert_eq!(a("my shortstop highlights"), None);
+        assert_eq!(
+            parse_intent("for TikTok").unwrap().platform.as_deref(),
+            Some("TikTok")
+        );
+        // An explicit ratio beats the platform's usual shape.
+        assert_eq!(a("a 16:9 cut for TikTok"), Some(Aspect::Landscape));
+    }
+
+    #[test]
+    fn reads_resolution() {
+        let r = |p: &str| parse_intent(p).unwrap().resolution;
+        assert_eq!(r("in 720p"), Some(Resolution::P720));
+        assert_eq!(r("1080p please"), Some(Resolution::P1080));
+        assert_eq!(r("4K"), Some(Resolution::P2160));
+        assert_eq!(r("full hd"), Some(Resolution::P1080));
+        assert_eq!(r("a promo"), None);
+    }
+
+    #[test]
+    fn reads_transitions_conservatively() {
+        let t = |p: &str| parse_intent(p).unwrap().transition;
+        assert_eq!(t("with transitions"), None);
+        assert_eq!(t("use slide transitions").as_deref(), Some("slideleft"));
+        assert_eq!(t("crossfades between photos").as_deref(), Some("fade"));
+        assert_eq!(t("dissolve between shots").as_deref(), Some("dissolve"));
+        assert_eq!(t("wipe up transitions").as_deref(), Some("wipeup"));
+        assert_eq!(
+            t("dip to black between shots").as_deref(),
+            Some("fadeblack")
+        );
+        assert_eq!(t("hard cuts only").as_deref(), Some("none"));
+        assert_eq!(t("no transitions").as_deref(), Some("none"));
+        assert_eq!(t("zoom transitions").as_deref(), Some("zoomin"));
+        assert_eq!(t("用淡入淡出转场").as_deref(), Some("fade"));
+        assert_eq!(t("滑动转场").as_deref(), Some("slideleft"));
+        assert_eq!(t("不要转场").as_deref(), Some("none"));
+        // Without a transition word, ambiguous words are not transitions.
+        assert_eq!(t("a video from my slides"), None);
+        assert_eq!(t("zoom in on the product"), None);
+    }
+
+    #[test]
+    fn reads_music_and_mood() {
+        let i = parse_intent("a promo with music and transitions").unwrap();
+        assert_eq!(i.music, Some(true));
+        assert_eq!(parse_intent("add some BGM").unwrap().music, Some(true));
+        assert_eq!(parse_intent("加背景音乐").unwrap().music, Some(true));
+        assert_eq!(parse_intent("no music please").unwrap().music, Some(false));
+        assert_eq!(parse_intent("不要音乐").unwrap().music, Some(false));
+        assert_eq!(parse_intent("a video").unwrap().music, None);
+        assert_eq!(
+            parse_intent("with calm music").unwrap().mood.as_deref(),
+            Some("calm")
+        );
+        assert_eq!(
+            parse_intent("an epic trailer").unwrap().mood.as_deref(),
+            Some("epic")
+        );
+        assert_eq!(
+            parse_intent("欢快的背景音乐").unwrap().mood.as_deref(),
+            Some("upbeat")
+        );
+        assert_eq!(parse_intent("no music, calm").unwrap().mood, None);
+    }
+
+    #[test]
+    fn reads_titles() {
+        let t = |p: &str| parse_intent(p).unwrap().title;
+        assert_eq!(
+            t(r#"a promo titled "Urban Dreams""#).as_deref(),
+            Some("Urban Dreams")
+        );
+        assert_eq!(t("a promo called “Aurora”").as_deref(), Some("Aurora"));
+        assert_eq!(t("做一个《夏日特卖》的视频").as_deref(), Some("夏日特卖"));
+        assert_eq!(
+            t("a video called Summer Vibes, 30 seconds").as_deref(),
+            Some("Summer Vibes")
+        );
+        assert_eq!(t("it's today's best deal"), None);
+        assert_eq!(t("标题是夏日特卖,15秒").as_deref(), Some("夏日特卖"));
+    }
+
+    #[test]
+    fn reads_captions() {
+        assert_eq!(parse_intent("no captions").unwrap().captions, Some(false));
+        assert_eq!(parse_intent("with subtitles").unwrap().captions, Some(true));
+        assert_eq!(parse_intent("不要字幕").unwrap().captions, Some(false));
+        assert_eq!(parse_intent("a video").unwrap().captions, None);
+    }
+}
