@@ -299,7 +299,7 @@ impl Work {
                     tracing::info!(status = %r.status(), "render URL refused; using the download endpoint")
                 }
                 Err(e) => {
-                    tracing::info!(error = %super::client::describe_reqwest(&e), "render URL failed; using the download endpoint")
+                    tracing::info!(error = %crate::http::describe_error(&e), "render URL failed; using the download endpoint")
                 }
             }
         }
@@ -341,7 +341,7 @@ impl Work {
                 Some(Err(e)) => {
                     return Err(Some(NemoError::Render(format!(
                         "the download broke off ({}); call export_video again",
-                        super::client::describe_reqwest(&e)
+                        crate::http::describe_error(&e)
                     ))));
                 }
             }

@@ -1,0 +1,209 @@
+//! Uploads to the cloud session: local files checked as local intake checks them and streamed
+//! from disk as multipart, URLs passed for the service to fetch, and the service's reply read
+//! back into media items.
+
+use super::NemoBackend;
+use super::client::{self, Failure, failure_to_error};
+use super::errors::NemoError;
+use super::session::Record;
+use crate::backend::{BackendError, MediaItem};
+use crate::media::{MediaKind, accepted_formats};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+/// Bytes read from disk per upload chunk: big enough for full speed, small enough that a
+/// 500 MB upload stays within a few MB of memory.
+const UPLOAD_CHUNK: usize = 256 * 1024;
+
+impl NemoBackend {
+    pub(super) async fn upload_into(
+        &self,
+        session: &str,
+        rec: &mut Record,
+        files: &[String],
+    ) -> Result<Vec<MediaItem>, BackendError> {
+        let (urls, paths): (Vec<&String>, Vec<&String>) = files
+            .iter()
+            .partition(|f| f.starts_with("http://") || f.starts_with("https://"));
+        // Refuse what the service would refuse before sending a byte.
+        let mut checked = Vec::new();
+        for p in &paths {
+            checked.push(check_local(Path::new(p.as_str()))?);
+        }
+        let mut added = Vec::new();
+        if !checked.is_empty() {
+            let sid = rec.nemo_session.clone();
+            let files = checked.clone();
+            let r = self
+                .client
+                .send("upload", move |http, base| {
+                    let mut form = reqwest::multipart::Form::new();
+                    for f in &files {
+                        let file = std::fs::File::open(&f.path).map_err(|e| NemoError::Api {
+                            what: "upload",
+                            detail: format!("{}: cannot read: {e}", f.path.display()),
+                        })?;
+                        // Streamed from disk in chunks: a 500 MB file is never held in memory.
+                        let stream = tokio_util::io::ReaderStream::with_capacity(
+                            tokio::fs::File::from_std(file),
+                            UPLOAD_CHUNK,
+                        );
+                        let part = reqwest::multipart::Part::stream_with_length(
+                            reqwest::Body::wrap_stream(stream),
+                            f.size,
+                        )
+                        .file_name(f.name.clone())
+                        .mime_str(f.mime)
+                        .map_err(|e| NemoError::Api {
+                            what: "upload",
+                            detail: e.to_string(),
+                        })?;
+                        form = form.part("files", part);
+                    }
+                    Ok(http
+                        .post(format!("{base}/api/upload-video/nemo_agent/me/{sid}"))
+                        .multipart(form))
+                })
+                .await;
+            let names = checked
+                .iter()
+                .map(|c| c.name.clone())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let data = self.upload_reply(session, rec, r, &names).await?;
+            added.extend(media_from_reply(&data, &checked));
+        }
+        if !urls.is_empty() {
+            let sid = rec.nemo_session.clone();
+            let list: Vec<String> = urls.iter().map(|u| u.to_string()).collect();
+            let r = self
+                .client
+                .send("upload", move |http, base| {
+                    Ok(http
+                        .post(format!("{base}/api/upload-video/nemo_agent/me/{sid}"))
+                        .json(&json!({"urls": list, "source_type": "url"})))
+                })
+                .await;
+            let names = urls
+                .iter()
+                .map(|u| u.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let data = self.upload_reply(session, rec, r, &names).await?;
+            added.extend(media_from_reply(&data, &[]));
+        }
+        rec.uploads.extend(added.iter().cloned());
+        self.save(session, rec)?;
+        Ok(added)
+    }
+
+    pub(super) async fn upload_reply(
+        &self,
+        session: &str,
+        rec: &mut Record,
+        r: Result<client::Reply, Failure>,
+        names: &str,
+    ) -> Result<Value, BackendError> {
+        match r {
+            Ok(client::Reply::Json(v)) => Ok(v),
+            Ok(client::Reply::Raw(_)) => Err(NemoError::Api {
+                what: "upload",
+                detail: "the reply was not JSON".into(),
+            }
+            .into()),
+            Err(Failure::Code(1002, _)) => Err(self.session_lost(session, rec).await),
+            Err(Failure::Code(4001, _)) => Err(NemoError::Unsupported {
+                file: names.to_string(),
+                accepted: accepted_formats(),
+            }
+            .into()),
+            Err(Failure::Code(4002, _)) => Err(NemoError::TooLarge {
+                file: names.to_string(),
+            }
+            .into()),
+            Err(f) => Err(failure_to_error("upload", f).into()),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct LocalFile {
+    path: PathBuf,
+    name: String,
+    kind: MediaKind,
+    mime: &'static str,
+    size: u64,
+}
+
+pub(super) fn check_local(path: &Path) -> Result<LocalFile, BackendError> {
+    // The same checks as local intake; the cloud does its own decoding.
+    let checked = crate::media::check_file(path)?;
+    let ext = checked.ext;
+    let mime = match ext.as_str() {
+        "mp4" => "video/mp4",
+        "mov" => "video/quicktime",
+        "avi" => "video/x-msvideo",
+        "webm" => "video/webm",
+        "mkv" => "video/x-matroska",
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "mp3" => "audio/mpeg",
+        "wav" => "audio/wav",
+        "m4a" => "audio/mp4",
+        _ => "audio/aac",
+    };
+    Ok(LocalFile {
+        name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.display().to_string()),
+        path: path.to_path_buf(),
+        kind: checked.kind,
+        mime,
+        size: checked.size,
+    })
+}
+
+fn media_from_reply(data: &Value, sent: &[LocalFile]) -> Vec<MediaItem> {
+    let files = data["files"].as_array().cloned().unwrap_or_default();
+    files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let local = sent.get(i);
+            let name = f["filename"]
+                .as_str()
+                .map(str::to_string)
+                .or_else(|| local.map(|l| l.name.clone()))
+                .unwrap_or_else(|| format!("file{}", i + 1));
+            let kind = match f["file_type"].as_str() {
+                Some("video") => MediaKind::Video,
+                Some("audio") => MediaKind::Audio,
+                Some("image") => MediaKind::Image,
+                _ => local.map(|l| l.kind).unwrap_or(MediaKind::Video),
+            };
+            let key = f["hash"]
+                .as_str()
+                .or(f["cdn_url"].as_str())
+                .unwrap_or(&name)
+                .to_string();
+            MediaItem {
+                media_id: format!("nemo_{}", short_hash(&key)),
+                file_name: name,
+                kind,
+                width: f["width"].as_u64().unwrap_or(0) as u32,
+                height: f["height"].as_u64().unwrap_or(0) as u32,
+                duration_s: f["duration"].as_f64().unwrap_or(0.0),
+                size_bytes: local.map(|l| l.size).unwrap_or(0),
+            }
+        })
+        .collect()
+}
+
+fn short_hash(s: &str) -> String {
+    use sha2::Digest;
+    let d = sha2::Sha256::digest(s.as_bytes());
+    d[..6].iter().map(|b| format!("{b:02x}")).collect()
+}
