@@ -138,22 +138,6 @@ pub(super) struct LocalFile {
 pub(super) fn check_local(path: &Path) -> Result<LocalFile, BackendError> {
     // The same checks as local intake; the cloud does its own decoding.
     let checked = crate::media::check_file(path)?;
-    let ext = checked.ext;
-    let mime = match ext.as_str() {
-        "mp4" => "video/mp4",
-        "mov" => "video/quicktime",
-        "avi" => "video/x-msvideo",
-        "webm" => "video/webm",
-        "mkv" => "video/x-matroska",
-        "jpg" | "jpeg" => "image/jpeg",
-        "png" => "image/png",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        "mp3" => "audio/mpeg",
-        "wav" => "audio/wav",
-        "m4a" => "audio/mp4",
-        _ => "audio/aac",
-    };
     Ok(LocalFile {
         name: path
             .file_name()
@@ -161,7 +145,7 @@ pub(super) fn check_local(path: &Path) -> Result<LocalFile, BackendError> {
             .unwrap_or_else(|| path.display().to_string()),
         path: path.to_path_buf(),
         kind: checked.kind,
-        mime,
+        mime: checked.mime,
         size: checked.size,
     })
 }
