@@ -7,7 +7,7 @@ use super::{
 };
 use crate::director::{self, Brief};
 use crate::ffmpeg::Tools;
-use crate::media::{self, MediaInfo};
+use crate::media::{self, MediaInfo, Source};
 use crate::render::{self, RenderProgress, RenderRequest, Stage};
 use crate::store::Store;
 use async_trait::async_trait;
@@ -92,7 +92,7 @@ impl LocalBackend {
     async fn intake_all(
         &self,
         session: &str,
-        files: &[String],
+        files: &[Source],
     ) -> Result<Vec<MediaInfo>, BackendError> {
         let tools = self.tools()?;
         // Probing is mostly waiting on ffprobe/ffmpeg start-up: a few at a time, results in order.
@@ -103,24 +103,22 @@ impl LocalBackend {
             let downloads = self.home.join("media");
             tasks.spawn(async move {
                 let _permit = limit.acquire_owned().await;
-                if f.starts_with("http://") || f.starts_with("https://") || f.contains("://") {
-                    // Fetched into the workspace, then checked like any local file.
-                    let path = match media::fetch::download(&f, &downloads).await {
-                        Ok(p) => p,
-                        Err(e) => return (i, Err(e.to_string())),
-                    };
-                    let r = media::intake(&path, &tools).await.map_err(|e| {
-                        let _ = std::fs::remove_file(&path);
-                        format!("{f}: {e}")
-                    });
-                    return (i, r);
-                }
-                (
-                    i,
-                    media::intake(Path::new(&f), &tools)
-                        .await
-                        .map_err(|e| e.to_string()),
-                )
+                let url = match &f {
+                    Source::Path(p) => {
+                        return (i, media::intake(p, &tools).await.map_err(|e| e.to_string()));
+                    }
+                    Source::Url(u) => u,
+                };
+                // Fetched into the workspace, then checked like any local file.
+                let path = match media::fetch::download(url, &downloads).await {
+                    Ok(p) => p,
+                    Err(e) => return (i, Err(e.to_string())),
+                };
+                let r = media::intake(&path, &tools).await.map_err(|e| {
+                    let _ = std::fs::remove_file(&path);
+                    format!("{f}: {e}")
+                });
+                (i, r)
             });
         }
         let mut results: Vec<Option<Result<MediaInfo, String>>> = vec![None; files.len()];
@@ -185,7 +183,7 @@ impl Backend for LocalBackend {
     async fn upload(
         &self,
         session_id: Option<&str>,
-        files: &[String],
+        files: &[Source],
     ) -> Result<Uploaded, BackendError> {
         if files.is_empty() {
             return Err(BackendError::Unavailable(

@@ -11,7 +11,7 @@ pub mod local;
 pub mod nemo;
 
 use crate::director::Options;
-use crate::media::MediaKind;
+use crate::media::{MediaKind, Source};
 use crate::timeline::Timeline;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -79,8 +79,8 @@ pub struct CreateRequest {
     pub prompt: String,
     /// Their script, if any.
     pub script: Option<String>,
-    /// Files to upload first (paths or URLs).
-    pub files: Vec<String>,
+    /// Files to upload first.
+    pub files: Vec<Source>,
     /// Structured overrides.
     pub options: Options,
     /// Where to report progress while the request runs, if anyone listens.
@@ -281,7 +281,7 @@ pub trait Backend: Send + Sync {
     async fn upload(
         &self,
         session_id: Option<&str>,
-        files: &[String],
+        files: &[Source],
     ) -> Result<Uploaded, BackendError>;
 
     /// Make a first cut, or edit the session's timeline when it has one.

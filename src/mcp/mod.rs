@@ -11,6 +11,7 @@ pub mod server;
 pub mod tools;
 
 use crate::backend::{Backend, BackendError};
+use crate::media::Source;
 use rmcp::handler::server::router::tool::ToolRouter;
 // Logging (setLevel) is deprecated by a protocol version no client speaks yet; we still serve it.
 use rmcp::model::{
@@ -66,15 +67,18 @@ impl ReelsmithServer {
         self
     }
 
-    /// Refuse files outside the allowed roots (URLs are checked when fetched).
-    pub(crate) fn check_reads(&self, files: &[String]) -> Result<(), CallToolResult> {
+    /// The files a request names, parsed once as they enter: URLs (checked when fetched) and
+    /// local paths, which must lie within the allowed roots. Every refusal is reported.
+    pub(crate) fn sources(&self, files: &[String]) -> Result<Vec<Source>, CallToolResult> {
+        let sources = Source::parse_all(files).map_err(error_result)?;
         let refused: Vec<String> = files
             .iter()
-            .filter(|f| !f.contains("://"))
-            .filter_map(|f| self.paths.check(f, false).err())
+            .zip(&sources)
+            .filter(|(_, s)| s.path().is_some())
+            .filter_map(|(f, _)| self.paths.check(f, false).err())
             .collect();
         if refused.is_empty() {
-            Ok(())
+            Ok(sources)
         } else {
             Err(error_result(refused.join("\n")))
         }

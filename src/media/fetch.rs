@@ -155,8 +155,9 @@ fn percent_decode(s: &str) -> String {
 
 /// Download `url` into `dir` and return the file's path. The name keeps the URL's extension so
 /// intake can check the type.
-pub async fn download(url: &str, dir: &Path) -> Result<PathBuf, MediaError> {
-    let mut current = Url::parse(url).map_err(|e| refuse(url, format!("not a valid URL ({e})")))?;
+pub async fn download(source: &Url, dir: &Path) -> Result<PathBuf, MediaError> {
+    let url = source.as_str();
+    let mut current = source.clone();
     let deadline = tokio::time::Instant::now() + TOTAL_TIMEOUT;
     for _ in 0..=MAX_REDIRECTS {
         let addr = vet(&current, url).await?;

@@ -7,8 +7,10 @@
 
 pub mod fetch;
 mod probe;
+mod source;
 
 pub use probe::probe;
+pub use source::Source;
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};

@@ -39,7 +39,8 @@ struct Cloud {
     dir: tempfile::TempDir,
 }
 
-/// The fake plus `reelsmith serve` on the nemo backend, with short timings.
+/// The fake plus `reelsmith serve` on the nemo backend, with short timings, running in the
+/// test's directory (so relative paths name files there).
 async fn cloud(extra: &[(&str, &str)]) -> Cloud {
     let dir = tempfile::tempdir().unwrap();
     let (fake, base) = crate::support::fake_nemo::start(sample_mp4(dir.path())).await;
@@ -54,7 +55,7 @@ async fn cloud(extra: &[(&str, &str)]) -> Cloud {
     ];
     env.extend_from_slice(extra);
     let log = dir.path().join("server.log");
-    let server = start_logged(&dir.path().join("home"), &env, Some(&log)).await;
+    let server = start_in(&dir.path().join("home"), &env, Some(&log), Some(dir.path())).await;
     Cloud { fake, server, dir }
 }
 
@@ -724,4 +725,48 @@ async fn a_personal_token_is_used_as_given_and_never_shown_or_stored() {
         .push("nmv_usr_fakeSECRETpersonal".into());
     let refs: Vec<&rmcp::model::CallToolResult> = results.iter().collect();
     c.finish(&refs);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_local_file_named_like_a_url_is_a_file_everywhere() {
+    let c = cloud(&[]).await;
+    let clip = c.dir.path().join("http_clip.mp4");
+    std::fs::write(&clip, c.fake.lock().unwrap().mp4.clone()).unwrap();
+    std::fs::write(c.dir.path().join("http_notes.txt"), "x").unwrap();
+
+    // Refused by the local checks before anything is sent, like any other file.
+    let r = c
+        .server
+        .call("upload_media", json!({"files": ["http_notes.txt"]}))
+        .await;
+    assert_eq!(r.is_error, Some(true));
+    assert!(text_of(&r).contains("accepted formats"), "{}", text_of(&r));
+    assert_eq!(
+        c.count("/api/auth/anonymous-token"),
+        0,
+        "a request was sent"
+    );
+    assert_eq!(c.count("/api/tasks/"), 0, "a session was made");
+
+    // Uploaded as a file (multipart, every byte), not passed to the service as a URL.
+    let up = c
+        .server
+        .call("upload_media", json!({"files": ["http_clip.mp4"]}))
+        .await;
+    ok(&up);
+    let size = std::fs::metadata(&clip).unwrap().len();
+    assert_eq!(
+        c.fake.lock().unwrap().uploaded,
+        vec![("http_clip.mp4".to_string(), size)]
+    );
+    assert_eq!(structured(&up)["media"][0]["size_bytes"], size);
+
+    // The local backend, from the same directory, takes it as a file too.
+    let local = start_in(&c.dir.path().join("local"), &[], None, Some(c.dir.path())).await;
+    let up = local
+        .call("upload_media", json!({"files": ["http_clip.mp4"]}))
+        .await;
+    ok(&up);
+    assert_eq!(structured(&up)["media"][0]["kind"], "video");
+    c.finish(&[&r]);
 }

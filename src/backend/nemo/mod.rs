@@ -27,6 +27,7 @@ use super::{
     Backend, BackendError, CreateRequest, Created, Credits, ExportRequest, JobHandle, JobStatus,
     Preview, TimelineState, Uploaded,
 };
+use crate::media::Source;
 use crate::store::Store;
 use crate::timeline::Timeline;
 use async_trait::async_trait;
@@ -97,7 +98,7 @@ impl Backend for NemoBackend {
     async fn upload(
         &self,
         session_id: Option<&str>,
-        files: &[String],
+        files: &[Source],
     ) -> Result<Uploaded, BackendError> {
         if files.is_empty() {
             return Err(BackendError::Unavailable(
@@ -105,8 +106,8 @@ impl Backend for NemoBackend {
             ));
         }
         // Check local files before creating a session for them.
-        for f in files.iter().filter(|f| !f.starts_with("http")) {
-            upload::check_local(Path::new(f))?;
+        for p in files.iter().filter_map(Source::path) {
+            upload::check_local(p)?;
         }
         let (id, mut rec) = self.session(session_id).await?;
         let media = self.upload_into(&id, &mut rec, files).await?;

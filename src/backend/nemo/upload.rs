@@ -7,7 +7,8 @@ use super::client::{self, Failure, failure_to_error};
 use super::errors::NemoError;
 use super::session::Record;
 use crate::backend::{BackendError, MediaItem};
-use crate::media::{MediaKind, accepted_formats};
+use crate::media::{MediaKind, Source, accepted_formats};
+use reqwest::Url;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -20,15 +21,19 @@ impl NemoBackend {
         &self,
         session: &str,
         rec: &mut Record,
-        files: &[String],
+        files: &[Source],
     ) -> Result<Vec<MediaItem>, BackendError> {
-        let (urls, paths): (Vec<&String>, Vec<&String>) = files
+        let urls: Vec<&Url> = files
             .iter()
-            .partition(|f| f.starts_with("http://") || f.starts_with("https://"));
+            .filter_map(|f| match f {
+                Source::Url(u) => Some(u),
+                Source::Path(_) => None,
+            })
+            .collect();
         // Refuse what the service would refuse before sending a byte.
         let mut checked = Vec::new();
-        for p in &paths {
-            checked.push(check_local(Path::new(p.as_str()))?);
+        for p in files.iter().filter_map(Source::path) {
+            checked.push(check_local(p)?);
         }
         let mut added = Vec::new();
         if !checked.is_empty() {

@@ -123,9 +123,10 @@ impl ReelsmithServer {
         if let Some(i) = args.files.iter().position(|f| f.trim().is_empty()) {
             return Err(bad_field(&format!("files[{i}]"), "the path is empty"));
         }
-        if let Err(refused) = self.check_reads(&args.files) {
-            return Ok(refused);
-        }
+        let files = match self.sources(&args.files) {
+            Ok(f) => f,
+            Err(refused) => return Ok(refused),
+        };
         if plain {
             match (route(&args.prompt), args.session_id.as_deref()) {
                 (Route::Credits, sid) => {
@@ -169,7 +170,7 @@ impl ReelsmithServer {
             session_id: args.session_id.clone(),
             prompt: args.prompt.clone(),
             script: args.script.clone(),
-            files: args.files.clone(),
+            files,
             options: args.options.clone().unwrap_or_default(),
             progress: Some(sink),
         };
