@@ -3,7 +3,7 @@
 //! expiry, session loss, 429, 402, 2001, render failure and renders that never finish. Each test
 //! asserts what the agent sees, and every request the fake received carries the right headers.
 
-use crate::support::fake_nemo::{Render, Shared, Turn};
+use crate::support::fake_nemo::{Render, Shared, Turn, hold};
 use crate::support::mcp_client::*;
 use crate::support::*;
 use serde_json::json;
@@ -769,4 +769,71 @@ async fn a_local_file_named_like_a_url_is_a_file_everywhere() {
     ok(&up);
     assert_eq!(structured(&up)["media"][0]["kind"], "video");
     c.finish(&[&r]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_requests_on_one_session_lose_no_update() {
+    let c = cloud(&[]).await;
+    let sid = c.upload_two().await;
+    let more = [
+        still(c.dir.path(), "c.jpg", 640, 360, 2),
+        still(c.dir.path(), "d.jpg", 640, 360, 3),
+    ];
+    // Both uploads are in flight at once: the fake holds them until both have arrived.
+    let gate = hold(&c.fake, "POST", "/api/upload-video/*");
+    let (u1, u2, ()) = tokio::join!(
+        c.server.call(
+            "upload_media",
+            json!({"files": [more[0]], "session_id": sid})
+        ),
+        c.server.call(
+            "upload_media",
+            json!({"files": [more[1]], "session_id": sid})
+        ),
+        async {
+            gate.arrivals(2).await;
+            gate.release();
+        }
+    );
+    ok(&u1);
+    ok(&u2);
+    let r = c
+        .server
+        .call(
+            "create_video",
+            json!({"prompt": "a promo", "session_id": sid}),
+        )
+        .await;
+    ok(&r);
+    // A timeline read and an edit at the same time: both revisions are counted.
+    c.fake.lock().unwrap().turns.push_back(Turn::Silent);
+    let (t, e) = tokio::join!(
+        c.server.call("get_timeline", json!({"session_id": sid})),
+        c.server.call(
+            "create_video",
+            json!({"prompt": "retitle it", "session_id": sid})
+        )
+    );
+    ok(&t);
+    ok(&e);
+    assert_eq!(structured(&e)["revision"], 2);
+    let t = c
+        .server
+        .call("get_timeline", json!({"session_id": sid}))
+        .await;
+    ok(&t);
+    assert_eq!(structured(&t)["revision"], 2);
+    let mut names: Vec<&str> = structured(&t)["media"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["file_name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["a.jpg", "b.jpg", "c.jpg", "d.jpg"],
+        "an upload was lost"
+    );
+    c.finish(&[&u1, &u2, &t]);
 }

@@ -194,15 +194,25 @@ impl Backend for NemoBackend {
             }
             changes.extend(state::describe_changes(old_tl.as_ref(), &timeline));
         }
-        rec.turns += 1;
-        rec.draft = after;
-        self.save(&id, &rec)?;
+        // Counted on the record as stored now: other requests may have changed it meanwhile. A
+        // timeline read during the turn may already have counted this very draft.
+        let (cloud, counted) = (rec.nemo_session.clone(), rec.turns);
+        let revision = self.update(&id, |r| {
+            let same_cloud = r.nemo_session == cloud;
+            if !(same_cloud && r.turns > counted && r.draft == after) {
+                r.turns += 1;
+            }
+            if same_cloud {
+                r.draft = after;
+            }
+            r.turns
+        })?;
         let mut timeline = timeline;
-        timeline.rev = rec.turns;
+        timeline.rev = revision;
         Ok(Created {
             session_id: id,
             edited: old_tl.is_some(),
-            revision: rec.turns,
+            revision,
             changes,
             summary: timeline.summary(),
             timeline,

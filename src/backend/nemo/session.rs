@@ -1,6 +1,12 @@
 //! Our sessions and the cloud's: the record kept per session (which cloud session it maps
 //! to, its uploads, the revision count and the last draft seen), creating and replacing cloud
 //! sessions, and reading the draft back.
+//!
+//! Requests on one session run at the same time (an upload while a turn streams, a timeline
+//! read during an export), each holding a snapshot of the record across slow cloud calls.
+//! Writing such a snapshot back would undo what the others recorded meanwhile, so every change
+//! is instead a small edit applied by [`NemoBackend::update`] to the record as stored, inside
+//! one store transaction.
 
 use super::client::{self, Failure, failure_to_error};
 use super::errors::NemoError;
@@ -26,24 +32,52 @@ pub(super) struct Record {
 
 const KV_SCOPE: &str = "nemo";
 
+fn not_found(session: &str) -> BackendError {
+    BackendError::NotFound {
+        what: "session",
+        id: session.into(),
+        hint: "omit session_id to start a new session",
+    }
+}
+
 impl NemoBackend {
+    /// A snapshot of the session's record, for reading.
     pub(super) fn record(&self, session: &str) -> Result<Record, BackendError> {
-        let not_found = || BackendError::NotFound {
-            what: "session",
-            id: session.into(),
-            hint: "omit session_id to start a new session",
-        };
         if !self.store.session_exists(session)? {
-            return Err(not_found());
+            return Err(not_found(session));
         }
         let v = self
             .store
             .get_kv(KV_SCOPE, session)?
-            .ok_or_else(not_found)?;
+            .ok_or_else(|| not_found(session))?;
         serde_json::from_value(v).map_err(|e| BackendError::Store(e.into()))
     }
 
-    pub(super) fn save(&self, session: &str, rec: &Record) -> Result<(), BackendError> {
+    /// Apply `edit` to the record as stored now and store the result, as one step (see the
+    /// module docs); returns what `edit` returns. `edit` must not block: the store waits on it.
+    pub(super) fn update<T>(
+        &self,
+        session: &str,
+        edit: impl FnOnce(&mut Record) -> T,
+    ) -> Result<T, BackendError> {
+        self.store.update_kv(KV_SCOPE, session, |stored| {
+            let Some(v) = stored else {
+                return (None, Err(not_found(session)));
+            };
+            let mut rec: Record = match serde_json::from_value(v) {
+                Ok(r) => r,
+                Err(e) => return (None, Err(BackendError::Store(e.into()))),
+            };
+            let out = edit(&mut rec);
+            match serde_json::to_value(&rec) {
+                Ok(v) => (Some(v), Ok(out)),
+                Err(e) => (None, Err(BackendError::Store(e.into()))),
+            }
+        })?
+    }
+
+    /// Store the record of a session made just now (nothing else can know of it yet).
+    fn insert(&self, session: &str, rec: &Record) -> Result<(), BackendError> {
         let v = serde_json::to_value(rec).map_err(|e| BackendError::Store(e.into()))?;
         self.store.put_kv(KV_SCOPE, session, &v)?;
         Ok(())
@@ -80,7 +114,7 @@ impl NemoBackend {
                     task_id,
                     ..Default::default()
                 };
-                self.save(&id, &rec)?;
+                self.insert(&id, &rec)?;
                 Ok((id, rec))
             }
         }
@@ -101,25 +135,42 @@ impl NemoBackend {
                     .join(", ")
             )
         };
-        match self.remote_session().await {
-            Ok((nemo_session, task_id)) => {
+        let lost = NemoError::SessionLost {
+            lacks,
+            next: "Upload the files again with upload_media (same session_id), then repeat the request with create_video.".into(),
+        };
+        let gone = rec.nemo_session.clone();
+        // A concurrent request may have met the loss first and replaced the session already.
+        match self.record(session) {
+            Ok(now) if now.nemo_session != gone => {
+                *rec = now;
+                return lost.into();
+            }
+            Ok(_) => {}
+            Err(e) => return e,
+        }
+        let (nemo_session, task_id) = match self.remote_session().await {
+            Ok(s) => s,
+            Err(e) => return e.into(),
+        };
+        let replaced = self.update(session, |r| {
+            if r.nemo_session == gone {
                 // Revisions keep counting up: an old export must never pass for a new one.
-                *rec = Record {
+                *r = Record {
                     nemo_session,
                     task_id,
-                    turns: rec.turns,
+                    turns: r.turns,
                     ..Default::default()
                 };
-                if let Err(e) = self.save(session, rec) {
-                    return e;
-                }
-                NemoError::SessionLost {
-                    lacks,
-                    next: "Upload the files again with upload_media (same session_id), then repeat the request with create_video.".into(),
-                }
-                .into()
             }
-            Err(e) => e.into(),
+            r.clone()
+        });
+        match replaced {
+            Ok(now) => {
+                *rec = now;
+                lost.into()
+            }
+            Err(e) => e,
         }
     }
 
@@ -145,18 +196,21 @@ impl NemoBackend {
     }
 
     /// Record a draft read outside a counted turn; a change (a turn that landed late, an edit
-    /// made elsewhere) is a new revision, so exports of the old one are not reused.
+    /// made elsewhere) is a new revision, so exports of the old one are not reused. `rec`
+    /// becomes the record as stored.
     pub(super) fn observe(
         &self,
         session: &str,
         rec: &mut Record,
         draft: &Value,
     ) -> Result<(), BackendError> {
-        if rec.draft.as_ref() != Some(draft) {
-            rec.turns += 1;
-            rec.draft = Some(draft.clone());
-            self.save(session, rec)?;
-        }
+        *rec = self.update(session, |r| {
+            if r.nemo_session == rec.nemo_session && r.draft.as_ref() != Some(draft) {
+                r.turns += 1;
+                r.draft = Some(draft.clone());
+            }
+            r.clone()
+        })?;
         Ok(())
     }
 

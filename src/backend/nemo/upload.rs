@@ -97,8 +97,25 @@ impl NemoBackend {
             let data = self.upload_reply(session, rec, r, &names).await?;
             added.extend(media_from_reply(&data, &[]));
         }
-        rec.uploads.extend(added.iter().cloned());
-        self.save(session, rec)?;
+        // Added to the record as stored now: uploads made meanwhile by other requests stay.
+        let cloud = rec.nemo_session.clone();
+        let recorded = self.update(session, |r| {
+            if r.nemo_session != cloud {
+                return false;
+            }
+            for a in &added {
+                if !r.uploads.iter().any(|u| u.media_id == a.media_id) {
+                    r.uploads.push(a.clone());
+                }
+            }
+            *rec = r.clone();
+            true
+        })?;
+        if !recorded {
+            return Err(BackendError::Unavailable(format!(
+                "the NemoVideo session behind {session} expired and was replaced while these files were uploading; upload them again with upload_media (same session_id)"
+            )));
+        }
         Ok(added)
     }
 

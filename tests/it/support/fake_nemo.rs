@@ -41,6 +41,53 @@ pub enum Render {
     Never,
 }
 
+/// A stall control: requests matching it wait at the fake (after being recorded) until the
+/// test releases them, so tests make calls overlap, or cancel one mid-flight, without sleeping.
+#[derive(Clone)]
+pub struct Hold {
+    method: &'static str,
+    /// Exact path, or a prefix when it ends with `*`.
+    path: String,
+    arrived: Arc<tokio::sync::watch::Sender<usize>>,
+    open: Arc<tokio::sync::watch::Sender<bool>>,
+}
+
+impl Hold {
+    fn matches(&self, method: &str, path: &str) -> bool {
+        self.method == method
+            && match self.path.strip_suffix('*') {
+                Some(prefix) => path.starts_with(prefix),
+                None => path == self.path,
+            }
+    }
+
+    /// Wait until `n` matching requests are being held (panics after a generous 30 s).
+    pub async fn arrivals(&self, n: usize) {
+        let mut rx = self.arrived.subscribe();
+        tokio::time::timeout(Duration::from_secs(30), rx.wait_for(|a| *a >= n))
+            .await
+            .unwrap_or_else(|_| panic!("{} held requests never arrived", n))
+            .unwrap();
+    }
+
+    /// Let every held request (and later ones) through.
+    pub fn release(&self) {
+        self.open.send_replace(true);
+    }
+}
+
+/// Hold `method` requests to `path` (a prefix when it ends with `*`) until released.
+pub fn hold(s: &Shared, method: &'static str, path: &str) -> Hold {
+    let h = Hold {
+        method,
+        path: path.to_string(),
+        arrived: Arc::new(tokio::sync::watch::channel(0).0),
+        open: Arc::new(tokio::sync::watch::channel(false).0),
+    };
+    s.lock().unwrap().holds.push(h.clone());
+    h
+}
+
 /// A request as the fake saw it.
 #[derive(Debug, Clone)]
 pub struct Seen {
@@ -74,6 +121,8 @@ pub struct Fake {
     pub uploaded: Vec<(String, u64)>,
     pub sse_calls: u32,
     pub base: String,
+    /// Stall controls (see [`hold`]).
+    pub holds: Vec<Hold>,
 }
 
 pub type Shared = Arc<Mutex<Fake>>;
@@ -126,11 +175,22 @@ async fn record(State(s): State<Shared>, req: Request, next: axum::middleware::N
             )
         })
         .collect();
-    s.lock().unwrap().seen.push(Seen {
-        method: req.method().to_string(),
-        path: req.uri().path().to_string(),
-        headers,
-    });
+    let (method, path) = (req.method().to_string(), req.uri().path().to_string());
+    let held = {
+        let mut f = s.lock().unwrap();
+        f.seen.push(Seen {
+            method: method.clone(),
+            path: path.clone(),
+            headers,
+        });
+        f.holds.iter().find(|h| h.matches(&method, &path)).cloned()
+    };
+    if let Some(h) = held {
+        let mut open = h.open.subscribe();
+        h.arrived.send_modify(|n| *n += 1);
+        // Generous: a test that forgets to release fails rather than hangs.
+        let _ = tokio::time::timeout(Duration::from_secs(60), open.wait_for(|o| *o)).await;
+    }
     next.run(req).await
 }
 
