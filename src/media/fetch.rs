@@ -109,7 +109,7 @@ async fn vet(url: &Url, shown: &str) -> Result<SocketAddr, MediaError> {
 }
 
 /// A file name for what `url` points at (its last path segment, made safe).
-fn file_name(url: &Url) -> String {
+pub fn file_name(url: &Url) -> String {
     let last = url
         .path_segments()
         .and_then(|mut s| s.next_back())

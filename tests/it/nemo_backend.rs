@@ -837,3 +837,89 @@ async fn concurrent_requests_on_one_session_lose_no_update() {
     );
     c.finish(&[&u1, &u2, &t]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mixed_upload_is_all_or_nothing() {
+    let c = cloud(&[("REELSMITH_URL_ALLOW_LOOPBACK", "1")]).await;
+    let base = c.fake.lock().unwrap().base.clone();
+    let sid = c.upload_two().await;
+    let held = |c: &Cloud| -> Vec<String> {
+        c.fake
+            .lock()
+            .unwrap()
+            .session_files
+            .values()
+            .flatten()
+            .map(|f| f["filename"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let local = still(c.dir.path(), "c.jpg", 640, 360, 2);
+
+    // The service refuses the URL's file: the local one beside it must not land either.
+    c.fake.lock().unwrap().refuse_upload = Some(("bad.mp4".into(), 4002));
+    let r = c
+        .server
+        .call(
+            "upload_media",
+            json!({"files": [local, format!("{base}/cdn/bad.mp4")], "session_id": sid}),
+        )
+        .await;
+    assert_eq!(r.is_error, Some(true));
+    assert!(
+        text_of(&r).contains("compress it or trim it"),
+        "{}",
+        text_of(&r)
+    );
+    assert_eq!(held(&c), ["a.jpg", "b.jpg"], "half an upload landed");
+
+    // Accepted: one request, in the order given, the URL's file under its own name.
+    c.fake.lock().unwrap().refuse_upload = None;
+    let up = c
+        .server
+        .call(
+            "upload_media",
+            json!({"files": [format!("{base}/cdn/clip.mp4"), local], "session_id": sid}),
+        )
+        .await;
+    ok(&up);
+    let media = structured(&up)["media"].as_array().unwrap().clone();
+    assert_eq!(media[0]["file_name"], "clip.mp4");
+    assert_eq!(media[0]["kind"], "video");
+    assert_eq!(media[1]["file_name"], "c.jpg");
+    assert_eq!(held(&c), ["a.jpg", "b.jpg", "clip.mp4", "c.jpg"]);
+    let mp4_len = c.fake.lock().unwrap().mp4.len() as u64;
+    assert!(
+        c.fake
+            .lock()
+            .unwrap()
+            .uploaded
+            .contains(&("clip.mp4".to_string(), mp4_len))
+    );
+
+    // The session lists exactly what the service holds.
+    let r = c
+        .server
+        .call(
+            "create_video",
+            json!({"prompt": "a promo", "session_id": sid}),
+        )
+        .await;
+    ok(&r);
+    let t = c
+        .server
+        .call("get_timeline", json!({"session_id": sid}))
+        .await;
+    let names: Vec<&str> = structured(&t)["media"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["file_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["a.jpg", "b.jpg", "clip.mp4", "c.jpg"]);
+    // Fetched copies do not outlive the upload.
+    let scratch: Vec<_> = std::fs::read_dir(c.server.home.join("tmp"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(scratch.is_empty(), "{scratch:?}");
+    c.finish(&[&r, &up, &t]);
+}

@@ -1,6 +1,6 @@
 //! Uploads to the cloud session: local files checked as local intake checks them and streamed
 //! from disk as multipart, URLs passed for the service to fetch, and the service's reply read
-//! back into media items.
+//! back into media items. Each upload is one request, so a refusal leaves nothing behind.
 
 use super::NemoBackend;
 use super::client::{self, Failure, failure_to_error};
@@ -8,7 +8,6 @@ use super::errors::NemoError;
 use super::session::Record;
 use crate::backend::{BackendError, MediaItem};
 use crate::media::{MediaKind, Source, accepted_formats};
-use reqwest::Url;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -17,27 +16,65 @@ use std::path::{Path, PathBuf};
 const UPLOAD_CHUNK: usize = 256 * 1024;
 
 impl NemoBackend {
+    /// Upload `files` into the session's cloud session in one request, so the service takes
+    /// all of them or none: only URLs go as a URL list for the service to fetch; any local
+    /// file makes it one multipart upload, with the URLs among it fetched here first (through
+    /// the same guarded fetcher as local intake). Then record what was added.
     pub(super) async fn upload_into(
         &self,
         session: &str,
         rec: &mut Record,
         files: &[Source],
     ) -> Result<Vec<MediaItem>, BackendError> {
-        let urls: Vec<&Url> = files
+        let sid = rec.nemo_session.clone();
+        let url_list: Option<Vec<String>> = files
             .iter()
-            .filter_map(|f| match f {
-                Source::Url(u) => Some(u),
+            .map(|f| match f {
+                Source::Url(u) => Some(u.to_string()),
                 Source::Path(_) => None,
             })
             .collect();
-        // Refuse what the service would refuse before sending a byte.
-        let mut checked = Vec::new();
-        for p in files.iter().filter_map(Source::path) {
-            checked.push(check_local(p)?);
-        }
-        let mut added = Vec::new();
-        if !checked.is_empty() {
-            let sid = rec.nemo_session.clone();
+        let added = if let Some(list) = url_list {
+            let names = list.join(", ");
+            let r = self
+                .client
+                .send("upload", move |http, base| {
+                    Ok(http
+                        .post(format!("{base}/api/upload-video/nemo_agent/me/{sid}"))
+                        .json(&json!({"urls": list, "source_type": "url"})))
+                })
+                .await;
+            let data = self.upload_reply(session, rec, r, &names).await?;
+            media_from_reply(&data, &[])
+        } else {
+            // Fetched URLs live here until the upload is over, whatever its outcome.
+            let scratch = self.home.join("tmp");
+            let fetched = std::fs::create_dir_all(&scratch)
+                .and_then(|()| {
+                    tempfile::Builder::new()
+                        .prefix("nemo-upload-")
+                        .tempdir_in(&scratch)
+                })
+                .map_err(|e| {
+                    BackendError::Unavailable(format!(
+                        "cannot make scratch space in {}: {e}; make the workspace (REELSMITH_HOME) writable",
+                        scratch.display()
+                    ))
+                })?;
+            // Refuse what the service would refuse before sending a byte.
+            let mut checked = Vec::new();
+            for f in files {
+                checked.push(match f {
+                    Source::Path(p) => check_local(p)?,
+                    Source::Url(u) => {
+                        let path = crate::media::fetch::download(u, fetched.path()).await?;
+                        LocalFile {
+                            name: crate::media::fetch::file_name(u),
+                            ..check_local(&path)?
+                        }
+                    }
+                });
+            }
             let files = checked.clone();
             let r = self
                 .client
@@ -76,27 +113,8 @@ impl NemoBackend {
                 .collect::<Vec<_>>()
                 .join(", ");
             let data = self.upload_reply(session, rec, r, &names).await?;
-            added.extend(media_from_reply(&data, &checked));
-        }
-        if !urls.is_empty() {
-            let sid = rec.nemo_session.clone();
-            let list: Vec<String> = urls.iter().map(|u| u.to_string()).collect();
-            let r = self
-                .client
-                .send("upload", move |http, base| {
-                    Ok(http
-                        .post(format!("{base}/api/upload-video/nemo_agent/me/{sid}"))
-                        .json(&json!({"urls": list, "source_type": "url"})))
-                })
-                .await;
-            let names = urls
-                .iter()
-                .map(|u| u.as_str())
-                .collect::<Vec<_>>()
-                .join(", ");
-            let data = self.upload_reply(session, rec, r, &names).await?;
-            added.extend(media_from_reply(&data, &[]));
-        }
+            media_from_reply(&data, &checked)
+        };
         // Added to the record as stored now: uploads made meanwhile by other requests stay.
         let cloud = rec.nemo_session.clone();
         let recorded = self.update(session, |r| {

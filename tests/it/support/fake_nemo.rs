@@ -117,8 +117,13 @@ pub struct Fake {
     pub plan_blocks_export: bool,
     pub renders: HashMap<String, (Render, u32)>,
     pub mp4: Vec<u8>,
-    /// Bytes received per uploaded file (name, bytes).
+    /// Bytes received per uploaded file (name, bytes), for uploads the fake accepted.
     pub uploaded: Vec<(String, u64)>,
+    /// Refuse any upload request naming this file with this business code (4001, 4002).
+    pub refuse_upload: Option<(String, i64)>,
+    /// What each session holds after its accepted uploads (`file_entry` values), as the
+    /// service merges uploads into session state; a refused request adds nothing.
+    pub session_files: HashMap<String, Vec<Value>>,
     pub sse_calls: u32,
     pub base: String,
     /// Stall controls (see [`hold`]).
@@ -422,6 +427,7 @@ async fn upload(
         .unwrap_or("")
         .to_string();
     let mut files = Vec::new();
+    let mut received = Vec::new();
     if ct.starts_with("multipart/form-data") {
         let mut mp =
             match <Multipart as axum::extract::FromRequest<()>>::from_request(req, &()).await {
@@ -443,7 +449,7 @@ async fn upload(
             if ext == "exe" {
                 return code(4001, "unsupported file type");
             }
-            s.lock().unwrap().uploaded.push((name.clone(), bytes));
+            received.push((name.clone(), bytes));
             files.push(file_entry(&name, &ext));
         }
     } else {
@@ -465,6 +471,17 @@ async fn upload(
             files.push(file_entry(&name, &ext));
         }
     }
+    let mut f = s.lock().unwrap();
+    if let Some((bad, c)) = f.refuse_upload.clone()
+        && files.iter().any(|e| e["filename"] == bad.as_str())
+    {
+        return code(c, "refused");
+    }
+    f.uploaded.extend(received);
+    f.session_files
+        .entry(sid)
+        .or_default()
+        .extend(files.iter().cloned());
     Json(json!({"code": 0, "data": {"files": files, "session_state_applied": true}}))
         .into_response()
 }
