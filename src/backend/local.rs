@@ -448,7 +448,9 @@ impl Backend for LocalBackend {
     }
 
     async fn cancel(&self, job_id: &str) -> Result<JobStatus, BackendError> {
-        self.jobs.cancel(job_id, &self.store).await
+        self.jobs
+            .cancel(job_id, &self.store, Duration::from_secs(15))
+            .await
     }
 }
 

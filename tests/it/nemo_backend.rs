@@ -6,8 +6,12 @@
 use crate::support::fake_nemo::{Render, Shared, Turn, hold};
 use crate::support::mcp_client::*;
 use crate::support::*;
+use reelsmith::backend::nemo::{NemoBackend, Timings};
+use reelsmith::backend::{Backend, CreateRequest, ExportRequest, JobState};
+use reelsmith::ffmpeg::Tools;
 use serde_json::json;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 /// A real little MP4 for the fake's renders.
 fn sample_mp4(dir: &Path) -> Vec<u8> {
@@ -922,4 +926,177 @@ async fn a_mixed_upload_is_all_or_nothing() {
         .unwrap_or_default();
     assert!(scratch.is_empty(), "{scratch:?}");
     c.finish(&[&r, &up, &t]);
+}
+
+/// The cloud backend in this process, against the fake, with quick polls; `cancel` waits up to
+/// `cancel_wait` for a job to stop.
+async fn in_process(cancel_wait: Duration) -> (Shared, NemoBackend, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let (fake, base) = crate::support::fake_nemo::start(sample_mp4(dir.path())).await;
+    let mut t = Timings::from_env();
+    t.render_poll = Duration::from_millis(100);
+    t.cancel_wait = cancel_wait;
+    let b = NemoBackend::with(&dir.path().join("home"), &base, None, t).unwrap();
+    (fake, b, dir)
+}
+
+async fn first_cut(b: &NemoBackend) -> String {
+    b.create(CreateRequest {
+        prompt: "a promo".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+    .session_id
+}
+
+/// Files in `dir` (none when it does not exist).
+fn files_in(dir: &Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancel_reaches_a_stalled_render_submit() {
+    // A cancel that did not reach the submit would wait the full 60 s for the job to stop.
+    let (fake, b, dir) = in_process(Duration::from_secs(60)).await;
+    let sid = first_cut(&b).await;
+    let gate = hold(&fake, "POST", "/api/render/proxy/lambda");
+    let out = dir.path().join("out").join("cut.mp4");
+    let h = b
+        .export(ExportRequest {
+            session_id: sid,
+            output: Some(out.clone()),
+            overwrite: false,
+        })
+        .await
+        .unwrap();
+    gate.arrivals(1).await;
+    let t0 = Instant::now();
+    let s = b.cancel(&h.job_id).await.unwrap();
+    assert!(t0.elapsed() < Duration::from_secs(20), "{:?}", t0.elapsed());
+    assert_eq!(s.state, JobState::Cancelled, "{}", s.message);
+    assert!(
+        s.message.contains("Submitting") && s.message.contains("withdrawn"),
+        "{}",
+        s.message
+    );
+    assert_eq!(b.job(&h.job_id).await.unwrap().state, JobState::Cancelled);
+    // The render we had sent is withdrawn by the id we chose for it.
+    let withdrawn = fake
+        .lock()
+        .unwrap()
+        .seen
+        .iter()
+        .filter(|r| {
+            r.path.starts_with("/api/render/proxy/lambda/render_") && r.path.ends_with("/cancel")
+        })
+        .count();
+    assert_eq!(withdrawn, 1);
+    assert!(files_in(&dir.path().join("out")).is_empty());
+    gate.release();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancel_reaches_a_stalled_describe_and_nothing_is_written() {
+    let (_fake, b, dir) = in_process(Duration::from_secs(60)).await;
+    // The real ffprobe behind a gate: it waits until the test says go.
+    let real = Tools::locate().unwrap();
+    let gate = dir.path().join("gate");
+    std::fs::create_dir_all(&gate).unwrap();
+    let shim = dir.path().join("ffprobe-gated");
+    std::fs::write(
+        &shim,
+        format!(
+            "#!/bin/sh\ntouch '{g}/probing'\nwhile [ ! -e '{g}/go' ]; do sleep 0.05; done\nexec '{real}' \"$@\"\n",
+            g = gate.display(),
+            real = real.ffprobe.display()
+        ),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&shim, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let b = b.with_tools(Tools {
+        ffmpeg: real.ffmpeg.clone(),
+        ffprobe: shim,
+    });
+    let sid = first_cut(&b).await;
+    let out = dir.path().join("out").join("cut.mp4");
+    let h = b
+        .export(ExportRequest {
+            session_id: sid,
+            output: Some(out.clone()),
+            overwrite: false,
+        })
+        .await
+        .unwrap();
+    let waited = Instant::now();
+    while !gate.join("probing").exists() {
+        assert!(
+            waited.elapsed() < Duration::from_secs(30),
+            "ffprobe never ran"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let t0 = Instant::now();
+    let s = b.cancel(&h.job_id).await.unwrap();
+    assert!(t0.elapsed() < Duration::from_secs(20), "{:?}", t0.elapsed());
+    assert_eq!(s.state, JobState::Cancelled, "{}", s.message);
+    assert!(s.message.contains("Checking the MP4"), "{}", s.message);
+    // Downloaded but not yet described: neither the file nor its partial is left.
+    assert!(
+        files_in(&dir.path().join("out")).is_empty(),
+        "{:?}",
+        files_in(&dir.path().join("out"))
+    );
+    std::fs::write(gate.join("go"), "").unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancel_says_stopping_until_the_job_has_stopped() {
+    let (fake, b, _dir) = in_process(Duration::from_millis(300)).await;
+    fake.lock().unwrap().render = Some(Render::Never);
+    let sid = first_cut(&b).await;
+    let mut h = b
+        .export(ExportRequest {
+            session_id: sid,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    tokio::time::timeout(
+        Duration::from_secs(30),
+        h.status
+            .wait_for(|s| s.message.starts_with("Rendering in the cloud:")),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    // The service is slow to take the cancel: the job cannot stop within the wait.
+    let gate = hold(&fake, "POST", "/api/render/proxy/lambda/*");
+    let s = b.cancel(&h.job_id).await.unwrap();
+    assert_eq!(s.state, JobState::Running);
+    assert!(s.message.starts_with("Stopping"), "{}", s.message);
+    assert!(
+        s.message.contains("Rendering in the cloud"),
+        "{}",
+        s.message
+    );
+    let again = b.job(&h.job_id).await.unwrap();
+    assert!(again.message.starts_with("Stopping"), "{}", again.message);
+    gate.arrivals(1).await;
+    gate.release();
+    let end = tokio::time::timeout(
+        Duration::from_secs(30),
+        h.status.wait_for(|s| s.state != JobState::Running),
+    )
+    .await
+    .unwrap()
+    .unwrap()
+    .clone();
+    assert_eq!(end.state, JobState::Cancelled, "{}", end.message);
+    assert_eq!(b.job(&h.job_id).await.unwrap().state, JobState::Cancelled);
 }

@@ -33,6 +33,9 @@ pub struct Timings {
     pub recovery_poll: Duration,
     /// … this many times before giving up (the contract's 5 unchanged reads).
     pub recovery_tries: u32,
+    /// How long `cancel` waits for a job to stop before answering that it is stopping
+    /// (`NEMO_CANCEL_WAIT_MS`, default 15 s).
+    pub cancel_wait: Duration,
     /// Chat turn limits (15 min total, 10 min of keep-alives only, "still working" every 20 s
     /// of silence; `NEMO_HEARTBEAT_MS` overrides the last).
     pub turn: sse::Limits,
@@ -46,6 +49,7 @@ impl Timings {
             render_timeout: env_ms("NEMO_RENDER_TIMEOUT_MS", 20 * 60_000),
             recovery_poll: env_ms("NEMO_RECOVERY_POLL_MS", 30_000),
             recovery_tries: 5,
+            cancel_wait: env_ms("NEMO_CANCEL_WAIT_MS", 15_000),
             turn: sse::Limits {
                 total: env_ms("NEMO_TURN_TIMEOUT_MS", 900_000),
                 idle: env_ms("NEMO_TURN_IDLE_MS", 600_000),

@@ -27,6 +27,7 @@ use super::{
     Backend, BackendError, CreateRequest, Created, Credits, ExportRequest, JobHandle, JobStatus,
     Preview, TimelineState, Uploaded,
 };
+use crate::ffmpeg::Tools;
 use crate::media::Source;
 use crate::store::Store;
 use crate::timeline::Timeline;
@@ -42,6 +43,9 @@ pub struct NemoBackend {
     home: PathBuf,
     timings: Timings,
     jobs: crate::backend::jobs::LiveJobs,
+    /// ffmpeg and ffprobe, when installed: they describe downloads and draw the contact
+    /// sheet; the cloud does everything else.
+    tools: Option<Tools>,
 }
 
 impl NemoBackend {
@@ -85,7 +89,14 @@ impl NemoBackend {
             home: home.to_path_buf(),
             timings,
             jobs: Default::default(),
+            tools: Tools::locate().ok(),
         })
+    }
+
+    /// Use these ffmpeg and ffprobe instead of the ones found on PATH.
+    pub fn with_tools(mut self, tools: Tools) -> NemoBackend {
+        self.tools = Some(tools);
+        self
     }
 }
 
@@ -290,6 +301,8 @@ impl Backend for NemoBackend {
     }
 
     async fn cancel(&self, job_id: &str) -> Result<JobStatus, BackendError> {
-        self.jobs.cancel(job_id, &self.store).await
+        self.jobs
+            .cancel(job_id, &self.store, self.timings.cancel_wait)
+            .await
     }
 }
