@@ -114,10 +114,17 @@ impl LocalBackend {
                     Ok(p) => p,
                     Err(e) => return (i, Err(e.to_string())),
                 };
-                let r = media::intake(&path, &tools).await.map_err(|e| {
+                let r = match media::intake(&path, &tools).await {
+                    Ok(mut m) => {
+                        media::keep_fetched(&path, &downloads, media::fetch::file_name(url), &mut m)
+                            .map(|()| m)
+                            .map_err(|e| format!("{f}: cannot keep the download: {e}"))
+                    }
+                    Err(e) => Err(format!("{f}: {e}")),
+                };
+                if r.is_err() {
                     let _ = std::fs::remove_file(&path);
-                    format!("{f}: {e}")
-                });
+                }
                 (i, r)
             });
         }

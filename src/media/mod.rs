@@ -313,6 +313,33 @@ pub async fn intake(path: &Path, tools: &crate::ffmpeg::Tools) -> Result<MediaIn
     })
 }
 
+/// Give a fetched file its content's name in `dir` (`<id>.<ext>`), or drop it when those bytes
+/// are already there: the same media fetched twice (by one URL or two) is one file on disk,
+/// just as it is one media item. `info` (from [`intake`] of `fetched`) then points at the kept
+/// file and is named `name`, what the URL called it.
+pub fn keep_fetched(
+    fetched: &Path,
+    dir: &Path,
+    name: String,
+    info: &mut MediaInfo,
+) -> std::io::Result<()> {
+    let ext = fetched
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let kept = std::path::absolute(dir.join(format!("{}.{ext}", info.id)))?;
+    if kept.is_file() {
+        std::fs::remove_file(fetched)?;
+    } else {
+        // Atomic: two fetches of the same bytes finishing together leave one whole file.
+        std::fs::rename(fetched, &kept)?;
+    }
+    info.path = kept;
+    info.file_name = name;
+    Ok(())
+}
+
 /// SHA-256 of the file's bytes, streamed, as a short id.
 async fn content_id(path: &Path) -> std::io::Result<String> {
     use sha2::Digest;
