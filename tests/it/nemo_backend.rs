@@ -239,7 +239,7 @@ async fn normal_generation_then_silent_edit_then_export() {
         s["timeline"]["canvas"]["ratio"], "16:9",
         "unknown draft fields kept"
     );
-    assert!(text.contains("No preview"), "{text}");
+    assert_eq!(images(&r).len(), 1, "no contact sheet: {text}");
     let msgs = messages(&c.server);
     assert!(
         msgs.iter().any(|m| m.contains("generating video")),
@@ -1099,4 +1099,66 @@ async fn cancel_says_stopping_until_the_job_has_stopped() {
     .clone();
     assert_eq!(end.state, JobState::Cancelled, "{}", end.message);
     assert_eq!(b.job(&h.job_id).await.unwrap().state, JobState::Cancelled);
+}
+
+/// Standard deviation of a grey image within a rectangle (fractions): near 0 for a flat tile.
+fn spread(px: &[u8], w: u32, h: u32, rect: (f64, f64, f64, f64)) -> f64 {
+    let mut vals = Vec::new();
+    for y in (rect.1 * h as f64) as u32..(rect.3 * h as f64) as u32 {
+        for x in (rect.0 * w as f64) as u32..(rect.2 * w as f64) as u32 {
+            vals.push(px[(y * w + x) as usize] as f64);
+        }
+    }
+    let mean = vals.iter().sum::<f64>() / vals.len() as f64;
+    (vals.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / vals.len() as f64).sqrt()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cloud_contact_sheet_shows_the_uploaded_media() {
+    let c = cloud(&[]).await;
+    c.fake
+        .lock()
+        .unwrap()
+        .turns
+        .extend([Turn::Normal, Turn::Normal]);
+    let sid = c.upload_two().await;
+    let made = c
+        .server
+        .call(
+            "create_video",
+            json!({"prompt": "a promo", "session_id": sid}),
+        )
+        .await;
+    ok(&made);
+    let t = c
+        .server
+        .call("get_timeline", json!({"session_id": sid}))
+        .await;
+    ok(&t);
+    // A session whose shots came from nowhere on this machine gets plain tiles.
+    let bare = c
+        .server
+        .call("create_video", json!({"prompt": "a promo"}))
+        .await;
+    ok(&bare);
+    let mut centres = Vec::new();
+    for (name, r) in [("made", &made), ("timeline", &t), ("bare", &bare)] {
+        let imgs = images(r);
+        assert_eq!(imgs.len(), 1, "{name}: {}", text_of(r));
+        assert!(imgs[0].starts_with(&[0xff, 0xd8]) && imgs[0].len() <= 200 * 1024);
+        let path = c.dir.path().join(format!("{name}.jpg"));
+        std::fs::write(&path, &imgs[0]).unwrap();
+        let v = stream(&probe(&path), "video").clone();
+        let (w, h) = (
+            v["width"].as_u64().unwrap() as u32,
+            v["height"].as_u64().unwrap() as u32,
+        );
+        assert!(w > h, "{name}: two 16:9 shots side by side, {w}x{h}");
+        let px = gray_frame(&path, 0.0, w, h);
+        // The middle of the second tile (no title there, the label is in its corner).
+        centres.push(spread(&px, w, h, (0.6, 0.35, 0.9, 0.85)));
+    }
+    assert!(centres[0] > 20.0 && centres[1] > 20.0, "{centres:?}");
+    assert!(centres[2] < 5.0, "{centres:?}");
+    c.finish(&[&made, &t, &bare]);
 }

@@ -16,6 +16,7 @@ mod export;
 mod gui_text;
 mod headers;
 mod session;
+mod sheet;
 mod sse;
 mod state;
 mod upload;
@@ -286,10 +287,21 @@ impl Backend for NemoBackend {
         })
     }
 
-    async fn preview(&self, _session_id: &str) -> Result<Preview, BackendError> {
-        Err(BackendError::Unavailable(
-            "NemoVideo edits in the cloud, so there is no local contact sheet; the shot list above shows what is on the timeline, and export_video renders the video to watch".into(),
-        ))
+    async fn preview(&self, session_id: &str) -> Result<Preview, BackendError> {
+        let tools = self.tools.as_ref().ok_or_else(|| {
+            BackendError::Unavailable(
+                "the contact sheet is drawn with ffmpeg, which is not installed here (set REELSMITH_FFMPEG / REELSMITH_FFPROBE or install it); the shot list shows what is on the timeline".into(),
+            )
+        })?;
+        let state = self.timeline(session_id).await?;
+        let rec = self.record(session_id)?;
+        let bytes =
+            sheet::contact_sheet(&self.home, state.timeline, &rec.uploads, &rec.cdn, tools).await?;
+        Ok(Preview {
+            mime: "image/jpeg".into(),
+            bytes,
+            revision: state.revision,
+        })
     }
 
     async fn export(&self, req: ExportRequest) -> Result<JobHandle, BackendError> {

@@ -28,6 +28,9 @@ pub(super) struct Record {
     pub(super) turns: u64,
     /// The last draft read, for diffs.
     pub(super) draft: Option<Value>,
+    /// The service's CDN URL of each upload (by media id), to find it in the draft.
+    #[serde(default)]
+    pub(super) cdn: std::collections::HashMap<String, String>,
 }
 
 const KV_SCOPE: &str = "nemo";

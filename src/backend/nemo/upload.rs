@@ -113,7 +113,20 @@ impl NemoBackend {
                 .collect::<Vec<_>>()
                 .join(", ");
             let data = self.upload_reply(session, rec, r, &names).await?;
-            media_from_reply(&data, &checked)
+            let replied = media_from_reply(&data, &checked);
+            // Thumbnails for the contact sheet, while every source is still at hand.
+            if let Some(tools) = &self.tools {
+                for ((item, _), local) in replied.iter().zip(&checked) {
+                    let out = super::sheet::thumb_path(&self.home, &item.media_id);
+                    if item.kind != MediaKind::Audio
+                        && !out.is_file()
+                        && let Err(e) = super::sheet::make_thumb(&local.path, &out, tools).await
+                    {
+                        tracing::warn!(file = %local.name, error = %e, "no thumbnail for the contact sheet");
+                    }
+                }
+            }
+            replied
         };
         // Added to the record as stored now: uploads made meanwhile by other requests stay.
         let cloud = rec.nemo_session.clone();
@@ -121,9 +134,12 @@ impl NemoBackend {
             if r.nemo_session != cloud {
                 return false;
             }
-            for a in &added {
+            for (a, cdn) in &added {
                 if !r.uploads.iter().any(|u| u.media_id == a.media_id) {
                     r.uploads.push(a.clone());
+                }
+                if let Some(c) = cdn {
+                    r.cdn.insert(a.media_id.clone(), c.clone());
                 }
             }
             *rec = r.clone();
@@ -134,7 +150,7 @@ impl NemoBackend {
                 "the NemoVideo session behind {session} expired and was replaced while these files were uploading; upload them again with upload_media (same session_id)"
             )));
         }
-        Ok(added)
+        Ok(added.into_iter().map(|(a, _)| a).collect())
     }
 
     pub(super) async fn upload_reply(
@@ -190,7 +206,8 @@ pub(super) fn check_local(path: &Path) -> Result<LocalFile, BackendError> {
     })
 }
 
-fn media_from_reply(data: &Value, sent: &[LocalFile]) -> Vec<MediaItem> {
+/// The media items of an upload reply, each with the service's CDN URL for it when given.
+fn media_from_reply(data: &Value, sent: &[LocalFile]) -> Vec<(MediaItem, Option<String>)> {
     let files = data["files"].as_array().cloned().unwrap_or_default();
     files
         .iter()
@@ -213,7 +230,7 @@ fn media_from_reply(data: &Value, sent: &[LocalFile]) -> Vec<MediaItem> {
                 .or(f["cdn_url"].as_str())
                 .unwrap_or(&name)
                 .to_string();
-            MediaItem {
+            let item = MediaItem {
                 media_id: format!("nemo_{}", short_hash(&key)),
                 file_name: name,
                 kind,
@@ -221,7 +238,8 @@ fn media_from_reply(data: &Value, sent: &[LocalFile]) -> Vec<MediaItem> {
                 height: f["height"].as_u64().unwrap_or(0) as u32,
                 duration_s: f["duration"].as_f64().unwrap_or(0.0),
                 size_bytes: local.map(|l| l.size).unwrap_or(0),
-            }
+            };
+            (item, f["cdn_url"].as_str().map(str::to_string))
         })
         .collect()
 }

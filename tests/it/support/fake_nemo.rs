@@ -324,12 +324,29 @@ async fn run_sse(State(s): State<Shared>, headers: HeaderMap, Json(body): Json<V
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(16);
     let state = s.clone();
     tokio::spawn(async move {
-        let set_draft = |d: Value| {
-            state
-                .lock()
-                .unwrap()
-                .sessions
-                .insert(sid.clone(), json!({"draft": d}));
+        // Like the service's agent, cut the session's uploaded pictures and clips (by their
+        // CDN URLs) into the video track when it has some.
+        let set_draft = |mut d: Value| {
+            let mut f = state.lock().unwrap();
+            let srcs: Vec<Value> = f
+                .session_files
+                .get(&sid)
+                .into_iter()
+                .flatten()
+                .filter(|e| e["file_type"] != "audio")
+                .map(|e| e["cdn_url"].clone())
+                .collect();
+            if !srcs.is_empty() {
+                for (i, seg) in d["t"][0]["sg"]
+                    .as_array_mut()
+                    .unwrap()
+                    .iter_mut()
+                    .enumerate()
+                {
+                    seg["src"] = srcs[i % srcs.len()].clone();
+                }
+            }
+            f.sessions.insert(sid.clone(), json!({"draft": d}));
         };
         let call = adk(
             json!([{"functionCall": {"id": "f1", "name": "generate_video_with_seedance", "args": {}}}]),
