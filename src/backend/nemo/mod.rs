@@ -3,9 +3,11 @@
 //! where that contract is unsure.
 //!
 //! Our session ids stay stable; each maps (in the workspace store) to the cloud session, its
-//! uploads and the last draft seen. A chat turn streams over SSE; heartbeats and tool calls
-//! become progress events; the agent's GUI wording is rewritten into tool actions; a turn with no
-//! text is explained by diffing the draft. Exports submit a render, poll it and download the MP4.
+//! uploads and the last draft seen (`session`). Uploads go in one request each (`upload`).
+//! A chat turn (put into words by `compose`) streams over SSE; heartbeats and tool calls become
+//! progress events; the agent's GUI wording is rewritten into tool actions; a turn with no text
+//! is explained by diffing the draft. Previews are drawn here from thumbnails of the uploads
+//! (`sheet`). Exports submit a render, poll it and download the MP4 (`export`).
 
 mod auth;
 mod client;
