@@ -89,7 +89,11 @@ impl LiveJobs {
     /// A job's status: live when it runs here, else as stored.
     pub fn status(&self, job_id: &str, store: &Store) -> Result<JobStatus, BackendError> {
         if let Some(live) = self.lock().get(job_id) {
-            return Ok(live.status.borrow().clone());
+            let mut s = live.status.borrow().clone();
+            if live.cancel.is_cancelled() {
+                stopping(&mut s);
+            }
+            return Ok(s);
         }
         let rec = store.job(job_id)?.ok_or_else(|| BackendError::NotFound {
             what: "job",
@@ -99,8 +103,14 @@ impl LiveJobs {
         Ok(JobStatus::from_record(&rec))
     }
 
-    /// Cancel a running job and wait (up to 15 s) until it has stopped and cleaned up.
-    pub async fn cancel(&self, job_id: &str, store: &Store) -> Result<JobStatus, BackendError> {
+    /// Cancel a running job and wait (up to `wait`) until it has stopped and cleaned up. A job
+    /// still running after that is reported as stopping, never as if it had stopped.
+    pub async fn cancel(
+        &self,
+        job_id: &str,
+        store: &Store,
+        wait: Duration,
+    ) -> Result<JobStatus, BackendError> {
         let live = self
             .lock()
             .get(job_id)
@@ -109,12 +119,19 @@ impl LiveJobs {
             return self.status(job_id, store);
         };
         token.cancel();
-        let _ = tokio::time::timeout(
-            Duration::from_secs(15),
-            rx.wait_for(|s| s.state != JobState::Running),
-        )
-        .await;
-        let s = rx.borrow().clone();
+        let _ = tokio::time::timeout(wait, rx.wait_for(|s| s.state != JobState::Running)).await;
+        let mut s = rx.borrow().clone();
+        stopping(&mut s);
         Ok(s)
+    }
+}
+
+/// A running job whose cancellation was asked for says so (its last progress stays in view).
+fn stopping(s: &mut JobStatus) {
+    if s.state == JobState::Running && !s.message.starts_with("Stopping") {
+        s.message = format!(
+            "Stopping: cancellation was requested and the job is winding down (it was at: {}). Ask for its status again in a moment",
+            s.message
+        );
     }
 }

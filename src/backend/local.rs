@@ -7,7 +7,7 @@ use super::{
 };
 use crate::director::{self, Brief};
 use crate::ffmpeg::Tools;
-use crate::media::{self, MediaInfo};
+use crate::media::{self, MediaInfo, Source};
 use crate::render::fonts::FontSet;
 use crate::render::text::TextError;
 use crate::render::{self, RenderProgress, RenderRequest, Stage};
@@ -97,7 +97,7 @@ impl LocalBackend {
     async fn intake_all(
         &self,
         session: &str,
-        files: &[String],
+        files: &[Source],
     ) -> Result<Vec<MediaInfo>, BackendError> {
         let tools = self.tools()?;
         // Probing is mostly waiting on ffprobe/ffmpeg start-up: a few at a time, results in order.
@@ -108,24 +108,29 @@ impl LocalBackend {
             let downloads = self.home.join("media");
             tasks.spawn(async move {
                 let _permit = limit.acquire_owned().await;
-                if f.starts_with("http://") || f.starts_with("https://") || f.contains("://") {
-                    // Fetched into the workspace, then checked like any local file.
-                    let path = match media::fetch::download(&f, &downloads).await {
-                        Ok(p) => p,
-                        Err(e) => return (i, Err(e.to_string())),
-                    };
-                    let r = media::intake(&path, &tools).await.map_err(|e| {
-                        let _ = std::fs::remove_file(&path);
-                        format!("{f}: {e}")
-                    });
-                    return (i, r);
+                let url = match &f {
+                    Source::Path(p) => {
+                        return (i, media::intake(p, &tools).await.map_err(|e| e.to_string()));
+                    }
+                    Source::Url(u) => u,
+                };
+                // Fetched into the workspace, then checked like any local file.
+                let path = match media::fetch::download(url, &downloads).await {
+                    Ok(p) => p,
+                    Err(e) => return (i, Err(e.to_string())),
+                };
+                let r = match media::intake(&path, &tools).await {
+                    Ok(mut m) => {
+                        media::keep_fetched(&path, &downloads, media::fetch::file_name(url), &mut m)
+                            .map(|()| m)
+                            .map_err(|e| format!("{f}: cannot keep the download: {e}"))
+                    }
+                    Err(e) => Err(format!("{f}: {e}")),
+                };
+                if r.is_err() {
+                    let _ = std::fs::remove_file(&path);
                 }
-                (
-                    i,
-                    media::intake(Path::new(&f), &tools)
-                        .await
-                        .map_err(|e| e.to_string()),
-                )
+                (i, r)
             });
         }
         let mut results: Vec<Option<Result<MediaInfo, String>>> = vec![None; files.len()];
@@ -223,7 +228,7 @@ impl Backend for LocalBackend {
     async fn upload(
         &self,
         session_id: Option<&str>,
-        files: &[String],
+        files: &[Source],
     ) -> Result<Uploaded, BackendError> {
         if files.is_empty() {
             return Err(BackendError::Unavailable(
@@ -252,20 +257,10 @@ impl Backend for LocalBackend {
             }
             None => self.store.create_session()?,
         };
-        // Files named by edit ops (paths or URLs not yet in the session) are uploaded too.
-        let known = self.store.media(&session)?;
-        let mut files = req.files.clone();
-        for f in req.edits.iter().filter_map(|o| o.file()) {
-            let is_location = f.contains('/') || f.contains("://");
-            let have = known.iter().any(|m| m.path.to_string_lossy() == f);
-            if is_location && !have && !files.iter().any(|x| x == f) {
-                files.push(f.to_string());
-            }
-        }
-        let added = if files.is_empty() {
+        let added = if req.files.is_empty() {
             Vec::new()
         } else {
-            self.intake_all(&session, &files).await?
+            self.intake_all(&session, &req.files).await?
         };
         let media = self.store.media(&session)?;
         let current = self.store.current_timeline(&session)?;
@@ -564,7 +559,9 @@ impl Backend for LocalBackend {
     }
 
     async fn cancel(&self, job_id: &str) -> Result<JobStatus, BackendError> {
-        self.jobs.cancel(job_id, &self.store).await
+        self.jobs
+            .cancel(job_id, &self.store, Duration::from_secs(15))
+            .await
     }
 }
 

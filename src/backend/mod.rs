@@ -1,17 +1,19 @@
 //! The `Backend` trait: what the MCP tools and the CLI can ask of a video engine.
 //!
 //! The local engine implements it with the director, the renderer and the workspace store; the
-//! cloud adapter implements it over the NemoVideo API. Callers see only these types. Exports are
-//! jobs: `export` starts one (or joins the one already rendering that revision) and hands back a
-//! watch channel of its status, so a caller can show a progress bar, wait a while and return, or
-//! come back later with `job`.
+//! cloud adapter implements it over the NemoVideo API. Callers see only these types; files
+//! arrive as [`Source`]s, already told apart (path or URL) where the request entered. Uploads
+//! are all-or-nothing. Exports are jobs: `export` starts one (or joins the one already rendering
+//! that revision) and hands back a watch channel of its status, so a caller can show a progress
+//! bar, wait a while and return, or come back later with `job`; `cancel` stops one, and says
+//! "Stopping" rather than pretending when it has not stopped yet.
 
 pub mod jobs;
 pub mod local;
 pub mod nemo;
 
 use crate::director::Options;
-use crate::media::MediaKind;
+use crate::media::{MediaKind, Source};
 use crate::timeline::Timeline;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -79,8 +81,8 @@ pub struct CreateRequest {
     pub prompt: String,
     /// Their script, if any.
     pub script: Option<String>,
-    /// Files to upload first (paths or URLs).
-    pub files: Vec<String>,
+    /// Files to upload first.
+    pub files: Vec<Source>,
     /// Structured overrides.
     pub options: Options,
     /// Exact edits, applied after the prompt (if any), in order, all or nothing.
@@ -295,10 +297,11 @@ pub trait Backend: Send + Sync {
     }
 
     /// Add files (local paths or URLs) to a session, creating the session when none is given.
+    /// Either every file is added or, on any refusal, none is.
     async fn upload(
         &self,
         session_id: Option<&str>,
-        files: &[String],
+        files: &[Source],
     ) -> Result<Uploaded, BackendError>;
 
     /// Make a first cut, or edit the session's timeline when it has one.
@@ -339,7 +342,8 @@ pub trait Backend: Send + Sync {
     /// A job's status, including jobs of earlier processes (then possibly interrupted).
     async fn job(&self, job_id: &str) -> Result<JobStatus, BackendError>;
 
-    /// Stop a running job and remove its partial output.
+    /// Stop a running job and remove its partial output. Waits a while for it to stop; a job
+    /// still winding down after that comes back running, its message starting "Stopping".
     async fn cancel(&self, job_id: &str) -> Result<JobStatus, BackendError>;
 }
 

@@ -65,7 +65,7 @@ pub async fn run(output: &Path) -> anyhow::Result<ExitCode> {
                 .arg(&path);
             ffmpeg::run("ffmpeg", cmd, RunOptions::default()).await?;
         }
-        files.push(path.display().to_string());
+        files.push(path.into());
     }
     super::make::render(
         &files,

@@ -5,6 +5,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use reelsmith::backend::local::{LocalBackend, default_home};
 use reelsmith::backend::{Backend, CreateRequest, ExportRequest, JobState};
 use reelsmith::director::Options;
+use reelsmith::media::Source;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -12,18 +13,18 @@ use std::time::Duration;
 /// Arguments of `make`.
 #[derive(Debug, clap::Args)]
 pub struct MakeArgs {
-    /// Images, clips and audio to use, in order.
+    /// Images, clips and audio to use, in order: local paths or http(s) URLs.
     #[arg(value_name = "FILES")]
-    files: Vec<PathBuf>,
+    files: Vec<String>,
     /// What to make, in your words (English or Chinese).
     #[arg(short, long)]
     prompt: String,
     /// A text file with the script: its lines become the title, captions and end card.
     #[arg(long, value_name = "FILE")]
     script: Option<PathBuf>,
-    /// Music to use instead of a generated bed.
+    /// Music to use instead of a generated bed (a local path or an http(s) URL).
     #[arg(long, value_name = "FILE")]
-    music: Option<PathBuf>,
+    music: Option<String>,
     /// Output MP4 path.
     #[arg(short, long, default_value = "reelsmith.mp4")]
     output: PathBuf,
@@ -58,10 +59,9 @@ pub async fn run(a: MakeArgs) -> anyhow::Result<ExitCode> {
         ),
         None => None,
     };
-    let mut files: Vec<String> = a.files.iter().map(|p| p.display().to_string()).collect();
-    if let Some(m) = &a.music {
-        files.push(m.display().to_string());
-    }
+    // Paths and URLs are told apart here, once.
+    let files = Source::parse_all(&a.files.iter().chain(&a.music).collect::<Vec<_>>())
+        .map_err(anyhow::Error::msg)?;
     let options = Options {
         duration_s: a.duration,
         aspect: a.aspect.clone(),
@@ -76,7 +76,7 @@ pub async fn run(a: MakeArgs) -> anyhow::Result<ExitCode> {
 
 /// Create a session from `files` + `prompt`, export it to `output` with a progress bar.
 pub async fn render(
-    files: &[String],
+    files: &[Source],
     prompt: &str,
     script: Option<String>,
     options: Options,

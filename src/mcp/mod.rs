@@ -13,6 +13,7 @@ pub mod server;
 pub mod tools;
 
 use crate::backend::{Backend, BackendError};
+use crate::media::Source;
 use rmcp::handler::server::router::tool::ToolRouter;
 // Logging (setLevel) is deprecated by a protocol version no client speaks yet; we still serve it.
 use rmcp::model::{
@@ -68,15 +69,18 @@ impl ReelsmithServer {
         self
     }
 
-    /// Refuse files outside the allowed roots (URLs are checked when fetched).
-    pub(crate) fn check_reads(&self, files: &[String]) -> Result<(), CallToolResult> {
+    /// The files a request names, parsed once as they enter: URLs (checked when fetched) and
+    /// local paths, which must lie within the allowed roots. Every refusal is reported.
+    pub(crate) fn sources(&self, files: &[String]) -> Result<Vec<Source>, CallToolResult> {
+        let sources = Source::parse_all(files).map_err(error_result)?;
         let refused: Vec<String> = files
             .iter()
-            .filter(|f| !f.contains("://"))
-            .filter_map(|f| self.paths.check(f, false).err())
+            .zip(&sources)
+            .filter(|(_, s)| s.path().is_some())
+            .filter_map(|(f, _)| self.paths.check(f, false).err())
             .collect();
         if refused.is_empty() {
-            Ok(())
+            Ok(sources)
         } else {
             Err(error_result(refused.join("\n")))
         }
@@ -95,8 +99,9 @@ impl ReelsmithServer {
 
 /// What an agent reads first: the workflow in four lines.
 const INSTRUCTIONS: &str = "reelsmith turns images, clips, music and a script into a ready-to-post MP4. \
-Workflow: upload_media (local paths) → create_video with a prompt (returns a contact-sheet preview) → \
-refine with more create_video prompts on the same session_id (\"make it 15 seconds\", \"use slide transitions\") → \
+Workflow: upload_media (local paths or URLs) → create_video with a prompt (returns a contact-sheet preview) → \
+refine with create_video on the same session_id: `edits` for exact changes to a named shot, text or value \
+({\"op\":\"set_shot\",\"shot\":2,\"duration_s\":5}, undo, redo), a prompt for moods and broad changes → \
 export_video. Long renders hand off after wait_s: call export_video again with the same session_id to collect the file.";
 
 #[tool_handler(router = self.tool_router)]

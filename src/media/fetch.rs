@@ -109,7 +109,7 @@ async fn vet(url: &Url, shown: &str) -> Result<SocketAddr, MediaError> {
 }
 
 /// A file name for what `url` points at (its last path segment, made safe).
-fn file_name(url: &Url) -> String {
+pub fn file_name(url: &Url) -> String {
     let last = url
         .path_segments()
         .and_then(|mut s| s.next_back())
@@ -155,8 +155,9 @@ fn percent_decode(s: &str) -> String {
 
 /// Download `url` into `dir` and return the file's path. The name keeps the URL's extension so
 /// intake can check the type.
-pub async fn download(url: &str, dir: &Path) -> Result<PathBuf, MediaError> {
-    let mut current = Url::parse(url).map_err(|e| refuse(url, format!("not a valid URL ({e})")))?;
+pub async fn download(source: &Url, dir: &Path) -> Result<PathBuf, MediaError> {
+    let url = source.as_str();
+    let mut current = source.clone();
     let deadline = tokio::time::Instant::now() + TOTAL_TIMEOUT;
     for _ in 0..=MAX_REDIRECTS {
         let addr = vet(&current, url).await?;

@@ -7,8 +7,10 @@
 
 pub mod fetch;
 mod probe;
+mod source;
 
 pub use probe::probe;
+pub use source::Source;
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -16,20 +18,61 @@ use std::path::{Path, PathBuf};
 /// Largest file accepted, in bytes (500 MB, as the product promises).
 pub const MAX_FILE_BYTES: u64 = 500 * 1000 * 1000;
 
-/// Accepted video extensions.
-pub const VIDEO_EXTS: &[&str] = &["mp4", "mov", "avi", "webm", "mkv"];
-/// Accepted image extensions.
-pub const IMAGE_EXTS: &[&str] = &["jpg", "jpeg", "png", "gif", "webp"];
-/// Accepted audio extensions.
-pub const AUDIO_EXTS: &[&str] = &["mp3", "wav", "m4a", "aac"];
+/// An accepted file format: its extension, what it is used as, and the MIME type it is sent
+/// with. The one table both backends read, so what intake accepts, what results call a file
+/// and what the cloud upload declares cannot drift apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Format {
+    /// Lower-case extension, without the dot.
+    pub ext: &'static str,
+    /// What a file of this format is used as.
+    pub kind: MediaKind,
+    /// The MIME type for uploads.
+    pub mime: &'static str,
+}
+
+const fn format(ext: &'static str, kind: MediaKind, mime: &'static str) -> Format {
+    Format { ext, kind, mime }
+}
+
+/// Every accepted format, grouped video, image, audio (the order results list them in).
+pub const FORMATS: &[Format] = &[
+    format("mp4", MediaKind::Video, "video/mp4"),
+    format("mov", MediaKind::Video, "video/quicktime"),
+    format("avi", MediaKind::Video, "video/x-msvideo"),
+    format("webm", MediaKind::Video, "video/webm"),
+    format("mkv", MediaKind::Video, "video/x-matroska"),
+    format("jpg", MediaKind::Image, "image/jpeg"),
+    format("jpeg", MediaKind::Image, "image/jpeg"),
+    format("png", MediaKind::Image, "image/png"),
+    format("gif", MediaKind::Image, "image/gif"),
+    format("webp", MediaKind::Image, "image/webp"),
+    format("mp3", MediaKind::Audio, "audio/mpeg"),
+    format("wav", MediaKind::Audio, "audio/wav"),
+    format("m4a", MediaKind::Audio, "audio/mp4"),
+    format("aac", MediaKind::Audio, "audio/aac"),
+];
+
+/// The format an extension names (any case), if it is one we accept.
+pub fn format_of(ext: &str) -> Option<&'static Format> {
+    FORMATS.iter().find(|f| f.ext.eq_ignore_ascii_case(ext))
+}
 
 /// The accepted formats as a person would read them.
 pub fn accepted_formats() -> String {
+    let of = |kind: MediaKind| {
+        FORMATS
+            .iter()
+            .filter(|f| f.kind == kind)
+            .map(|f| f.ext)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     format!(
         "video {}; image {}; audio {}",
-        VIDEO_EXTS.join(" "),
-        IMAGE_EXTS.join(" "),
-        AUDIO_EXTS.join(" ")
+        of(MediaKind::Video),
+        of(MediaKind::Image),
+        of(MediaKind::Audio)
     )
 }
 
@@ -48,16 +91,7 @@ pub enum MediaKind {
 impl MediaKind {
     /// The kind a file extension promises, if it is one we accept.
     pub fn from_extension(ext: &str) -> Option<MediaKind> {
-        let ext = ext.to_ascii_lowercase();
-        if VIDEO_EXTS.contains(&ext.as_str()) {
-            Some(MediaKind::Video)
-        } else if IMAGE_EXTS.contains(&ext.as_str()) {
-            Some(MediaKind::Image)
-        } else if AUDIO_EXTS.contains(&ext.as_str()) {
-            Some(MediaKind::Audio)
-        } else {
-            None
-        }
+        format_of(ext).map(|f| f.kind)
     }
 
     /// Lower-case name, as used in results.
@@ -187,6 +221,8 @@ pub struct CheckedFile {
     pub kind: MediaKind,
     /// The extension, lower-case.
     pub ext: String,
+    /// The MIME type its format is sent with.
+    pub mime: &'static str,
     /// Size in bytes.
     pub size: u64,
 }
@@ -215,7 +251,7 @@ pub fn check_file(path: &Path) -> Result<CheckedFile, MediaError> {
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let Some(kind) = MediaKind::from_extension(&ext) else {
+    let Some(format) = format_of(&ext) else {
         return Err(MediaError::Unsupported {
             file,
             ext: if ext.is_empty() { "none".into() } else { ext },
@@ -232,8 +268,9 @@ pub fn check_file(path: &Path) -> Result<CheckedFile, MediaError> {
         });
     }
     Ok(CheckedFile {
-        kind,
+        kind: format.kind,
         ext,
+        mime: format.mime,
         size: meta.len(),
     })
 }
@@ -241,7 +278,9 @@ pub fn check_file(path: &Path) -> Result<CheckedFile, MediaError> {
 /// Check, hash and probe one local file.
 pub async fn intake(path: &Path, tools: &crate::ffmpeg::Tools) -> Result<MediaInfo, MediaError> {
     let file = path.display().to_string();
-    let CheckedFile { kind, ext, size } = check_file(path)?;
+    let CheckedFile {
+        kind, ext, size, ..
+    } = check_file(path)?;
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let id = content_id(&abs).await.map_err(|e| MediaError::Unreadable {
         file: file.clone(),
@@ -274,6 +313,33 @@ pub async fn intake(path: &Path, tools: &crate::ffmpeg::Tools) -> Result<MediaIn
     })
 }
 
+/// Give a fetched file its content's name in `dir` (`<id>.<ext>`), or drop it when those bytes
+/// are already there: the same media fetched twice (by one URL or two) is one file on disk,
+/// just as it is one media item. `info` (from [`intake`] of `fetched`) then points at the kept
+/// file and is named `name`, what the URL called it.
+pub fn keep_fetched(
+    fetched: &Path,
+    dir: &Path,
+    name: String,
+    info: &mut MediaInfo,
+) -> std::io::Result<()> {
+    let ext = fetched
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let kept = std::path::absolute(dir.join(format!("{}.{ext}", info.id)))?;
+    if kept.is_file() {
+        std::fs::remove_file(fetched)?;
+    } else {
+        // Atomic: two fetches of the same bytes finishing together leave one whole file.
+        std::fs::rename(fetched, &kept)?;
+    }
+    info.path = kept;
+    info.file_name = name;
+    Ok(())
+}
+
 /// SHA-256 of the file's bytes, streamed, as a short id.
 async fn content_id(path: &Path) -> std::io::Result<String> {
     use sha2::Digest;
@@ -296,4 +362,25 @@ async fn content_id(path: &Path) -> std::io::Result<String> {
     })
     .await
     .map_err(std::io::Error::other)?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_table_gives_kinds_mimes_and_the_accepted_list() {
+        assert_eq!(
+            accepted_formats(),
+            "video mp4 mov avi webm mkv; image jpg jpeg png gif webp; audio mp3 wav m4a aac"
+        );
+        assert_eq!(MediaKind::from_extension("JPG"), Some(MediaKind::Image));
+        assert_eq!(format_of("m4a").map(|f| f.mime), Some("audio/mp4"));
+        assert_eq!(format_of("exe"), None);
+        for (i, f) in FORMATS.iter().enumerate() {
+            assert_eq!(f.ext, f.ext.to_ascii_lowercase());
+            assert!(f.mime.starts_with(f.kind.as_str()), "{f:?}");
+            assert!(FORMATS[i + 1..].iter().all(|g| g.ext != f.ext), "{f:?}");
+        }
+    }
 }

@@ -390,6 +390,39 @@ impl Store {
             .transpose()
     }
 
+    /// Read-modify-write a backend's JSON record as one step: `f` gets what is stored (None
+    /// when nothing is) and returns the value to store (None leaves the row alone) and its own
+    /// answer. The read and the write share one immediate transaction, so no other writer — a
+    /// concurrent request here or another process on the same workspace — can slip in between
+    /// and have its update lost.
+    pub fn update_kv<T>(
+        &self,
+        scope: &str,
+        key: &str,
+        f: impl FnOnce(Option<serde_json::Value>) -> (Option<serde_json::Value>, T),
+    ) -> Result<T, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let text: Option<String> = tx
+            .query_row(
+                "SELECT value FROM kv WHERE scope = ?1 AND key = ?2",
+                params![scope, key],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let old = text.map(|t| serde_json::from_str(&t)).transpose()?;
+        let (new, out) = f(old);
+        if let Some(v) = new {
+            tx.execute(
+                "INSERT INTO kv (scope, key, value) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value",
+                params![scope, key, v.to_string()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
     /// Run SQLite's integrity check; "ok" when the file is sound.
     pub fn integrity_check(&self) -> Result<String, StoreError> {
         Ok(self

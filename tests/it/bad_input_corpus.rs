@@ -38,7 +38,7 @@ async fn render(
     let c = b
         .create(CreateRequest {
             prompt: prompt.into(),
-            files,
+            files: reelsmith::media::Source::parse_all(&files).unwrap(),
             options: reelsmith::director::Options {
                 resolution: Some("720p".into()),
                 ..Default::default()
@@ -250,10 +250,7 @@ async fn exif_rotation_is_honoured() {
         "2",
         upright.to_str().unwrap(),
     ]);
-    let up = b
-        .upload(None, &[rotated.display().to_string()])
-        .await
-        .unwrap();
+    let up = b.upload(None, &[rotated.clone().into()]).await.unwrap();
     assert_eq!((up.media[0].width, up.media[0].height), (360, 640));
 
     let (a, u, p) = (

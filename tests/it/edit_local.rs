@@ -31,7 +31,7 @@ async fn first_cut(prompt: &str) -> (Fixture, Timeline) {
             script: Some(
                 "Summer is here.\nFresh looks for warm days.\nShop the collection now.".into(),
             ),
-            files: files.clone(),
+            files: reelsmith::media::Source::parse_all(&files).unwrap(),
             ..Default::default()
         })
         .await

@@ -3,11 +3,15 @@
 //! expiry, session loss, 429, 402, 2001, render failure and renders that never finish. Each test
 //! asserts what the agent sees, and every request the fake received carries the right headers.
 
-use crate::support::fake_nemo::{Render, Shared, Turn};
+use crate::support::fake_nemo::{Render, Shared, Turn, hold};
 use crate::support::mcp_client::*;
 use crate::support::*;
+use reelsmith::backend::nemo::{NemoBackend, Timings};
+use reelsmith::backend::{Backend, CreateRequest, ExportRequest, JobState};
+use reelsmith::ffmpeg::Tools;
 use serde_json::json;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 /// A real little MP4 for the fake's renders.
 fn sample_mp4(dir: &Path) -> Vec<u8> {
@@ -39,7 +43,8 @@ struct Cloud {
     dir: tempfile::TempDir,
 }
 
-/// The fake plus `reelsmith serve` on the nemo backend, with short timings.
+/// The fake plus `reelsmith serve` on the nemo backend, with short timings, running in the
+/// test's directory (so relative paths name files there).
 async fn cloud(extra: &[(&str, &str)]) -> Cloud {
     let dir = tempfile::tempdir().unwrap();
     let (fake, base) = crate::support::fake_nemo::start(sample_mp4(dir.path())).await;
@@ -54,7 +59,7 @@ async fn cloud(extra: &[(&str, &str)]) -> Cloud {
     ];
     env.extend_from_slice(extra);
     let log = dir.path().join("server.log");
-    let server = start_logged(&dir.path().join("home"), &env, Some(&log)).await;
+    let server = start_in(&dir.path().join("home"), &env, Some(&log), Some(dir.path())).await;
     Cloud { fake, server, dir }
 }
 
@@ -234,7 +239,7 @@ async fn normal_generation_then_silent_edit_then_export() {
         s["timeline"]["canvas"]["ratio"], "16:9",
         "unknown draft fields kept"
     );
-    assert!(text.contains("No preview"), "{text}");
+    assert_eq!(images(&r).len(), 1, "no contact sheet: {text}");
     let msgs = messages(&c.server);
     assert!(
         msgs.iter().any(|m| m.contains("generating video")),
@@ -724,4 +729,438 @@ async fn a_personal_token_is_used_as_given_and_never_shown_or_stored() {
         .push("nmv_usr_fakeSECRETpersonal".into());
     let refs: Vec<&rmcp::model::CallToolResult> = results.iter().collect();
     c.finish(&refs);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_local_file_named_like_a_url_is_a_file_everywhere() {
+    let c = cloud(&[]).await;
+    let clip = c.dir.path().join("http_clip.mp4");
+    std::fs::write(&clip, c.fake.lock().unwrap().mp4.clone()).unwrap();
+    std::fs::write(c.dir.path().join("http_notes.txt"), "x").unwrap();
+
+    // Refused by the local checks before anything is sent, like any other file.
+    let r = c
+        .server
+        .call("upload_media", json!({"files": ["http_notes.txt"]}))
+        .await;
+    assert_eq!(r.is_error, Some(true));
+    assert!(text_of(&r).contains("accepted formats"), "{}", text_of(&r));
+    assert_eq!(
+        c.count("/api/auth/anonymous-token"),
+        0,
+        "a request was sent"
+    );
+    assert_eq!(c.count("/api/tasks/"), 0, "a session was made");
+
+    // Uploaded as a file (multipart, every byte), not passed to the service as a URL.
+    let up = c
+        .server
+        .call("upload_media", json!({"files": ["http_clip.mp4"]}))
+        .await;
+    ok(&up);
+    let size = std::fs::metadata(&clip).unwrap().len();
+    assert_eq!(
+        c.fake.lock().unwrap().uploaded,
+        vec![("http_clip.mp4".to_string(), size)]
+    );
+    assert_eq!(structured(&up)["media"][0]["size_bytes"], size);
+
+    // The local backend, from the same directory, takes it as a file too.
+    let local = start_in(&c.dir.path().join("local"), &[], None, Some(c.dir.path())).await;
+    let up = local
+        .call("upload_media", json!({"files": ["http_clip.mp4"]}))
+        .await;
+    ok(&up);
+    assert_eq!(structured(&up)["media"][0]["kind"], "video");
+    c.finish(&[&r]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_requests_on_one_session_lose_no_update() {
+    let c = cloud(&[]).await;
+    let sid = c.upload_two().await;
+    let more = [
+        still(c.dir.path(), "c.jpg", 640, 360, 2),
+        still(c.dir.path(), "d.jpg", 640, 360, 3),
+    ];
+    // Both uploads are in flight at once: the fake holds them until both have arrived.
+    let gate = hold(&c.fake, "POST", "/api/upload-video/*");
+    let (u1, u2, ()) = tokio::join!(
+        c.server.call(
+            "upload_media",
+            json!({"files": [more[0]], "session_id": sid})
+        ),
+        c.server.call(
+            "upload_media",
+            json!({"files": [more[1]], "session_id": sid})
+        ),
+        async {
+            gate.arrivals(2).await;
+            gate.release();
+        }
+    );
+    ok(&u1);
+    ok(&u2);
+    let r = c
+        .server
+        .call(
+            "create_video",
+            json!({"prompt": "a promo", "session_id": sid}),
+        )
+        .await;
+    ok(&r);
+    // A timeline read and an edit at the same time: both revisions are counted.
+    c.fake.lock().unwrap().turns.push_back(Turn::Silent);
+    let (t, e) = tokio::join!(
+        c.server.call("get_timeline", json!({"session_id": sid})),
+        c.server.call(
+            "create_video",
+            json!({"prompt": "retitle it", "session_id": sid})
+        )
+    );
+    ok(&t);
+    ok(&e);
+    assert_eq!(structured(&e)["revision"], 2);
+    let t = c
+        .server
+        .call("get_timeline", json!({"session_id": sid}))
+        .await;
+    ok(&t);
+    assert_eq!(structured(&t)["revision"], 2);
+    let mut names: Vec<&str> = structured(&t)["media"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["file_name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["a.jpg", "b.jpg", "c.jpg", "d.jpg"],
+        "an upload was lost"
+    );
+    c.finish(&[&u1, &u2, &t]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mixed_upload_is_all_or_nothing() {
+    let c = cloud(&[("REELSMITH_URL_ALLOW_LOOPBACK", "1")]).await;
+    let base = c.fake.lock().unwrap().base.clone();
+    let sid = c.upload_two().await;
+    let held = |c: &Cloud| -> Vec<String> {
+        c.fake
+            .lock()
+            .unwrap()
+            .session_files
+            .values()
+            .flatten()
+            .map(|f| f["filename"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let local = still(c.dir.path(), "c.jpg", 640, 360, 2);
+
+    // The service refuses the URL's file: the local one beside it must not land either.
+    c.fake.lock().unwrap().refuse_upload = Some(("bad.mp4".into(), 4002));
+    let r = c
+        .server
+        .call(
+            "upload_media",
+            json!({"files": [local, format!("{base}/cdn/bad.mp4")], "session_id": sid}),
+        )
+        .await;
+    assert_eq!(r.is_error, Some(true));
+    assert!(
+        text_of(&r).contains("compress it or trim it"),
+        "{}",
+        text_of(&r)
+    );
+    assert_eq!(held(&c), ["a.jpg", "b.jpg"], "half an upload landed");
+
+    // Accepted: one request, in the order given, the URL's file under its own name.
+    c.fake.lock().unwrap().refuse_upload = None;
+    let up = c
+        .server
+        .call(
+            "upload_media",
+            json!({"files": [format!("{base}/cdn/clip.mp4"), local], "session_id": sid}),
+        )
+        .await;
+    ok(&up);
+    let media = structured(&up)["media"].as_array().unwrap().clone();
+    assert_eq!(media[0]["file_name"], "clip.mp4");
+    assert_eq!(media[0]["kind"], "video");
+    assert_eq!(media[1]["file_name"], "c.jpg");
+    assert_eq!(held(&c), ["a.jpg", "b.jpg", "clip.mp4", "c.jpg"]);
+    let mp4_len = c.fake.lock().unwrap().mp4.len() as u64;
+    assert!(
+        c.fake
+            .lock()
+            .unwrap()
+            .uploaded
+            .contains(&("clip.mp4".to_string(), mp4_len))
+    );
+
+    // The session lists exactly what the service holds.
+    let r = c
+        .server
+        .call(
+            "create_video",
+            json!({"prompt": "a promo", "session_id": sid}),
+        )
+        .await;
+    ok(&r);
+    let t = c
+        .server
+        .call("get_timeline", json!({"session_id": sid}))
+        .await;
+    let names: Vec<&str> = structured(&t)["media"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["file_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["a.jpg", "b.jpg", "clip.mp4", "c.jpg"]);
+    // Fetched copies do not outlive the upload.
+    let scratch: Vec<_> = std::fs::read_dir(c.server.home.join("tmp"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(scratch.is_empty(), "{scratch:?}");
+    c.finish(&[&r, &up, &t]);
+}
+
+/// The cloud backend in this process, against the fake, with quick polls; `cancel` waits up to
+/// `cancel_wait` for a job to stop.
+async fn in_process(cancel_wait: Duration) -> (Shared, NemoBackend, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let (fake, base) = crate::support::fake_nemo::start(sample_mp4(dir.path())).await;
+    let mut t = Timings::from_env();
+    t.render_poll = Duration::from_millis(100);
+    t.cancel_wait = cancel_wait;
+    let b = NemoBackend::with(&dir.path().join("home"), &base, None, t).unwrap();
+    (fake, b, dir)
+}
+
+async fn first_cut(b: &NemoBackend) -> String {
+    b.create(CreateRequest {
+        prompt: "a promo".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+    .session_id
+}
+
+/// Files in `dir` (none when it does not exist).
+fn files_in(dir: &Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancel_reaches_a_stalled_render_submit() {
+    // A cancel that did not reach the submit would wait the full 60 s for the job to stop.
+    let (fake, b, dir) = in_process(Duration::from_secs(60)).await;
+    let sid = first_cut(&b).await;
+    let gate = hold(&fake, "POST", "/api/render/proxy/lambda");
+    let out = dir.path().join("out").join("cut.mp4");
+    let h = b
+        .export(ExportRequest {
+            session_id: sid,
+            output: Some(out.clone()),
+            overwrite: false,
+            revision: None,
+        })
+        .await
+        .unwrap();
+    gate.arrivals(1).await;
+    let t0 = Instant::now();
+    let s = b.cancel(&h.job_id).await.unwrap();
+    assert!(t0.elapsed() < Duration::from_secs(20), "{:?}", t0.elapsed());
+    assert_eq!(s.state, JobState::Cancelled, "{}", s.message);
+    assert!(
+        s.message.contains("Submitting") && s.message.contains("withdrawn"),
+        "{}",
+        s.message
+    );
+    assert_eq!(b.job(&h.job_id).await.unwrap().state, JobState::Cancelled);
+    // The render we had sent is withdrawn by the id we chose for it.
+    let withdrawn = fake
+        .lock()
+        .unwrap()
+        .seen
+        .iter()
+        .filter(|r| {
+            r.path.starts_with("/api/render/proxy/lambda/render_") && r.path.ends_with("/cancel")
+        })
+        .count();
+    assert_eq!(withdrawn, 1);
+    assert!(files_in(&dir.path().join("out")).is_empty());
+    gate.release();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancel_reaches_a_stalled_describe_and_nothing_is_written() {
+    let (_fake, b, dir) = in_process(Duration::from_secs(60)).await;
+    // The real ffprobe behind a gate: it waits until the test says go.
+    let real = Tools::locate().unwrap();
+    let gate = dir.path().join("gate");
+    std::fs::create_dir_all(&gate).unwrap();
+    let shim = dir.path().join("ffprobe-gated");
+    std::fs::write(
+        &shim,
+        format!(
+            "#!/bin/sh\ntouch '{g}/probing'\nwhile [ ! -e '{g}/go' ]; do sleep 0.05; done\nexec '{real}' \"$@\"\n",
+            g = gate.display(),
+            real = real.ffprobe.display()
+        ),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&shim, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let b = b.with_tools(Tools {
+        ffmpeg: real.ffmpeg.clone(),
+        ffprobe: shim,
+    });
+    let sid = first_cut(&b).await;
+    let out = dir.path().join("out").join("cut.mp4");
+    let h = b
+        .export(ExportRequest {
+            session_id: sid,
+            output: Some(out.clone()),
+            overwrite: false,
+            revision: None,
+        })
+        .await
+        .unwrap();
+    let waited = Instant::now();
+    while !gate.join("probing").exists() {
+        assert!(
+            waited.elapsed() < Duration::from_secs(30),
+            "ffprobe never ran"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let t0 = Instant::now();
+    let s = b.cancel(&h.job_id).await.unwrap();
+    assert!(t0.elapsed() < Duration::from_secs(20), "{:?}", t0.elapsed());
+    assert_eq!(s.state, JobState::Cancelled, "{}", s.message);
+    assert!(s.message.contains("Checking the MP4"), "{}", s.message);
+    // Downloaded but not yet described: neither the file nor its partial is left.
+    assert!(
+        files_in(&dir.path().join("out")).is_empty(),
+        "{:?}",
+        files_in(&dir.path().join("out"))
+    );
+    std::fs::write(gate.join("go"), "").unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cancel_says_stopping_until_the_job_has_stopped() {
+    let (fake, b, _dir) = in_process(Duration::from_millis(300)).await;
+    fake.lock().unwrap().render = Some(Render::Never);
+    let sid = first_cut(&b).await;
+    let mut h = b
+        .export(ExportRequest {
+            session_id: sid,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    tokio::time::timeout(
+        Duration::from_secs(30),
+        h.status
+            .wait_for(|s| s.message.starts_with("Rendering in the cloud:")),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    // The service is slow to take the cancel: the job cannot stop within the wait.
+    let gate = hold(&fake, "POST", "/api/render/proxy/lambda/*");
+    let s = b.cancel(&h.job_id).await.unwrap();
+    assert_eq!(s.state, JobState::Running);
+    assert!(s.message.starts_with("Stopping"), "{}", s.message);
+    assert!(
+        s.message.contains("Rendering in the cloud"),
+        "{}",
+        s.message
+    );
+    let again = b.job(&h.job_id).await.unwrap();
+    assert!(again.message.starts_with("Stopping"), "{}", again.message);
+    gate.arrivals(1).await;
+    gate.release();
+    let end = tokio::time::timeout(
+        Duration::from_secs(30),
+        h.status.wait_for(|s| s.state != JobState::Running),
+    )
+    .await
+    .unwrap()
+    .unwrap()
+    .clone();
+    assert_eq!(end.state, JobState::Cancelled, "{}", end.message);
+    assert_eq!(b.job(&h.job_id).await.unwrap().state, JobState::Cancelled);
+}
+
+/// Standard deviation of a grey image within a rectangle (fractions): near 0 for a flat tile.
+fn spread(px: &[u8], w: u32, h: u32, rect: (f64, f64, f64, f64)) -> f64 {
+    let mut vals = Vec::new();
+    for y in (rect.1 * h as f64) as u32..(rect.3 * h as f64) as u32 {
+        for x in (rect.0 * w as f64) as u32..(rect.2 * w as f64) as u32 {
+            vals.push(px[(y * w + x) as usize] as f64);
+        }
+    }
+    let mean = vals.iter().sum::<f64>() / vals.len() as f64;
+    (vals.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / vals.len() as f64).sqrt()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cloud_contact_sheet_shows_the_uploaded_media() {
+    let c = cloud(&[]).await;
+    c.fake
+        .lock()
+        .unwrap()
+        .turns
+        .extend([Turn::Normal, Turn::Normal]);
+    let sid = c.upload_two().await;
+    let made = c
+        .server
+        .call(
+            "create_video",
+            json!({"prompt": "a promo", "session_id": sid}),
+        )
+        .await;
+    ok(&made);
+    let t = c
+        .server
+        .call("get_timeline", json!({"session_id": sid}))
+        .await;
+    ok(&t);
+    // A session whose shots came from nowhere on this machine gets plain tiles.
+    let bare = c
+        .server
+        .call("create_video", json!({"prompt": "a promo"}))
+        .await;
+    ok(&bare);
+    let mut centres = Vec::new();
+    for (name, r) in [("made", &made), ("timeline", &t), ("bare", &bare)] {
+        let imgs = images(r);
+        assert_eq!(imgs.len(), 1, "{name}: {}", text_of(r));
+        assert!(imgs[0].starts_with(&[0xff, 0xd8]) && imgs[0].len() <= 200 * 1024);
+        let path = c.dir.path().join(format!("{name}.jpg"));
+        std::fs::write(&path, &imgs[0]).unwrap();
+        let v = stream(&probe(&path), "video").clone();
+        let (w, h) = (
+            v["width"].as_u64().unwrap() as u32,
+            v["height"].as_u64().unwrap() as u32,
+        );
+        assert!(w > h, "{name}: two 16:9 shots side by side, {w}x{h}");
+        let px = gray_frame(&path, 0.0, w, h);
+        // The middle of the second tile (no title there, the label is in its corner).
+        centres.push(spread(&px, w, h, (0.6, 0.35, 0.9, 0.85)));
+    }
+    assert!(centres[0] > 20.0 && centres[1] > 20.0, "{centres:?}");
+    assert!(centres[2] < 5.0, "{centres:?}");
+    c.finish(&[&made, &t, &bare]);
 }

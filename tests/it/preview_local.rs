@@ -25,7 +25,7 @@ async fn contact_sheet_has_a_tile_per_shot_and_fits_the_budget() {
         .create(CreateRequest {
             prompt: "a 20 second promo called \"Preview Test\"".into(),
             script: Some("One. Two. Three.".into()),
-            files,
+            files: reelsmith::media::Source::parse_all(&files).unwrap(),
             ..Default::default()
         })
         .await

@@ -2,6 +2,7 @@
 //! private and metadata addresses (first hop or any redirect), other schemes and oversized
 //! bodies are refused with the URL and the reason.
 
+use crate::support::mcp_client::{images, ok, structured, text_of};
 use crate::support::*;
 use axum::body::Body;
 use axum::http::{StatusCode, header};
@@ -140,8 +141,64 @@ async fn urls_are_fetched_but_never_from_inside() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     assert!(
-        kept.iter()
-            .all(|n| n.ends_with("a.jpg") || n.ends_with("b.png")),
+        kept.len() == 2
+            && kept
+                .iter()
+                .all(|n| n.ends_with(".jpg") || n.ends_with(".png")),
         "{kept:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_url_twice_is_one_file_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let jpeg = std::fs::read(still(dir.path(), "a.jpg", 640, 360, 0)).unwrap();
+    let png = std::fs::read(still(dir.path(), "b.png", 360, 640, 2)).unwrap();
+    let base = serve(jpeg, png).await;
+    let url = format!("{base}/pics/a.jpg");
+    let s = crate::support::mcp_client::start_with(
+        &dir.path().join("home"),
+        &[("REELSMITH_URL_ALLOW_LOOPBACK", "1")],
+    )
+    .await;
+    let upload = |files: serde_json::Value, sid: Option<String>| {
+        let s = &s;
+        async move {
+            let r = s
+                .call(
+                    "upload_media",
+                    serde_json::json!({"files": files, "session_id": sid}),
+                )
+                .await;
+            ok(&r);
+            structured(&r).clone()
+        }
+    };
+    let first = upload(serde_json::json!([url]), None).await;
+    let sid = first["session_id"].as_str().unwrap().to_string();
+    let again = upload(serde_json::json!([url]), Some(sid.clone())).await;
+    let twice = upload(serde_json::json!([url, url]), None).await;
+    let id = &first["media"][0]["media_id"];
+    assert_eq!(&again["media"][0]["media_id"], id);
+    assert_eq!(&twice["media"][1]["media_id"], id);
+    assert_eq!(first["media"][0]["file_name"], "a.jpg");
+    let kept: Vec<_> = std::fs::read_dir(s.home.join("media"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(
+        std::fs::read(&kept[0]).unwrap(),
+        std::fs::read(dir.path().join("a.jpg")).unwrap()
+    );
+    // The one file is the one the session uses.
+    let r = s
+        .call(
+            "create_video",
+            serde_json::json!({"prompt": "a 2 second video, no music", "session_id": sid}),
+        )
+        .await;
+    ok(&r);
+    assert_eq!(images(&r).len(), 1, "{}", text_of(&r));
 }

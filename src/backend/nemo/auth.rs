@@ -123,7 +123,7 @@ impl Auth {
                 .header("Content-Length", "0");
             let resp = req.send().await.map_err(|e| NemoError::Unreachable {
                 url: base.to_string(),
-                reason: super::client::describe_reqwest(&e),
+                reason: crate::http::describe_error(&e),
             })?;
             let status = resp.status().as_u16();
             if status == 400 && !fresh_id {
@@ -133,10 +133,12 @@ impl Auth {
             }
             if status == 429 {
                 if waited {
-                    return Err(NemoError::RateLimited(super::retry_wait().as_secs()));
+                    return Err(NemoError::RateLimited(
+                        super::config::retry_wait().as_secs(),
+                    ));
                 }
                 waited = true;
-                tokio::time::sleep(super::retry_wait()).await;
+                tokio::time::sleep(super::config::retry_wait()).await;
                 continue;
             }
             let body: Value = resp.json().await.unwrap_or(Value::Null);

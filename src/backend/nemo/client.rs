@@ -39,11 +39,6 @@ pub struct Client {
     auth: Auth,
 }
 
-/// A reqwest error in words (no URL, no header).
-pub fn describe_reqwest(e: &reqwest::Error) -> String {
-    crate::http::describe_error(e)
-}
-
 impl Client {
     /// A client for `base` (no trailing slash) using `auth` for tokens.
     pub fn new(base: &str, auth: Auth) -> Result<Client, NemoError> {
@@ -56,7 +51,7 @@ impl Client {
             .build()
             .map_err(|e| NemoError::Unreachable {
                 url: base.to_string(),
-                reason: describe_reqwest(&e),
+                reason: crate::http::describe_error(&e),
             })?;
         Ok(Client {
             http,
@@ -86,19 +81,21 @@ impl Client {
             let rb = headers::attribution(rb).bearer_auth(&token.secret);
             let resp = rb.send().await.map_err(|e| NemoError::Unreachable {
                 url: self.base.clone(),
-                reason: describe_reqwest(&e),
+                reason: crate::http::describe_error(&e),
             })?;
             let status = resp.status().as_u16();
             if status == 429 {
                 if waited {
-                    return Err(NemoError::RateLimited(super::retry_wait().as_secs()).into());
+                    return Err(
+                        NemoError::RateLimited(super::config::retry_wait().as_secs()).into(),
+                    );
                 }
                 waited = true;
                 tracing::info!(
                     call = what,
                     "NemoVideo asked us to slow down (429); waiting"
                 );
-                tokio::time::sleep(super::retry_wait()).await;
+                tokio::time::sleep(super::config::retry_wait()).await;
                 continue;
             }
             if status == 402 {

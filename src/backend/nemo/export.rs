@@ -1,6 +1,8 @@
 //! Cloud exports as jobs: submit the draft for rendering (a fresh `id` per attempt), poll both
-//! documented reply shapes, then download the MP4 next to its destination and rename it into
-//! place, so a failed or cancelled export never leaves a partial file at the output path.
+//! documented reply shapes, then download the MP4 next to its destination, describe it, and
+//! rename it into place, so a failed or cancelled export never leaves a file at the output path.
+//! Every step listens for cancellation; a render already submitted (even one whose submit was
+//! cut short) is withdrawn with the id we chose for it.
 
 use super::client::{Client, Failure, Reply, failure_to_error};
 use super::errors::NemoError;
@@ -79,6 +81,7 @@ pub(super) async fn start(b: &NemoBackend, req: ExportRequest) -> Result<JobHand
         output,
         overwrite: req.overwrite,
         job_id: handle.job_id.clone(),
+        tools: b.tools.clone(),
     };
     let jobs = b.jobs.clone();
     tokio::spawn(async move {
@@ -100,7 +103,10 @@ pub(super) async fn start(b: &NemoBackend, req: ExportRequest) -> Result<JobHand
             ),
             Err(None) => (
                 JobState::Cancelled,
-                "The render was cancelled; nothing was written".to_string(),
+                format!(
+                    "The render was cancelled (at: {}); any render started on NemoVideo was withdrawn and nothing was written",
+                    tx.borrow().message
+                ),
                 None,
             ),
             Err(Some(e)) => (JobState::Failed, e.to_string(), None),
@@ -134,6 +140,7 @@ struct Work {
     output: PathBuf,
     overwrite: bool,
     job_id: String,
+    tools: Option<crate::ffmpeg::Tools>,
 }
 
 /// Percent from a poll reply's progress (0–100, or a 0–1 fraction).
@@ -158,17 +165,29 @@ impl Work {
         tx: &watch::Sender<JobStatus>,
         cancel: &CancellationToken,
     ) -> Result<ExportResult, Option<NemoError>> {
-        let render_id = self.submit().await.map_err(Some)?;
+        let tried = std::sync::Mutex::new(Vec::new());
+        let submitted = tokio::select! {
+            r = self.submit(&tried) => Some(r),
+            _ = cancel.cancelled() => None,
+        };
+        let render_id = match submitted {
+            Some(r) if !cancel.is_cancelled() => r.map_err(Some)?,
+            _ => {
+                // The service may have taken the render before the cut: withdraw what we sent.
+                let ids = std::mem::take(&mut *tried.lock().unwrap_or_else(|e| e.into_inner()));
+                for id in ids {
+                    self.withdraw(&id).await;
+                }
+                return Err(None);
+            }
+        };
         self.report(tx, 5.0, "Rendering in the cloud".into());
         let deadline = tokio::time::Instant::now() + self.timings.render_timeout;
         let url = loop {
             tokio::select! {
                 _ = tokio::time::sleep(self.timings.render_poll) => {}
                 _ = cancel.cancelled() => {
-                    let id = render_id.clone();
-                    let _ = self.client.send("render cancel", move |http, base| {
-                        Ok(http.post(format!("{base}/api/render/proxy/lambda/{id}/cancel")).header("Content-Length", "0"))
-                    }).await;
+                    self.withdraw(&render_id).await;
                     return Err(None);
                 }
             }
@@ -215,8 +234,15 @@ impl Work {
             );
         };
         self.report(tx, 90.0, "Downloading the MP4".into());
-        let size = self.download(&render_id, url.as_deref(), cancel).await?;
-        let (duration_s, width, height) = self.describe_file().await;
+        let (partial, size) = self.download(&render_id, url.as_deref(), cancel).await?;
+        self.report(tx, 98.0, "Checking the MP4".into());
+        let (duration_s, width, height) = self.describe_file(partial.path(), cancel).await?;
+        crate::output::place(partial, &self.output, self.overwrite).map_err(|e| {
+            Some(NemoError::Render(format!(
+                "cannot write {}: {e}",
+                self.output.display()
+            )))
+        })?;
         Ok(ExportResult {
             path: self.output.clone(),
             duration_s,
@@ -227,11 +253,33 @@ impl Work {
         })
     }
 
-    /// Submit the render; a refused (duplicate) id is retried once with a new one.
-    async fn submit(&self) -> Result<String, NemoError> {
+    /// Ask the service to stop a render (best effort, briefly: the job is already stopping).
+    async fn withdraw(&self, id: &str) {
+        let id = id.to_string();
+        let r = self
+            .client
+            .send("render cancel", move |http, base| {
+                Ok(http
+                    .post(format!("{base}/api/render/proxy/lambda/{id}/cancel"))
+                    .header("Content-Length", "0")
+                    .timeout(std::time::Duration::from_secs(10)))
+            })
+            .await;
+        if let Err(f) = r {
+            tracing::info!(error = %failure_to_error("render cancel", f), "the render could not be withdrawn");
+        }
+    }
+
+    /// Submit the render; a refused (duplicate) id is retried once with a new one. Each id is
+    /// noted in `tried` before it is sent, so a cancelled submit can be withdrawn.
+    async fn submit(&self, tried: &std::sync::Mutex<Vec<String>>) -> Result<String, NemoError> {
         let mut last = None;
         for _ in 0..2 {
             let id = format!("render_{}", uuid::Uuid::new_v4().simple());
+            tried
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(id.clone());
             let body = json!({
                 "id": id,
                 "sessionId": self.nemo_session,
@@ -269,13 +317,13 @@ impl Work {
         )))
     }
 
-    /// Fetch the MP4 into a hidden partial file beside the output and rename it into place.
+    /// Fetch the MP4 into a hidden partial file beside the output (placed by the caller).
     async fn download(
         &self,
         render_id: &str,
         url: Option<&str>,
         cancel: &CancellationToken,
-    ) -> Result<u64, Option<NemoError>> {
+    ) -> Result<(tempfile::NamedTempFile, u64), Option<NemoError>> {
         let io = |e: std::io::Error| {
             Some(NemoError::Render(format!(
                 "cannot write {}: {e}",
@@ -299,7 +347,7 @@ impl Work {
                     tracing::info!(status = %r.status(), "render URL refused; using the download endpoint")
                 }
                 Err(e) => {
-                    tracing::info!(error = %super::client::describe_reqwest(&e), "render URL failed; using the download endpoint")
+                    tracing::info!(error = %crate::http::describe_error(&e), "render URL failed; using the download endpoint")
                 }
             }
         }
@@ -341,7 +389,7 @@ impl Work {
                 Some(Err(e)) => {
                     return Err(Some(NemoError::Render(format!(
                         "the download broke off ({}); call export_video again",
-                        super::client::describe_reqwest(&e)
+                        crate::http::describe_error(&e)
                     ))));
                 }
             }
@@ -354,40 +402,46 @@ impl Work {
                 "NemoVideo sent an empty file; call export_video again".into(),
             )));
         }
-        crate::output::place(partial, &self.output, self.overwrite).map_err(io)?;
-        Ok(size)
+        Ok((partial, size))
     }
 
-    /// Duration and size of the downloaded file (ffprobe when available, else the draft's).
-    async fn describe_file(&self) -> (f64, u32, u32) {
+    /// Duration and size of the downloaded file (ffprobe when available, else the draft's);
+    /// Err(None) when cancelled meanwhile.
+    async fn describe_file(
+        &self,
+        path: &Path,
+        cancel: &CancellationToken,
+    ) -> Result<(f64, u32, u32), Option<NemoError>> {
         let from_draft = (
             self.draft["d"].as_f64().unwrap_or(0.0) / 1000.0,
             self.draft["m"]["width"].as_u64().unwrap_or(0) as u32,
             self.draft["m"]["height"].as_u64().unwrap_or(0) as u32,
         );
-        let Ok(tools) = crate::ffmpeg::Tools::locate() else {
-            return from_draft;
+        let Some(tools) = &self.tools else {
+            return Ok(from_draft);
         };
         let mut cmd = tools.ffprobe_command();
-        cmd.args(["-show_streams", "-show_format"])
-            .arg(&self.output);
-        let Ok(out) = crate::ffmpeg::run(
+        cmd.args(["-show_streams", "-show_format"]).arg(path);
+        let out = match crate::ffmpeg::run(
             "ffprobe",
             cmd,
             crate::ffmpeg::RunOptions {
                 timeout: Some(std::time::Duration::from_secs(30)),
+                cancel: Some(cancel),
                 ..Default::default()
             },
         )
         .await
-        else {
-            return from_draft;
+        {
+            Ok(out) => out,
+            Err(crate::ffmpeg::FfmpegError::Cancelled) => return Err(None),
+            Err(_) => return Ok(from_draft),
         };
         let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
         let video = v["streams"]
             .as_array()
             .and_then(|s| s.iter().find(|s| s["codec_type"] == "video"));
-        (
+        Ok((
             v["format"]["duration"]
                 .as_str()
                 .and_then(|d| d.parse().ok())
@@ -400,7 +454,7 @@ impl Work {
                 .and_then(|s| s["height"].as_u64())
                 .map(|h| h as u32)
                 .unwrap_or(from_draft.2),
-        )
+        ))
     }
 }
 

@@ -6,7 +6,7 @@
 //! `{"error": …}`, comments, empty `data:` lines and keep-alives. The turn ends when the server
 //! closes the stream; a turn is never re-sent (it would be charged twice).
 
-use super::client::{Client, Failure, Reply, describe_reqwest};
+use super::client::{Client, Failure, Reply};
 use super::errors::NemoError;
 use crate::backend::{ProgressEvent, ProgressSink};
 use eventsource_stream::Eventsource;
@@ -254,7 +254,9 @@ pub async fn run_turn(
             None => break End::Closed,
             Some(Err(e)) => {
                 let reason = match e {
-                    eventsource_stream::EventStreamError::Transport(t) => describe_reqwest(&t),
+                    eventsource_stream::EventStreamError::Transport(t) => {
+                        crate::http::describe_error(&t)
+                    }
                     other => other.to_string(),
                 };
                 break End::Disconnected(reason);

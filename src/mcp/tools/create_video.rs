@@ -144,22 +144,23 @@ impl ReelsmithServer {
                 self.backend.name()
             )));
         }
-        let op_files: Vec<String> = args
-            .edits
-            .iter()
-            .filter_map(|o| o.file())
-            .filter(|f| f.starts_with('/'))
-            .map(str::to_string)
-            .collect();
-        if let Err(refused) = self.check_reads(&op_files) {
-            return Ok(refused);
-        }
         if let Some(i) = args.files.iter().position(|f| f.trim().is_empty()) {
             return Err(bad_field(&format!("files[{i}]"), "the path is empty"));
         }
-        if let Err(refused) = self.check_reads(&args.files) {
-            return Ok(refused);
+        // Files named by edit ops by path or URL are uploaded with the others (content-hashed,
+        // so one already in the session is not added twice); bare file names refer to the
+        // session's media.
+        let mut named = args.files.clone();
+        for f in args.edits.iter().filter_map(|o| o.file()) {
+            let located = f.contains('/') || f.contains("://");
+            if located && !named.iter().any(|n| n == f) {
+                named.push(f.to_string());
+            }
         }
+        let files = match self.sources(&named) {
+            Ok(f) => f,
+            Err(refused) => return Ok(refused),
+        };
         if plain {
             match (route(&args.prompt), args.session_id.as_deref()) {
                 (Route::Credits, sid) => {
@@ -211,7 +212,7 @@ impl ReelsmithServer {
             session_id: args.session_id.clone(),
             prompt: args.prompt.clone(),
             script: args.script.clone(),
-            files: args.files.clone(),
+            files,
             options: args.options.clone().unwrap_or_default(),
             edits: args.edits.clone(),
             progress: Some(sink),

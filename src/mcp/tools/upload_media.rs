@@ -1,4 +1,5 @@
-//! `upload_media`: add local files to a session (creating it when needed).
+//! `upload_media`: add local files or http(s) URLs to a session (creating it when needed);
+//! all are accepted or none is.
 
 use super::{MediaOut, describe_media};
 use crate::mcp::{Progress, ReelsmithServer, bad_field, failure, parse_args, structured_result};
@@ -61,15 +62,16 @@ impl ReelsmithServer {
         if let Some(i) = args.files.iter().position(|f| f.trim().is_empty()) {
             return Err(bad_field(&format!("files[{i}]"), "the path is empty"));
         }
-        if let Err(refused) = self.check_reads(&args.files) {
-            return Ok(refused);
-        }
+        let files = match self.sources(&args.files) {
+            Ok(f) => f,
+            Err(refused) => return Ok(refused),
+        };
         let progress = Progress::new(&ctx);
         progress
             .report(0.0, &format!("Checking {} file(s)", args.files.len()))
             .await;
         let up = tokio::select! {
-            r = self.backend.upload(args.session_id.as_deref(), &args.files) => r,
+            r = self.backend.upload(args.session_id.as_deref(), &files) => r,
             _ = ctx.ct.cancelled() => return Ok(crate::mcp::error_result("cancelled")),
         };
         let up = match up {

@@ -41,6 +41,53 @@ pub enum Render {
     Never,
 }
 
+/// A stall control: requests matching it wait at the fake (after being recorded) until the
+/// test releases them, so tests make calls overlap, or cancel one mid-flight, without sleeping.
+#[derive(Clone)]
+pub struct Hold {
+    method: &'static str,
+    /// Exact path, or a prefix when it ends with `*`.
+    path: String,
+    arrived: Arc<tokio::sync::watch::Sender<usize>>,
+    open: Arc<tokio::sync::watch::Sender<bool>>,
+}
+
+impl Hold {
+    fn matches(&self, method: &str, path: &str) -> bool {
+        self.method == method
+            && match self.path.strip_suffix('*') {
+                Some(prefix) => path.starts_with(prefix),
+                None => path == self.path,
+            }
+    }
+
+    /// Wait until `n` matching requests are being held (panics after a generous 30 s).
+    pub async fn arrivals(&self, n: usize) {
+        let mut rx = self.arrived.subscribe();
+        tokio::time::timeout(Duration::from_secs(30), rx.wait_for(|a| *a >= n))
+            .await
+            .unwrap_or_else(|_| panic!("{} held requests never arrived", n))
+            .unwrap();
+    }
+
+    /// Let every held request (and later ones) through.
+    pub fn release(&self) {
+        self.open.send_replace(true);
+    }
+}
+
+/// Hold `method` requests to `path` (a prefix when it ends with `*`) until released.
+pub fn hold(s: &Shared, method: &'static str, path: &str) -> Hold {
+    let h = Hold {
+        method,
+        path: path.to_string(),
+        arrived: Arc::new(tokio::sync::watch::channel(0).0),
+        open: Arc::new(tokio::sync::watch::channel(false).0),
+    };
+    s.lock().unwrap().holds.push(h.clone());
+    h
+}
+
 /// A request as the fake saw it.
 #[derive(Debug, Clone)]
 pub struct Seen {
@@ -70,10 +117,17 @@ pub struct Fake {
     pub plan_blocks_export: bool,
     pub renders: HashMap<String, (Render, u32)>,
     pub mp4: Vec<u8>,
-    /// Bytes received per uploaded file (name, bytes).
+    /// Bytes received per uploaded file (name, bytes), for uploads the fake accepted.
     pub uploaded: Vec<(String, u64)>,
+    /// Refuse any upload request naming this file with this business code (4001, 4002).
+    pub refuse_upload: Option<(String, i64)>,
+    /// What each session holds after its accepted uploads (`file_entry` values), as the
+    /// service merges uploads into session state; a refused request adds nothing.
+    pub session_files: HashMap<String, Vec<Value>>,
     pub sse_calls: u32,
     pub base: String,
+    /// Stall controls (see [`hold`]).
+    pub holds: Vec<Hold>,
 }
 
 pub type Shared = Arc<Mutex<Fake>>;
@@ -126,11 +180,22 @@ async fn record(State(s): State<Shared>, req: Request, next: axum::middleware::N
             )
         })
         .collect();
-    s.lock().unwrap().seen.push(Seen {
-        method: req.method().to_string(),
-        path: req.uri().path().to_string(),
-        headers,
-    });
+    let (method, path) = (req.method().to_string(), req.uri().path().to_string());
+    let held = {
+        let mut f = s.lock().unwrap();
+        f.seen.push(Seen {
+            method: method.clone(),
+            path: path.clone(),
+            headers,
+        });
+        f.holds.iter().find(|h| h.matches(&method, &path)).cloned()
+    };
+    if let Some(h) = held {
+        let mut open = h.open.subscribe();
+        h.arrived.send_modify(|n| *n += 1);
+        // Generous: a test that forgets to release fails rather than hangs.
+        let _ = tokio::time::timeout(Duration::from_secs(60), open.wait_for(|o| *o)).await;
+    }
     next.run(req).await
 }
 
@@ -259,12 +324,29 @@ async fn run_sse(State(s): State<Shared>, headers: HeaderMap, Json(body): Json<V
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(16);
     let state = s.clone();
     tokio::spawn(async move {
-        let set_draft = |d: Value| {
-            state
-                .lock()
-                .unwrap()
-                .sessions
-                .insert(sid.clone(), json!({"draft": d}));
+        // Like the service's agent, cut the session's uploaded pictures and clips (by their
+        // CDN URLs) into the video track when it has some.
+        let set_draft = |mut d: Value| {
+            let mut f = state.lock().unwrap();
+            let srcs: Vec<Value> = f
+                .session_files
+                .get(&sid)
+                .into_iter()
+                .flatten()
+                .filter(|e| e["file_type"] != "audio")
+                .map(|e| e["cdn_url"].clone())
+                .collect();
+            if !srcs.is_empty() {
+                for (i, seg) in d["t"][0]["sg"]
+                    .as_array_mut()
+                    .unwrap()
+                    .iter_mut()
+                    .enumerate()
+                {
+                    seg["src"] = srcs[i % srcs.len()].clone();
+                }
+            }
+            f.sessions.insert(sid.clone(), json!({"draft": d}));
         };
         let call = adk(
             json!([{"functionCall": {"id": "f1", "name": "generate_video_with_seedance", "args": {}}}]),
@@ -362,6 +444,7 @@ async fn upload(
         .unwrap_or("")
         .to_string();
     let mut files = Vec::new();
+    let mut received = Vec::new();
     if ct.starts_with("multipart/form-data") {
         let mut mp =
             match <Multipart as axum::extract::FromRequest<()>>::from_request(req, &()).await {
@@ -383,7 +466,7 @@ async fn upload(
             if ext == "exe" {
                 return code(4001, "unsupported file type");
             }
-            s.lock().unwrap().uploaded.push((name.clone(), bytes));
+            received.push((name.clone(), bytes));
             files.push(file_entry(&name, &ext));
         }
     } else {
@@ -405,6 +488,17 @@ async fn upload(
             files.push(file_entry(&name, &ext));
         }
     }
+    let mut f = s.lock().unwrap();
+    if let Some((bad, c)) = f.refuse_upload.clone()
+        && files.iter().any(|e| e["filename"] == bad.as_str())
+    {
+        return code(c, "refused");
+    }
+    f.uploaded.extend(received);
+    f.session_files
+        .entry(sid)
+        .or_default()
+        .extend(files.iter().cloned());
     Json(json!({"code": 0, "data": {"files": files, "session_state_applied": true}}))
         .into_response()
 }

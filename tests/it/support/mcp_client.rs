@@ -86,6 +86,17 @@ pub async fn start_with(home: &Path, env: &[(&str, &str)]) -> Server {
 
 /// As [`start_with`], writing the server's stderr to `log`.
 pub async fn start_logged(home: &Path, env: &[(&str, &str)], log: Option<&Path>) -> Server {
+    start_in(home, env, log, None).await
+}
+
+/// As [`start_logged`], with the server's working directory at `cwd` (relative paths in
+/// requests name files there).
+pub async fn start_in(
+    home: &Path,
+    env: &[(&str, &str)],
+    log: Option<&Path>,
+    cwd: Option<&Path>,
+) -> Server {
     let recorder = Recorder::default();
     let home_s = home.to_path_buf();
     let env: Vec<(String, String)> = env
@@ -93,6 +104,7 @@ pub async fn start_logged(home: &Path, env: &[(&str, &str)], log: Option<&Path>)
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_reelsmith"));
+    let cwd = cwd.map(Path::to_path_buf);
     let mut builder =
         TokioChildProcess::builder(tokio::process::Command::new(bin).configure(|c| {
             c.arg("serve")
@@ -103,6 +115,9 @@ pub async fn start_logged(home: &Path, env: &[(&str, &str)], log: Option<&Path>)
                 .env_remove("NEMO_TOKEN");
             for (k, v) in &env {
                 c.env(k, v);
+            }
+            if let Some(cwd) = &cwd {
+                c.current_dir(cwd);
             }
         }));
     if let Some(log) = log {
