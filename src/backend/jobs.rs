@@ -30,6 +30,18 @@ pub enum Joined {
     },
 }
 
+/// How a job ended.
+pub struct JobEnd {
+    /// Done, failed or cancelled.
+    pub state: crate::backend::JobState,
+    /// Percent reached.
+    pub percent: f64,
+    /// The last word, for a person.
+    pub message: String,
+    /// The finished file, when done.
+    pub result: Option<crate::backend::ExportResult>,
+}
+
 /// The jobs this process is running. Cheap to clone (shared).
 #[derive(Clone, Default)]
 pub struct LiveJobs {
@@ -81,8 +93,32 @@ impl LiveJobs {
         })
     }
 
-    /// Forget a job that ended (the store has its final word; handles keep the last status).
-    pub fn end(&self, job_id: &str) {
+    /// Record a job's end: the store gets its final word, every handle its last status, and
+    /// the job leaves the live table. Both backends end their jobs through here, so a job never
+    /// reads "running" after its work stopped.
+    pub fn finish(
+        &self,
+        store: &Store,
+        tx: &tokio::sync::watch::Sender<JobStatus>,
+        job_id: &str,
+        end: JobEnd,
+    ) {
+        let JobEnd {
+            state,
+            percent,
+            message,
+            result,
+        } = end;
+        let json = result.as_ref().and_then(|r| serde_json::to_value(r).ok());
+        if let Err(e) = store.update_job(job_id, state, percent, &message, json.as_ref()) {
+            tracing::warn!(error = %e, "could not record the job's end");
+        }
+        tx.send_modify(|s| {
+            s.state = state;
+            s.percent = percent;
+            s.message = message;
+            s.result = result;
+        });
         self.lock().remove(job_id);
     }
 

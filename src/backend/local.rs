@@ -1,6 +1,6 @@
 //! The embedded default backend: director + renderer + workspace store, all on this machine.
 
-use super::jobs::{Joined, LiveJobs};
+use super::jobs::{JobEnd, Joined, LiveJobs};
 use super::{
     Backend, BackendError, CreateRequest, Created, Credits, ExportRequest, ExportResult, JobHandle,
     JobState, JobStatus, MediaItem, Preview, TimelineState, Uploaded,
@@ -539,17 +539,17 @@ impl Backend for LocalBackend {
                     None,
                 ),
             };
-            let json = result.as_ref().and_then(|r| serde_json::to_value(r).ok());
-            if let Err(e) = store.update_job(&job_id, state, percent, &message, json.as_ref()) {
-                tracing::warn!(error = %e, "could not record the job's end");
-            }
-            tx.send_modify(|s| {
-                s.state = state;
-                s.percent = percent;
-                s.message = message;
-                s.result = result;
-            });
-            live_jobs.end(&job_id);
+            live_jobs.finish(
+                &store,
+                &tx,
+                &job_id,
+                JobEnd {
+                    state,
+                    percent,
+                    message,
+                    result,
+                },
+            );
         });
         Ok(handle)
     }

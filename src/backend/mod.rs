@@ -290,6 +290,11 @@ pub trait Backend: Send + Sync {
     /// Short name ("local", "nemo").
     fn name(&self) -> &'static str;
 
+    /// Whether the backend talks to a service over the network (tool annotations say so).
+    fn reaches_network(&self) -> bool {
+        false
+    }
+
     /// Whether `create` applies typed edit operations (`CreateRequest::edits`). A backend that
     /// cannot express them exactly refuses them rather than approximating.
     fn supports_edits(&self) -> bool {

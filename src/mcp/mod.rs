@@ -43,7 +43,7 @@ impl ReelsmithServer {
     /// A server whose tools act on `backend`.
     pub fn new(backend: Arc<dyn Backend>) -> ReelsmithServer {
         let mut tool_router = tools::router();
-        let cloud = backend.name() != "local";
+        let cloud = backend.reaches_network();
         for route in tool_router.map.values_mut() {
             let tool = &mut route.attr;
             tool.input_schema = Arc::new(tidy_schema(&tool.input_schema, true));

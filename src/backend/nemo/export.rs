@@ -116,17 +116,17 @@ pub(super) async fn start(b: &NemoBackend, req: ExportRequest) -> Result<JobHand
         } else {
             tx.borrow().percent
         };
-        let json = result.as_ref().and_then(|r| serde_json::to_value(r).ok());
-        if let Err(e) = store.update_job(&job_id, state, percent, &message, json.as_ref()) {
-            tracing::warn!(error = %e, "could not record the export's end");
-        }
-        tx.send_modify(|s| {
-            s.state = state;
-            s.percent = percent;
-            s.message = message;
-            s.result = result;
-        });
-        jobs.end(&job_id);
+        jobs.finish(
+            &store,
+            &tx,
+            &job_id,
+            crate::backend::jobs::JobEnd {
+                state,
+                percent,
+                message,
+                result,
+            },
+        );
     });
     Ok(handle)
 }

@@ -109,6 +109,10 @@ impl Backend for NemoBackend {
         "nemo"
     }
 
+    fn reaches_network(&self) -> bool {
+        true
+    }
+
     async fn upload(
         &self,
         session_id: Option<&str>,
