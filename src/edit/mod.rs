@@ -8,13 +8,17 @@
 mod apply;
 mod diff;
 mod layout;
+mod music;
 mod ops;
+mod overlays;
+mod shots;
+mod text;
+mod video;
 
-pub use apply::{
-    Applied, EditError, Library, MAX_VIDEO_MS, MIN_SHOT_MS, apply, resolve_shot, seconds,
-};
+pub use apply::{Applied, EditError, Library, MAX_VIDEO_MS, MIN_SHOT_MS, apply, seconds};
 pub use diff::diff;
 pub use ops::{AspectArg, EditOp, MoodArg, ResolutionArg, RoleArg, ShotRef, TransitionSpec};
+pub use shots::resolve_shot;
 
 #[cfg(test)]
 mod tests;
