@@ -85,7 +85,9 @@ pub fn follow_shots(tl: &mut Timeline, before: &[ShotSpan]) -> Vec<String> {
         track.segments.retain_mut(|seg| {
             let (st, end) = (seg.start_ms, seg.end_ms());
             match seg.role {
-                Some(TextRole::Title) => {
+                // A title that opens the video keeps opening it; one timed by hand follows its
+                // shot like any text.
+                Some(TextRole::Title) if st == 0 => {
                     let len = seg.duration_ms.min(total);
                     seg.start_ms = 0;
                     seg.duration_ms = len;

@@ -98,19 +98,19 @@ pub(super) fn move_shot(
         return Err(err("to", format!("{to} is not a position; give 1 to {n}")));
     }
     let track = video_track(tl);
+    let first = track.segments.first().map(|s| s.id.clone());
     let seg = track.segments.remove(i);
     let name = lib.name_of(&seg);
     let id = seg.id.clone();
     track.segments.insert(to as usize - 1, seg);
-    // The first shot has nothing to blend from; a shot moved away from the front gets
-    // the transition its neighbours use.
+    // The first shot has nothing to blend from; the shot that was first and no longer is gets
+    // the transition its neighbours use (cuts chosen elsewhere stay cuts).
     let kind = track.segments.iter().find_map(|s| s.transition.clone());
-    if let Some(t) = kind {
-        for s in track.segments.iter_mut().skip(1) {
-            if s.transition.is_none() {
-                s.transition = Some(t.clone());
-            }
-        }
+    if let (Some(t), Some(first)) = (kind, first)
+        && let Some(s) = track.segments.iter_mut().skip(1).find(|s| s.id == first)
+        && s.transition.is_none()
+    {
+        s.transition = Some(t);
     }
     Ok(format!(
         "moved shot {} ({id}, {name}) to position {to}",
@@ -376,7 +376,7 @@ pub(super) fn video_track(tl: &mut Timeline) -> &mut Track {
 }
 
 /// The start of a media id, for a readable shot id.
-fn short(id: &str) -> &str {
+fn short(id: &str) -> String {
     let s = id.strip_prefix("m_").unwrap_or(id);
-    &s[..s.len().min(6)]
+    s.chars().take(6).collect()
 }

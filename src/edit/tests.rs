@@ -373,3 +373,33 @@ fn all_or_nothing_with_errors_that_name_the_op_and_field() {
     .unwrap_err();
     assert!(e.to_string().contains("not a picture"), "{e}");
 }
+
+#[test]
+fn a_move_keeps_chosen_cuts_and_a_hand_timed_title_keeps_its_time() {
+    let a = run(
+        &promo(),
+        json!([
+            {"op": "set_shot", "shot": 4, "transition": {"name": "none"}},
+            {"op": "move_shot", "shot": 1, "to": 3},
+            {"op": "set_text", "id": "title", "start_s": 2, "end_s": 4}
+        ]),
+    )
+    .unwrap();
+    let shots = a.timeline.segments(TT_VIDEO);
+    let coffee = shots
+        .iter()
+        .find(|s| s.media_id.as_deref() == Some("m_3aaaaaaa"))
+        .unwrap();
+    assert!(
+        coffee.transition.is_none(),
+        "the cut into coffee.jpg stays a cut"
+    );
+    let cat = &shots[2];
+    assert_eq!(cat.media_id.as_deref(), Some("m_0aaaaaaa"));
+    assert!(
+        cat.transition.is_some(),
+        "the old first shot blends in like its neighbours"
+    );
+    let t = seg(&a.timeline, TT_TEXT, "title");
+    assert_eq!((t.start_ms, t.end_ms()), (2000, 4000));
+}
