@@ -2,9 +2,12 @@
 //! your MP4", over stdio or streamable HTTP.
 //!
 //! Requests enter through rmcp, are checked here (arguments parsed with the field path of any
-//! mistake, so an agent learns exactly what to fix), and leave as calls on the [`Backend`] trait;
-//! nothing in this module knows ffmpeg, the director or the cloud API. Each tool lives in its own
-//! file under [`tools`]; [`server`] owns the transports, authentication and origin checks.
+//! mistake, so an agent learns exactly what to fix; files parsed once into paths or URLs and held
+//! to the path policy), and leave as calls on the [`Backend`] trait; nothing in this module knows
+//! ffmpeg or the cloud API. Each tool lives in its own file under [`tools`]; [`route`] sends a
+//! prompt that is really another request to its tool; [`server`] owns the transports,
+//! authentication and origin checks, with HTTP stream resumption corrected in `resume`. Every
+//! request reports progress through one [`Progress`], so its values only rise.
 
 pub mod paths;
 mod resume;

@@ -1,13 +1,15 @@
-//! The soundtrack: music (supplied or synthesised) and clips' own sound, mixed to one WAV of
-//! exactly the video's length and normalised to −14 LUFS integrated, true peak ≤ −1 dBTP.
+//! The soundtrack: music (supplied or synthesised) and clips' own sound, mixed to exactly the
+//! video's length and normalised to −14 LUFS integrated, true peak ≤ −1 dBTP, delivered as the
+//! finished AAC track (or a WAV of silence when there is no sound).
 //!
-//! It is done in two short audio-only ffmpeg runs before the video pass: the first mixes and
-//! measures, the second applies the measured loudness correction. Two-pass loudnorm is the only
-//! way to hit the target within a dB; doing it on audio alone costs well under a second.
+//! It is made in two short audio-only ffmpeg runs while the video pass encodes: the first mixes
+//! and measures, the second applies the measured loudness correction and encodes the AAC.
+//! Two-pass loudnorm is the only way to hit the target within a dB.
 
 use super::RenderError;
-use super::graph::layout_shots;
+use super::encode::AAC;
 use super::music::{self, Mood};
+use super::shots::layout_shots;
 use crate::ffmpeg::{self, RunOptions, Tools};
 use crate::media::{MediaInfo, MediaKind};
 use crate::timeline::{TT_AUDIO, TT_VIDEO, Timeline, ms_to_frames};
@@ -214,20 +216,6 @@ fn fades(fade_in: f64, fade_out: f64, dur_s: f64) -> String {
     }
     f
 }
-
-/// The deliverable's audio codec settings: AAC-LC 192 kb/s, 48 kHz stereo.
-pub const AAC: [&str; 10] = [
-    "-c:a",
-    "aac",
-    "-profile:a",
-    "aac_low",
-    "-b:a",
-    "192k",
-    "-ar",
-    "48000",
-    "-ac",
-    "2",
-];
 
 const AFORMAT: &str = "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo";
 

@@ -6,6 +6,8 @@
 //! user text ever appears in the filter graph; file paths are separate `-i` arguments.
 
 use super::RenderError;
+use super::encode::EncodeSettings;
+use super::shots::layout_shots;
 use crate::media::{MediaInfo, MediaKind};
 use crate::timeline::{Motion, Segment, TT_VIDEO, Timeline, ms_to_frames};
 use std::collections::HashMap;
@@ -26,97 +28,6 @@ pub struct OverlayImage {
     pub start_frame: u64,
     /// Frames shown.
     pub frames: u64,
-}
-
-/// Encoder settings for the final file.
-#[derive(Debug, Clone)]
-pub struct EncodeSettings {
-    /// x264 preset (speed/size trade-off).
-    pub preset: String,
-    /// x264 constant rate factor (quality).
-    pub crf: u8,
-}
-
-impl Default for EncodeSettings {
-    fn default() -> Self {
-        EncodeSettings {
-            preset: "veryfast".into(),
-            crf: 20,
-        }
-    }
-}
-
-/// The frame-exact layout of the video track.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Shot {
-    /// Index into the video track.
-    pub index: usize,
-    /// First frame on the output timeline.
-    pub start: u64,
-    /// Number of frames.
-    pub frames: u64,
-    /// Frames overlapping the previous shot (transition length), 0 for a cut.
-    pub overlap: u64,
-    /// xfade transition name, when `overlap > 0`.
-    pub transition: Option<String>,
-}
-
-/// Lay the video track out in whole frames and check it covers the timeline without gaps.
-pub fn layout_shots(tl: &Timeline) -> Result<Vec<Shot>, RenderError> {
-    let fps = tl.meta.fps;
-    let segs = tl.segments(TT_VIDEO);
-    if segs.is_empty() {
-        return Err(RenderError::Invalid(
-            "the timeline has no video shots; add images or clips first".into(),
-        ));
-    }
-    let mut shots = Vec::with_capacity(segs.len());
-    let mut prev_end = 0u64;
-    for (i, s) in segs.iter().enumerate() {
-        let start = ms_to_frames(s.start_ms, fps);
-        let end = ms_to_frames(s.end_ms(), fps);
-        if end <= start {
-            return Err(RenderError::Invalid(format!(
-                "shot {} has no duration",
-                i + 1
-            )));
-        }
-        if i == 0 && start != 0 {
-            return Err(RenderError::Invalid(
-                "the first shot must start at 0".into(),
-            ));
-        }
-        if start > prev_end {
-            return Err(RenderError::Invalid(format!(
-                "gap before shot {} ({} ms)",
-                i + 1,
-                s.start_ms
-            )));
-        }
-        let overlap = if i == 0 { 0 } else { prev_end - start };
-        if i > 0 && overlap >= (end - start).min(shots.last().map(|p: &Shot| p.frames).unwrap_or(0))
-        {
-            return Err(RenderError::Invalid(format!(
-                "the transition into shot {} is longer than a shot",
-                i + 1
-            )));
-        }
-        let transition = (overlap > 0).then(|| {
-            s.transition
-                .as_ref()
-                .map(|t| t.kind.clone())
-                .unwrap_or_else(|| "fade".into())
-        });
-        shots.push(Shot {
-            index: i,
-            start,
-            frames: end - start,
-            overlap,
-            transition,
-        });
-        prev_end = end;
-    }
-    Ok(shots)
 }
 
 /// Everything the video pass needs.
@@ -312,30 +223,6 @@ fn media_for<'m>(
             index + 1
         ))
     })
-}
-
-/// Arguments that join the encoded video and the finished soundtrack into the deliverable:
-/// video copied, AAC-LC 48 kHz stereo, `total_frames` long, moov atom first.
-pub fn mux_args(
-    video: &Path,
-    audio: &Path,
-    total_frames: u64,
-    fps: u32,
-    out: &Path,
-) -> Vec<OsString> {
-    let dur_s = format!("{:.4}", total_frames as f64 / fps.max(1) as f64);
-    let mut args: Vec<OsString> = vec!["-i".into(), video.into(), "-i".into(), audio.into()];
-    args.extend(["-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy"].map(OsString::from));
-    // The soundtrack arrives as finished AAC (copied) or, when silent, as a WAV to encode.
-    let encoded = audio.extension().is_some_and(|e| e == "m4a");
-    if encoded {
-        args.extend(["-c:a", "copy"].map(OsString::from));
-    } else {
-        args.extend(super::audio::AAC.map(OsString::from));
-    }
-    args.extend(["-t", &dur_s, "-movflags", "+faststart", "-f", "mp4"].map(OsString::from));
-    args.push(out.into());
-    args
 }
 
 /// Filters (each followed by a comma) that turn a still upright per its EXIF orientation.

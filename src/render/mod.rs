@@ -1,25 +1,29 @@
 //! Timeline → finished MP4 (H.264 High yuv420p CFR + AAC-LC 48 kHz stereo, faststart).
 //!
-//! The renderer knows the timeline and the media files, nothing about sessions or MCP. A render is
-//! four ffmpeg runs: one video run that draws, overlays the text images and encodes; two short
-//! audio-only runs beside it (mix + measure, then the measured loudness correction, the only way
-//! to land within a dB of the target); and a final mux that copies the video, encodes the AAC and
-//! puts the moov atom first. Running the audio alongside the video hides its cost. The MP4 is written to a hidden
-//! temporary file beside the output and renamed into place only when ffmpeg succeeded, so a crash,
-//! a kill or a cancel never leaves a half-written file at the output path.
+//! The renderer knows the timeline and the media files, nothing about sessions or MCP. A render
+//! is checked against the free disk space first ([`space`]), then made in four ffmpeg runs: the
+//! video pass ([`graph`]) draws the shots, overlays the text images and encodes, writing video
+//! only; beside it the soundtrack ([`audio`]) mixes and measures, then applies the measured
+//! loudness correction and encodes the AAC; a final mux ([`encode`]) copies both and puts the moov
+//! atom first. Only that short mux writes beside the output, to a hidden file renamed into place
+//! when it succeeded, so a crash, a kill or a cancel never leaves a half-written file there, and
+//! scratch folders carry their owner's pid so a later process removes a killed one's leftovers.
 
 pub mod audio;
+pub mod encode;
 pub mod fonts;
 pub mod graph;
 pub mod music;
 pub mod preview;
+pub mod shots;
 pub mod space;
 pub mod text;
 
 use crate::ffmpeg::{self, FfmpegError, RunOptions, Tools};
 use crate::media::MediaInfo;
 use crate::timeline::{TT_TEXT, Timeline, ms_to_frames};
-use graph::{EncodeSettings, OverlayImage, VideoPass};
+use encode::EncodeSettings;
+use graph::{OverlayImage, VideoPass};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use tokio_util::sync::CancellationToken;
@@ -239,7 +243,7 @@ async fn render_checked(
     // output.
     let partial = crate::output::partial_beside(req.output)?;
     let mut cmd = tools.ffmpeg_command();
-    cmd.args(graph::mux_args(
+    cmd.args(encode::mux_args(
         &video_only,
         &soundtrack,
         frames,

@@ -4,7 +4,8 @@
 //! render will fit it, with the titles and captions that are on screen at that moment, a shot
 //! number and time range in the corner, tiled into one JPEG kept under [`MAX_BYTES`].
 
-use super::graph::{fit_filters, layout_shots, orient_filter};
+use super::graph::{fit_filters, orient_filter};
+use super::shots::layout_shots;
 use super::text::{self, TextError};
 use super::{RenderError, fonts, scratch_prefix};
 use crate::ffmpeg::{self, RunOptions, Tools};

@@ -5,7 +5,7 @@
 //! generous upper bound for busy content; refusing a render that would fit is cheaper for the
 //! person than a render that fails after a minute of encoding.
 
-use super::graph::EncodeSettings;
+use super::encode::EncodeSettings;
 use crate::timeline::Timeline;
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,79 @@
+//! The video track laid out in whole frames: where each shot starts, how long it lasts and how
+//! much it overlaps the one before. The video pass, the soundtrack and the contact sheet all
+//! place things by it.
+
+use super::RenderError;
+use crate::timeline::{TT_VIDEO, Timeline, ms_to_frames};
+
+/// The frame-exact layout of the video track.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shot {
+    /// Index into the video track.
+    pub index: usize,
+    /// First frame on the output timeline.
+    pub start: u64,
+    /// Number of frames.
+    pub frames: u64,
+    /// Frames overlapping the previous shot (transition length), 0 for a cut.
+    pub overlap: u64,
+    /// xfade transition name, when `overlap > 0`.
+    pub transition: Option<String>,
+}
+
+/// Lay the video track out in whole frames and check it covers the timeline without gaps.
+pub fn layout_shots(tl: &Timeline) -> Result<Vec<Shot>, RenderError> {
+    let fps = tl.meta.fps;
+    let segs = tl.segments(TT_VIDEO);
+    if segs.is_empty() {
+        return Err(RenderError::Invalid(
+            "the timeline has no video shots; add images or clips first".into(),
+        ));
+    }
+    let mut shots = Vec::with_capacity(segs.len());
+    let mut prev_end = 0u64;
+    for (i, s) in segs.iter().enumerate() {
+        let start = ms_to_frames(s.start_ms, fps);
+        let end = ms_to_frames(s.end_ms(), fps);
+        if end <= start {
+            return Err(RenderError::Invalid(format!(
+                "shot {} has no duration",
+                i + 1
+            )));
+        }
+        if i == 0 && start != 0 {
+            return Err(RenderError::Invalid(
+                "the first shot must start at 0".into(),
+            ));
+        }
+        if start > prev_end {
+            return Err(RenderError::Invalid(format!(
+                "gap before shot {} ({} ms)",
+                i + 1,
+                s.start_ms
+            )));
+        }
+        let overlap = if i == 0 { 0 } else { prev_end - start };
+        if i > 0 && overlap >= (end - start).min(shots.last().map(|p: &Shot| p.frames).unwrap_or(0))
+        {
+            return Err(RenderError::Invalid(format!(
+                "the transition into shot {} is longer than a shot",
+                i + 1
+            )));
+        }
+        let transition = (overlap > 0).then(|| {
+            s.transition
+                .as_ref()
+                .map(|t| t.kind.clone())
+                .unwrap_or_else(|| "fade".into())
+        });
+        shots.push(Shot {
+            index: i,
+            start,
+            frames: end - start,
+            overlap,
+            transition,
+        });
+        prev_end = end;
+    }
+    Ok(shots)
+}
