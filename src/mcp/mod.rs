@@ -7,7 +7,7 @@
 //! ffmpeg or the cloud API. Each tool lives in its own file under [`tools`]; [`route`] sends a
 //! prompt that is really another request to its tool; [`server`] owns the transports,
 //! authentication and origin checks, with HTTP stream resumption corrected in `resume`. Every
-//! request reports progress through one [`Progress`], so its values only rise.
+//! request reports progress through one `Progress`, so its values only rise.
 
 pub mod paths;
 mod resume;
