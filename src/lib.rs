@@ -18,3 +18,4 @@ pub mod render;
 pub mod skill;
 pub mod store;
 pub mod timeline;
+pub mod workspace;

@@ -13,6 +13,7 @@ use crate::render::text::TextError;
 use crate::render::{self, RenderProgress, RenderRequest, Stage};
 use crate::store::Store;
 use crate::timeline::{TT_TEXT, Timeline};
+use crate::workspace::Workspace;
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -21,23 +22,15 @@ use std::time::{Duration, Instant};
 
 mod history;
 
-/// The workspace directory: `REELSMITH_HOME`, else the platform data dir (e.g. ~/.local/share/reelsmith).
-pub fn default_home() -> PathBuf {
-    // Empty or an unfilled host placeholder (`${user_config.workspace}`) means "not set".
-    std::env::var("REELSMITH_HOME")
-        .ok()
-        .filter(|h| !h.trim().is_empty() && !h.contains("${"))
-        .map(PathBuf::from)
-        .or_else(|| dirs::data_dir().map(|d| d.join("reelsmith")))
-        .unwrap_or_else(|| PathBuf::from(".reelsmith"))
-}
+pub use crate::workspace::default_home;
 
 /// Files probed at once during intake.
 const INTAKE_CONCURRENCY: usize = 4;
 
 /// The local engine.
 pub struct LocalBackend {
-    home: PathBuf,
+    ws: Workspace,
+    /// The workspace database (shared with running jobs).
     store: Arc<Store>,
     tools: Result<Tools, String>,
     jobs: LiveJobs,
@@ -46,20 +39,10 @@ pub struct LocalBackend {
 impl LocalBackend {
     /// Open the workspace at `home` (created if missing).
     pub fn open(home: &Path) -> Result<LocalBackend, BackendError> {
-        std::fs::create_dir_all(home.join("exports")).map_err(|e| {
-            BackendError::Unavailable(format!(
-                "cannot create the workspace at {}: {e}; set REELSMITH_HOME to a writable directory",
-                home.display()
-            ))
-        })?;
-        let store = Store::open(&home.join("reelsmith.db"))?;
-        let stale = render::remove_stale_scratch(&home.join("tmp"));
-        if stale > 0 {
-            tracing::info!(stale, "removed scratch left by renders that were killed");
-        }
+        let ws = Workspace::open(home)?;
         Ok(LocalBackend {
-            home: home.to_path_buf(),
-            store: Arc::new(store),
+            store: ws.store().clone(),
+            ws,
             tools: Tools::locate().map_err(|e| e.to_string()),
             jobs: LiveJobs::default(),
         })
@@ -67,7 +50,7 @@ impl LocalBackend {
 
     /// The workspace directory.
     pub fn home(&self) -> &Path {
-        &self.home
+        self.ws.home()
     }
 
     /// The workspace store (for tests and tools that inspect it).
@@ -105,7 +88,7 @@ impl LocalBackend {
         let mut tasks = tokio::task::JoinSet::new();
         for (i, f) in files.iter().enumerate() {
             let (f, tools, limit) = (f.clone(), tools.clone(), limit.clone());
-            let downloads = self.home.join("media");
+            let downloads = self.ws.media_dir();
             tasks.spawn(async move {
                 let _permit = limit.acquire_owned().await;
                 let url = match &f {
@@ -188,7 +171,7 @@ impl LocalBackend {
     }
 
     fn default_output(&self, session: &str, rev: u64) -> PathBuf {
-        super::default_export_dir(&self.home).join(format!("{session}-r{rev}.mp4"))
+        self.ws.export_path(session, rev)
     }
 }
 
@@ -341,7 +324,7 @@ impl Backend for LocalBackend {
             available: None,
             frozen: None,
             total: None,
-            free_disk_bytes: free_disk(&self.home),
+            free_disk_bytes: free_disk(self.ws.home()),
             note: "Local rendering runs on this machine and needs no credits.".into(),
         })
     }
@@ -396,7 +379,7 @@ impl Backend for LocalBackend {
         let bytes = render::preview::contact_sheet(
             &state.timeline,
             &media,
-            &self.home.join("tmp"),
+            &self.ws.scratch(),
             self.tools()?,
         )
         .await?;
@@ -470,7 +453,7 @@ impl Backend for LocalBackend {
             .map(|m| (m.id.clone(), m))
             .collect();
         let store = self.store.clone();
-        let scratch = self.home.join("tmp");
+        let scratch = self.ws.scratch();
         let job_id = handle.job_id.clone();
         let overwrite = req.overwrite;
         let live_jobs = self.jobs.clone();

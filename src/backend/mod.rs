@@ -20,16 +20,7 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use tokio::sync::watch;
 
-/// Where exports go when the caller names no output path: `REELSMITH_OUTPUT_DIR` when set
-/// (an empty value or an unfilled `${…}` host placeholder counts as unset), else `exports/` in
-/// the workspace.
-pub fn default_export_dir(home: &std::path::Path) -> PathBuf {
-    std::env::var("REELSMITH_OUTPUT_DIR")
-        .ok()
-        .filter(|d| !d.trim().is_empty() && !d.contains("${"))
-        .map(PathBuf::from)
-        .unwrap_or_else(|| home.join("exports"))
-}
+pub use crate::workspace::default_export_dir;
 
 /// A media item as results show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -260,6 +251,9 @@ pub enum BackendError {
     /// The workspace store failed.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// The workspace folder could not be opened.
+    #[error(transparent)]
+    Workspace(#[from] crate::workspace::WorkspaceError),
     /// An edit operation could not be applied; nothing was changed.
     #[error(transparent)]
     Edit(#[from] crate::edit::EditError),

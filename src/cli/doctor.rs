@@ -64,7 +64,7 @@ pub async fn run(repair: bool) -> anyhow::Result<ExitCode> {
         ));
     }
     if writable {
-        let db = home.join("reelsmith.db");
+        let db = reelsmith::workspace::Workspace::db_path(&home);
         if repair {
             repair_store(&db, &mut missing);
         }

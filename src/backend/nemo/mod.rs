@@ -78,17 +78,12 @@ impl NemoBackend {
         token: Option<String>,
         timings: Timings,
     ) -> Result<NemoBackend, BackendError> {
-        std::fs::create_dir_all(home.join("exports")).map_err(|e| {
-            BackendError::Unavailable(format!(
-                "cannot create the workspace at {}: {e}; set REELSMITH_HOME to a writable directory",
-                home.display()
-            ))
-        })?;
-        let store = Store::open(&home.join("reelsmith.db"))?;
+        let ws = crate::workspace::Workspace::open(home)?;
+        let store = ws.store().clone();
         let auth = auth::Auth::new(token, &home.join("nemo"));
         Ok(NemoBackend {
             client: Arc::new(Client::new(base, auth)?),
-            store: Arc::new(store),
+            store,
             home: home.to_path_buf(),
             timings,
             jobs: Default::default(),
