@@ -6,6 +6,7 @@
 //! are ops too, but they move through the stored history, so the backend applies them.
 
 mod apply;
+mod common;
 mod diff;
 mod layout;
 mod music;
@@ -15,7 +16,8 @@ mod shots;
 mod text;
 mod video;
 
-pub use apply::{Applied, EditError, Library, MAX_VIDEO_MS, MIN_SHOT_MS, apply, seconds};
+pub use apply::{Applied, apply};
+pub use common::{EditError, Library, MAX_VIDEO_MS, MIN_SHOT_MS, seconds};
 pub use diff::diff;
 pub use ops::{AspectArg, EditOp, MoodArg, ResolutionArg, RoleArg, ShotRef, TransitionSpec};
 pub use shots::resolve_shot;

@@ -1,6 +1,6 @@
 //! Music ops: an uploaded track or a generated mood under the whole video, or none.
 
-use super::apply::{DEFAULT_MUSIC_VOLUME, EditError, Err, Library, seconds, track_of};
+use super::common::{DEFAULT_MUSIC_VOLUME, EditError, Err, Library, seconds, track_of};
 use super::ops::MoodArg;
 use crate::timeline::{Segment, TT_AUDIO, Timeline, secs};
 

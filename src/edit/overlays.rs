@@ -1,6 +1,6 @@
 //! Overlay ops: put a picture (a logo or badge) over the video, or take it off.
 
-use super::apply::{
+use super::common::{
     EditError, Err, Library, check_position, check_span, seconds, track_of, unique_id,
 };
 use crate::media::MediaKind;

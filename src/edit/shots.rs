@@ -1,6 +1,6 @@
 //! Shot ops (add, remove, move, set) and naming a shot by id, position or file name.
 
-use super::apply::{
+use super::common::{
     DEFAULT_TRANSITION_MS, EditError, Err, Library, MIN_SHOT_MS, seconds, track_of, unique_id,
 };
 use super::ops::{ShotRef, TransitionSpec};

@@ -1,6 +1,6 @@
 //! Text ops (add, set, remove text; restyle a role) and checking a text style.
 
-use super::apply::{
+use super::common::{
     EditError, Err, Library, check_position, check_span, seconds, track_of, unique_id,
 };
 use super::ops::{RoleArg, ShotRef};

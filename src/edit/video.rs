@@ -1,6 +1,6 @@
 //! The whole-video op: length (shots retimed in proportion), frame shape and resolution.
 
-use super::apply::{EditError, Err, MAX_VIDEO_MS, MIN_SHOT_MS, seconds};
+use super::common::{EditError, Err, MAX_VIDEO_MS, MIN_SHOT_MS, seconds};
 use super::ops::{AspectArg, ResolutionArg};
 use super::shots::video_track;
 use crate::timeline::{TT_VIDEO, Timeline, secs};

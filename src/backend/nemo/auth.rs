@@ -5,7 +5,7 @@ use super::errors::NemoError;
 use super::headers;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Renew this long before the stated expiry.
 const EXPIRY_MARGIN_S: u64 = 300;
@@ -237,9 +237,6 @@ pub fn parse_rfc3339(s: &str) -> Option<u64> {
     let secs = days * 86_400 + hh * 3600 + mm * 60 + ss - offset;
     u64::try_from(secs).ok()
 }
-
-/// How long to wait before retrying after HTTP 429, as the service's skills do.
-pub const RETRY_WAIT: Duration = Duration::from_secs(30);
 
 #[cfg(test)]
 mod tests {

@@ -1,7 +1,6 @@
 //! Where the service is and how long to wait for it: every timing has a default from the
 //! contract and an environment override, so tests can shorten them.
 
-use super::{auth, sse};
 use std::time::Duration;
 
 /// Default service address.
@@ -18,7 +17,7 @@ pub(super) fn env_ms(name: &str, default_ms: u64) -> Duration {
 
 /// Wait before retrying after HTTP 429 (`NEMO_RETRY_WAIT_MS`, default 30 s).
 pub(super) fn retry_wait() -> Duration {
-    env_ms("NEMO_RETRY_WAIT_MS", auth::RETRY_WAIT.as_millis() as u64)
+    env_ms("NEMO_RETRY_WAIT_MS", RETRY_WAIT.as_millis() as u64)
 }
 
 /// Timings, all overridable from the environment (tests shorten them).
@@ -38,7 +37,7 @@ pub struct Timings {
     pub cancel_wait: Duration,
     /// Chat turn limits (15 min total, 10 min of keep-alives only, "still working" every 20 s
     /// of silence; `NEMO_HEARTBEAT_MS` overrides the last).
-    pub turn: sse::Limits,
+    pub turn: Limits,
 }
 
 impl Timings {
@@ -50,11 +49,35 @@ impl Timings {
             recovery_poll: env_ms("NEMO_RECOVERY_POLL_MS", 30_000),
             recovery_tries: 5,
             cancel_wait: env_ms("NEMO_CANCEL_WAIT_MS", 15_000),
-            turn: sse::Limits {
+            turn: Limits {
                 total: env_ms("NEMO_TURN_TIMEOUT_MS", 900_000),
                 idle: env_ms("NEMO_TURN_IDLE_MS", 600_000),
                 heartbeat: env_ms("NEMO_HEARTBEAT_MS", 20_000),
             },
+        }
+    }
+}
+
+/// How long to wait before retrying after HTTP 429, as the service's skills do.
+pub const RETRY_WAIT: Duration = Duration::from_secs(30);
+
+/// Limits of one turn.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Hard cap on the whole turn (the contract's 15 minutes).
+    pub total: Duration,
+    /// Give up after this long with nothing but keep-alives.
+    pub idle: Duration,
+    /// Report "still working" after this long without any event.
+    pub heartbeat: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            total: Duration::from_secs(900),
+            idle: Duration::from_secs(600),
+            heartbeat: Duration::from_secs(20),
         }
     }
 }

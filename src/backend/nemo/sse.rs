@@ -7,6 +7,7 @@
 //! closes the stream; a turn is never re-sent (it would be charged twice).
 
 use super::client::{Client, Failure, Reply};
+use super::config::Limits;
 use super::errors::NemoError;
 use crate::backend::{ProgressEvent, ProgressSink};
 use eventsource_stream::Eventsource;
@@ -130,27 +131,6 @@ pub struct Turn {
     pub tools: Vec<String>,
     /// How it ended.
     pub end: End,
-}
-
-/// Limits of one turn.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    /// Hard cap on the whole turn (the contract's 15 minutes).
-    pub total: Duration,
-    /// Give up after this long with nothing but keep-alives.
-    pub idle: Duration,
-    /// Report "still working" after this long without any event.
-    pub heartbeat: Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            total: Duration::from_secs(900),
-            idle: Duration::from_secs(600),
-            heartbeat: Duration::from_secs(20),
-        }
-    }
 }
 
 fn report(progress: Option<&ProgressSink>, message: String) {

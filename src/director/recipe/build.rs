@@ -2,7 +2,7 @@
 //! the length exactly, in whole frames), the text track (title, captions, end card) and the music
 //! track. Building is deterministic and ids are stable, so an edit keeps the ids it did not touch.
 
-use super::length::MAX_LENGTH_MS;
+use super::length::{MAX_LENGTH_MS, MIN_SHOT_MS};
 use super::{FPS, Music, Recipe};
 use crate::director::brief::DirectorError;
 use crate::director::format::frame_size;
@@ -18,8 +18,6 @@ use serde_json::{Map, json};
 const TITLE_MS: u64 = 3000;
 /// End card length on screen, in ms.
 const END_CARD_MS: u64 = 3000;
-/// Shortest shot we will cut to, in ms.
-pub(super) const MIN_SHOT_MS: u64 = 600;
 /// A clip's own sound when music plays over it.
 const CLIP_VOLUME_UNDER_MUSIC: f32 = 0.3;
 /// Enlarging a picture more than this visibly softens it, so the person is told.

@@ -1,7 +1,6 @@
 //! How long the video is: the option, then the prompt, then a natural length from the media —
 //! and, whenever that differs from what was asked, a note saying so.
 
-use super::build::MIN_SHOT_MS;
 use crate::director::brief::{DirectorError, Options};
 use crate::director::intent::Intent;
 use crate::media::{MediaInfo, MediaKind};
@@ -11,6 +10,8 @@ use crate::timeline::secs;
 pub(super) const MIN_LENGTH_MS: u64 = 1000;
 /// Longest video, in ms (10 minutes).
 pub(super) const MAX_LENGTH_MS: u64 = 600_000;
+/// Shortest shot we will cut to, in ms.
+pub(super) const MIN_SHOT_MS: u64 = 600;
 
 /// The first cut's length in ms. Decisions go to `changes`; anything asked for that could not be
 /// made as asked goes to `notes`.
