@@ -28,6 +28,12 @@ pub struct OverlayImage {
     pub start_frame: u64,
     /// Frames shown.
     pub frames: u64,
+    /// Size to draw it at (width, height), when it is not drawn at its own size.
+    pub scale: Option<(u32, u32)>,
+    /// Opacity, 0–1.
+    pub opacity: f64,
+    /// Fade in and out (false: appear and disappear at once).
+    pub fade: bool,
 }
 
 /// Everything the video pass needs.
@@ -79,7 +85,7 @@ pub fn video_args(p: &VideoPass) -> Result<(Vec<OsString>, u64), RenderError> {
                 let _ = write!(
                     graph,
                     "scale={kw}:{kh},{zp},format=yuv420p,setsar=1[v{i}];",
-                    zp = zoompan(motion, frames, w, h, fps),
+                    zp = zoompan(motion, seg.focus, frames, w, h, fps),
                     i = shot.index
                 );
             }
@@ -151,13 +157,29 @@ pub fn video_args(p: &VideoPass) -> Result<(Vec<OsString>, u64), RenderError> {
         let st = o.start_frame as f64 / fps as f64;
         let out_st = (o.start_frame + o.frames - fade) as f64 / fps as f64;
         let fd = fade as f64 / fps as f64;
+        let fades = if o.fade {
+            format!(
+                ",fade=t=in:st={st:.4}:d={fd:.4}:alpha=1,fade=t=out:st={out_st:.4}:d={fd:.4}:alpha=1"
+            )
+        } else {
+            String::new()
+        };
         let _ = write!(
             graph,
-            "[{input}:v]format=rgba,loop=loop={n}:size=1:start=0,settb=1/{fps},setpts=N+{s},\
-             fade=t=in:st={st:.4}:d={fd:.4}:alpha=1,fade=t=out:st={out_st:.4}:d={fd:.4}:alpha=1[t{k}];\
+            "[{input}:v]format=rgba{sized},loop=loop={n}:size=1:start=0,settb=1/{fps},setpts=N+{s}{fades}[t{k}];\
              [{cur}][t{k}]overlay=x={x}:y={y}:eof_action=pass:repeatlast=0[o{k}];",
             n = o.frames.saturating_sub(1),
             s = o.start_frame,
+            sized = {
+                let mut f = String::new();
+                if let Some((w, h)) = o.scale {
+                    let _ = write!(f, ",scale={w}:{h}:flags=lanczos");
+                }
+                if o.opacity < 1.0 {
+                    let _ = write!(f, ",colorchannelmixer=aa={:.3}", o.opacity.clamp(0.0, 1.0));
+                }
+                f
+            },
             x = o.x,
             y = o.y,
         );
@@ -278,9 +300,19 @@ fn zoom_canvas(w: u32, h: u32) -> (u32, u32) {
 }
 
 /// zoompan expressions for one still: linear motion across the whole shot.
-fn zoompan(motion: Motion, frames: u64, w: u32, h: u32, fps: u32) -> String {
+///
+/// `focus` (0–1 of the frame) is where a zoom centres and what a pan drifts around; zoompan
+/// keeps the window inside the picture, so a focus near an edge moves as far as it can.
+fn zoompan(
+    motion: Motion,
+    focus: Option<crate::timeline::Focus>,
+    frames: u64,
+    w: u32,
+    h: u32,
+    fps: u32,
+) -> String {
     // (zoom start, zoom end, centre x start, end, centre y start, end), all relative.
-    let (z0, z1, x0, x1, y0, y1) = match motion {
+    let (z0, z1, mut x0, mut x1, mut y0, mut y1) = match motion {
         Motion::ZoomIn => (1.0, 1.15, 0.5, 0.5, 0.5, 0.5),
         Motion::ZoomOut => (1.15, 1.0, 0.5, 0.5, 0.5, 0.5),
         Motion::PanLeft => (1.12, 1.12, 0.55, 0.45, 0.5, 0.5),
@@ -289,6 +321,10 @@ fn zoompan(motion: Motion, frames: u64, w: u32, h: u32, fps: u32) -> String {
         Motion::PanDown => (1.12, 1.12, 0.5, 0.5, 0.45, 0.55),
         Motion::None => (1.0, 1.0, 0.5, 0.5, 0.5, 0.5),
     };
+    if let Some(f) = focus {
+        let (dx, dy) = (f.x.clamp(0.0, 1.0) - 0.5, f.y.clamp(0.0, 1.0) - 0.5);
+        (x0, x1, y0, y1) = (x0 + dx, x1 + dx, y0 + dy, y1 + dy);
+    }
     let span = frames.saturating_sub(1).max(1);
     let p = format!("(on/{span})");
     format!(
@@ -358,7 +394,7 @@ mod tests {
 
     #[test]
     fn zoompan_moves_between_the_given_points() {
-        let z = zoompan(Motion::PanRight, 91, 1920, 1080, 30);
+        let z = zoompan(Motion::PanRight, None, 91, 1920, 1080, 30);
         assert!(z.contains("d=91"), "{z}");
         assert!(z.contains("(on/90)"), "{z}");
         assert!(z.contains("x='(0.4500+0.1000*(on/90))*iw"), "{z}");

@@ -201,7 +201,8 @@ async fn render_checked(
         .prefix(&scratch_prefix("render"))
         .tempdir_in(req.scratch)?;
 
-    let overlays = draw_text(tl, work.path()).await?;
+    let mut overlays = pictures(tl, req.media)?;
+    overlays.extend(draw_text(tl, work.path()).await?);
     if cancel.is_cancelled() {
         return Err(RenderError::Cancelled);
     }
@@ -310,6 +311,54 @@ pub fn remove_stale_scratch(scratch: &Path) -> usize {
     removed
 }
 
+/// Picture overlays (logos, badges) placed in frame and time, below the text.
+fn pictures(
+    tl: &Timeline,
+    media: &HashMap<String, MediaInfo>,
+) -> Result<Vec<OverlayImage>, RenderError> {
+    let (w, h, fps) = (tl.meta.width, tl.meta.height, tl.meta.fps);
+    let total = ms_to_frames(tl.duration_ms, fps);
+    let mut out = Vec::new();
+    for seg in tl.segments(crate::timeline::TT_OVERLAY) {
+        let Some(m) = seg.media_id.as_deref().and_then(|id| media.get(id)) else {
+            return Err(RenderError::Invalid(format!(
+                "overlay {} names a picture that is not in this session; remove it with remove_overlay",
+                seg.id
+            )));
+        };
+        let start = ms_to_frames(seg.start_ms, fps).min(total);
+        let end = ms_to_frames(seg.end_ms(), fps).min(total);
+        if end <= start || m.width == 0 || m.height == 0 {
+            continue;
+        }
+        let ow = ((seg.size.unwrap_or(0.2) * f64::from(w)).round() as u32).clamp(2, w) & !1;
+        let oh = ((f64::from(ow) * f64::from(m.height) / f64::from(m.width)).round() as u32)
+            .clamp(2, h)
+            & !1;
+        let (cx, cy) = seg
+            .position
+            .unwrap_or(crate::timeline::Position::Named(
+                crate::timeline::style::Place::TopRight,
+            ))
+            .centre();
+        let place = |c: f64, frame: u32, size: u32| {
+            ((c * f64::from(frame)).round() as i64 - i64::from(size / 2))
+                .clamp(0, i64::from(frame - size)) as u32
+        };
+        out.push(OverlayImage {
+            path: m.path.clone(),
+            x: place(cx, w, ow),
+            y: place(cy, h, oh),
+            start_frame: start,
+            frames: end - start,
+            scale: Some((ow, oh)),
+            opacity: seg.opacity.unwrap_or(1.0),
+            fade: true,
+        });
+    }
+    Ok(out)
+}
+
 /// Render every text segment to a PNG and place it in time.
 async fn draw_text(tl: &Timeline, work: &Path) -> Result<Vec<OverlayImage>, RenderError> {
     let segs: Vec<_> = tl
@@ -335,9 +384,10 @@ async fn draw_text(tl: &Timeline, work: &Path) -> Result<Vec<OverlayImage>, Rend
             }
             let role = seg.role.unwrap_or(crate::timeline::TextRole::Caption);
             let path = work.join(format!("text{i}.png"));
-            let placed = text::render_text_png(
+            let placed = text::render_styled_png(
                 seg.text.as_deref().unwrap_or(""),
                 role,
+                seg.style.as_ref(),
                 w,
                 h,
                 &fonts,
@@ -349,6 +399,10 @@ async fn draw_text(tl: &Timeline, work: &Path) -> Result<Vec<OverlayImage>, Rend
                 y: placed.y,
                 start_frame: start,
                 frames: end - start,
+                scale: None,
+                opacity: 1.0,
+                fade: seg.style.as_ref().and_then(|s| s.animation)
+                    != Some(crate::timeline::style::Animation::None),
             });
         }
         Ok(out)

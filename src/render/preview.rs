@@ -83,9 +83,10 @@ pub async fn contact_sheet(
                 if seg.start_ms <= *mid && *mid < seg.end_ms() {
                     let p = dir.join(format!("t{k}-{j}.png"));
                     let role = seg.role.unwrap_or(TextRole::Caption);
-                    let placed = text::render_text_png(
+                    let placed = text::render_styled_png(
                         seg.text.as_deref().unwrap_or(""),
                         role,
+                        seg.style.as_ref(),
                         w,
                         h,
                         &fonts,

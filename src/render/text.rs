@@ -9,6 +9,7 @@
 
 use super::fonts::{FontError, FontSet, is_invisible};
 use crate::timeline::TextRole;
+use crate::timeline::style::{Place, Position, TextSize, TextStyle, parse_colour};
 use ab_glyph::{Font, GlyphId, PxScale, ScaleFont, point};
 use std::path::{Path, PathBuf};
 
@@ -119,7 +120,20 @@ pub fn render_text_png(
     fonts: &FontSet,
     path: &Path,
 ) -> Result<Placed, TextError> {
-    let (placed, rgba) = render_text_rgba(text, role, frame_w, frame_h, fonts)?;
+    render_styled_png(text, role, None, frame_w, frame_h, fonts, path)
+}
+
+/// As [`render_text_png`], with an edit's style over the role's.
+pub fn render_styled_png(
+    text: &str,
+    role: TextRole,
+    edit: Option<&TextStyle>,
+    frame_w: u32,
+    frame_h: u32,
+    fonts: &FontSet,
+    path: &Path,
+) -> Result<Placed, TextError> {
+    let (placed, rgba) = render_styled_rgba(text, role, edit, frame_w, frame_h, fonts)?;
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".part");
     let tmp = PathBuf::from(tmp);
@@ -163,12 +177,31 @@ pub fn render_text_rgba(
     frame_h: u32,
     fonts: &FontSet,
 ) -> Result<(Placed, Vec<u8>), TextError> {
-    let (layout, style, safe) = lay_out(text, role, frame_w, frame_h, fonts)?;
+    render_styled_rgba(text, role, None, frame_w, frame_h, fonts)
+}
+
+/// As [`render_text_rgba`], with an edit's style (size, colour, position, box) over the role's.
+pub fn render_styled_rgba(
+    text: &str,
+    role: TextRole,
+    edit: Option<&TextStyle>,
+    frame_w: u32,
+    frame_h: u32,
+    fonts: &FontSet,
+) -> Result<(Placed, Vec<u8>), TextError> {
+    let (layout, style, safe) = lay_out(text, role, edit, frame_w, frame_h, fonts)?;
     let (w, h) = (layout.canvas_w as usize, layout.canvas_h as usize);
     let rgba = draw(&layout, fonts, &style);
 
     // Where the uncropped canvas goes, then crop away fully transparent borders.
-    let x0 = safe.x0 + (safe.width() - layout.canvas_w) / 2;
+    let x0 = match style.x_centre {
+        None => safe.x0 + (safe.width() - layout.canvas_w) / 2,
+        Some(fx) => {
+            let centre = (fx * frame_w as f32).round() as i64;
+            let left = centre - i64::from(layout.canvas_w / 2);
+            left.clamp(i64::from(safe.x0), i64::from(safe.x1 - layout.canvas_w)) as u32
+        }
+    };
     let y0 = match style.anchor {
         Anchor::Around(frac) => {
             let centre = (frac * frame_h as f32).round() as i64;
@@ -202,7 +235,7 @@ pub fn fitted_scale(
     frame_h: u32,
     fonts: &FontSet,
 ) -> Result<f32, TextError> {
-    let (layout, style, _) = lay_out(text, role, frame_w, frame_h, fonts)?;
+    let (layout, style, _) = lay_out(text, role, None, frame_w, frame_h, fonts)?;
     Ok(layout.size / (style.size * frame_w.min(frame_h) as f32))
 }
 
@@ -210,6 +243,7 @@ pub fn fitted_scale(
 fn lay_out(
     text: &str,
     role: TextRole,
+    edit: Option<&TextStyle>,
     frame_w: u32,
     frame_h: u32,
     fonts: &FontSet,
@@ -226,7 +260,10 @@ fn lay_out(
             height: frame_h,
         });
     }
-    let style = Style::for_role(role, frame_h > frame_w);
+    let mut style = Style::for_role(role, frame_h > frame_w);
+    if let Some(e) = edit {
+        style = style.with_edit(e, frame_w, frame_h);
+    }
     let safe = SafeArea::of(frame_w, frame_h);
     let layout = fit(&paras, fonts, &style, &safe, frame_w.min(frame_h)).ok_or_else(|| {
         TextError::TooLong {
@@ -327,6 +364,12 @@ struct Style {
     pad_y: f32,
     radius: f32,
     anchor: Anchor,
+    /// Text colour (linear 0–1 RGB; white unless an edit says otherwise).
+    fill: [f32; 3],
+    /// The box's colour.
+    box_rgb: [f32; 3],
+    /// Horizontal centre as a fraction of the frame width (centred when None).
+    x_centre: Option<f32>,
 }
 
 impl Style {
@@ -343,6 +386,9 @@ impl Style {
                 pad_y: 0.0,
                 radius: 0.0,
                 anchor: Anchor::Around(pick(0.38, 0.30)),
+                fill: [1.0; 3],
+                box_rgb: [0.0; 3],
+                x_centre: None,
             },
             TextRole::Caption => Style {
                 // 0.065 on a 1080-wide phone frame is 70 px, still 49 px when shrunk to 70%.
@@ -355,6 +401,9 @@ impl Style {
                 pad_y: 0.35,
                 radius: 0.3,
                 anchor: Anchor::Bottom,
+                fill: [1.0; 3],
+                box_rgb: [0.0; 3],
+                x_centre: None,
             },
             TextRole::Overlay => Style {
                 size: pick(0.05, 0.06),
@@ -366,6 +415,9 @@ impl Style {
                 pad_y: 0.0,
                 radius: 0.0,
                 anchor: Anchor::Middle,
+                fill: [1.0; 3],
+                box_rgb: [0.0; 3],
+                x_centre: None,
             },
             TextRole::EndCard => Style {
                 size: pick(0.07, 0.08),
@@ -377,8 +429,55 @@ impl Style {
                 pad_y: 0.6,
                 radius: 0.4,
                 anchor: Anchor::Middle,
+                fill: [1.0; 3],
+                box_rgb: [0.0; 3],
+                x_centre: None,
             },
         }
+    }
+
+    /// The role's look with what an edit set on top: size, colour, position and box.
+    /// (Weight and animations other than the fade are not drawn yet; the edit says so.)
+    fn with_edit(mut self, edit: &TextStyle, frame_w: u32, frame_h: u32) -> Style {
+        match edit.size {
+            Some(TextSize::Named(step)) => self.size *= step.factor() as f32,
+            Some(TextSize::Px(px)) => self.size = px as f32 / frame_w.min(frame_h).max(1) as f32,
+            None => {}
+        }
+        let rgb = |c: [u8; 4]| [c[0], c[1], c[2]].map(|v| f32::from(v) / 255.0);
+        if let Some(c) = edit.color.as_deref().and_then(parse_colour) {
+            self.fill = rgb(c);
+        }
+        let box_colour = edit.box_color.as_deref().and_then(parse_colour);
+        match (edit.background, box_colour) {
+            (Some(false), _) => self.box_alpha = 0.0,
+            (_, Some(c)) => {
+                self.box_rgb = rgb(c);
+                self.box_alpha = if c[3] == 255 {
+                    0.6
+                } else {
+                    f32::from(c[3]) / 255.0
+                };
+            }
+            (Some(true), None) if self.box_alpha == 0.0 => self.box_alpha = 0.6,
+            _ => {}
+        }
+        if self.box_alpha > 0.0 && self.pad_x == 0.0 {
+            self.pad_x = 0.5;
+            self.pad_y = 0.35;
+            self.radius = 0.3;
+        }
+        if let Some(pos) = edit.position {
+            let (x, y) = pos.centre();
+            self.anchor = match pos {
+                Position::Named(Place::Bottom) => Anchor::Bottom,
+                Position::Named(Place::Center) => Anchor::Middle,
+                _ => Anchor::Around(y as f32),
+            };
+            self.x_centre = Some(x as f32);
+        }
+        let _ = frame_h;
+        self
     }
 
     /// Pixel sizes of the effects at font size `size`.
@@ -780,32 +879,35 @@ fn draw(layout: &Layout, fonts: &FontSet, style: &Style) -> Vec<u8> {
             box_coverage(&mut box_row, y, h, style.radius * size);
         }
         for x in 0..w {
-            // Premultiplied grey level and alpha, layered bottom to top with "over"; every colour
-            // used is a grey, so one channel suffices.
-            let (mut lum, mut alpha) = (0f32, 0f32);
+            // Premultiplied colour and alpha, layered bottom to top with "over": box, shadow
+            // (black), outline (dark grey), then the glyphs in the fill colour.
+            let (mut rgb, mut alpha) = ([0f32; 3], 0f32);
             if let Some(&b) = box_row.get(x) {
                 alpha = style.box_alpha * b;
+                rgb = style.box_rgb.map(|c| c * alpha);
             }
             if let Some(s) = shadow
                 && x >= fx.shadow
             {
                 let a = SHADOW_ALPHA * s[x - fx.shadow];
-                lum *= 1.0 - a;
+                rgb = rgb.map(|c| c * (1.0 - a));
                 alpha = a + alpha * (1.0 - a);
             }
             if let Some(o) = outline {
                 let a = o[x];
-                lum = OUTLINE_GREY * a + lum * (1.0 - a);
+                rgb = rgb.map(|c| OUTLINE_GREY * a + c * (1.0 - a));
                 alpha = a + alpha * (1.0 - a);
             }
             let a = fill[x];
-            lum = a + lum * (1.0 - a);
+            for (c, f) in rgb.iter_mut().zip(style.fill) {
+                *c = f * a + *c * (1.0 - a);
+            }
             alpha = a + alpha * (1.0 - a);
             // `+ 0.5` then a saturating cast rounds without a libm call per pixel.
             let a8 = (alpha * 255.0 + 0.5) as u8;
             if a8 > 0 {
-                let v = (lum / alpha * 255.0 + 0.5) as u8;
-                out[x * 4..x * 4 + 4].copy_from_slice(&[v, v, v, a8]);
+                let [r, g, b] = rgb.map(|c| (c / alpha * 255.0 + 0.5) as u8);
+                out[x * 4..x * 4 + 4].copy_from_slice(&[r, g, b, a8]);
             }
         }
     }

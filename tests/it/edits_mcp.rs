@@ -308,3 +308,109 @@ async fn every_request_as_exact_edits_with_history() {
 fn text_of_result(r: &rmcp::model::CallToolResult) -> String {
     crate::support::mcp_client::text_of(r)
 }
+
+/// One frame of `video` at `t` seconds as RGB bytes.
+fn frame_rgb(video: &Path, t: f64) -> Vec<u8> {
+    let ts = format!("{t}");
+    ffmpeg(&[
+        "-ss",
+        &ts,
+        "-i",
+        video.to_str().unwrap(),
+        "-frames:v",
+        "1",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-",
+    ])
+    .stdout
+}
+
+/// The edits' looks reach the pixels: a red badge top right, yellow text in the middle, and
+/// a cut without the default fade of the text when it asks for no animation.
+#[tokio::test(flavor = "multi_thread")]
+async fn badges_and_text_styles_render() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(&dir.path().join("home")).await;
+    let grey = dir.path().join("grey.jpg");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=0x404040:s=1280x720",
+        "-frames:v",
+        "1",
+        grey.to_str().unwrap(),
+    ]);
+    let c = s
+        .call(
+            "create_video",
+            json!({"prompt": "a 4 second clip, no music", "files": [grey],
+                   "options": {"resolution": "720p", "title": "", "transition": "none"}}),
+        )
+        .await;
+    ok(&c);
+    let sid = structured(&c)["session_id"].as_str().unwrap().to_string();
+    let sale = badge(dir.path());
+    let e = edit(
+        &s,
+        &sid,
+        json!([
+            {"op": "set_shot", "shot": 1, "motion": "none"},
+            {"op": "add_overlay", "file": sale, "position": "top_right", "size": 0.25},
+            {"op": "add_text", "text": "SALE", "role": "overlay",
+             "style": {"color": "yellow", "size": "extra_large", "position": "center", "animation": "none"}}
+        ]),
+    )
+    .await;
+    assert!(e["changes"].as_array().unwrap().len() == 3, "{e}");
+    let out = dir.path().join("styled.mp4");
+    let x = s
+        .call(
+            "export_video",
+            json!({"session_id": sid, "output_path": out, "wait_s": 300}),
+        )
+        .await;
+    ok(&x);
+    let (w, h) = (1280usize, 720usize);
+    let px = frame_rgb(&out, 2.0);
+    assert_eq!(px.len(), w * h * 3);
+    let at = |x: usize, y: usize| {
+        let i = (y * w + x) * 3;
+        (px[i] as i32, px[i + 1] as i32, px[i + 2] as i32)
+    };
+    // The badge: 25% of the width, centred at (0.85, 0.12) and kept inside the frame.
+    let (r, g, b) = at((0.85 * w as f64) as usize, (0.12 * h as f64) as usize);
+    assert!(r > 180 && g < 80 && b < 80, "badge pixel is ({r},{g},{b})");
+    // Bottom-left stays the grey picture.
+    let (r, g, b) = at(40, h - 40);
+    assert!(
+        (r - 64).abs() < 20 && (g - 64).abs() < 20 && (b - 64).abs() < 20,
+        "({r},{g},{b})"
+    );
+    // Yellow text in the middle third.
+    let yellow = (h / 3..2 * h / 3)
+        .flat_map(|y| (w / 4..3 * w / 4).map(move |x| (x, y)))
+        .filter(|&(x, y)| {
+            let (r, g, b) = at(x, y);
+            r > 200 && g > 170 && b < 90
+        })
+        .count();
+    assert!(yellow > 2000, "{yellow} yellow pixels");
+    // No animation: the text is fully there in the very first frame.
+    let first = frame_rgb(&out, 0.0);
+    let yellow0 = (h / 3..2 * h / 3)
+        .flat_map(|y| (w / 4..3 * w / 4).map(move |x| (x, y)))
+        .filter(|&(x, y)| {
+            let i = (y * w + x) * 3;
+            first[i] > 200 && first[i + 1] > 170 && first[i + 2] < 90
+        })
+        .count();
+    assert!(
+        yellow0 * 10 > yellow * 9,
+        "first frame {yellow0} vs {yellow}"
+    );
+    s.client.cancel().await.unwrap();
+}
