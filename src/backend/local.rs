@@ -147,8 +147,20 @@ impl LocalBackend {
         Ok(ok)
     }
 
+    /// A timeline as results show it, with the session's media.
+    fn state(&self, session_id: &str, tl: Timeline) -> Result<TimelineState, BackendError> {
+        let media = self.store.media(session_id)?;
+        Ok(TimelineState {
+            session_id: session_id.into(),
+            revision: tl.rev,
+            summary: tl.summary(),
+            timeline: tl,
+            media: media.iter().map(MediaItem::from).collect(),
+        })
+    }
+
     /// A stored revision, or an error listing the ones there are.
-    fn revision(&self, session: &str, rev: u64) -> Result<crate::timeline::Timeline, BackendError> {
+    fn revision(&self, session: &str, rev: u64) -> Result<Timeline, BackendError> {
         match self.store.timeline_at(session, rev)? {
             Some(tl) => Ok(tl),
             None => {
@@ -336,14 +348,7 @@ impl Backend for LocalBackend {
                 "session {session_id} has no timeline yet; call create_video with a prompt first"
             ))
         })?;
-        let media = self.store.media(session_id)?;
-        Ok(TimelineState {
-            session_id: session_id.into(),
-            revision: tl.rev,
-            summary: tl.summary(),
-            timeline: tl,
-            media: media.iter().map(MediaItem::from).collect(),
-        })
+        self.state(session_id, tl)
     }
 
     async fn timeline_at(
@@ -353,14 +358,7 @@ impl Backend for LocalBackend {
     ) -> Result<TimelineState, BackendError> {
         self.require_session(session_id)?;
         let tl = self.revision(session_id, revision)?;
-        let media = self.store.media(session_id)?;
-        Ok(TimelineState {
-            session_id: session_id.into(),
-            revision: tl.rev,
-            summary: tl.summary(),
-            timeline: tl,
-            media: media.iter().map(MediaItem::from).collect(),
-        })
+        self.state(session_id, tl)
     }
 
     async fn history(&self, session_id: &str) -> Result<Vec<crate::store::Revision>, BackendError> {
