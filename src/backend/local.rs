@@ -261,6 +261,7 @@ impl Backend for LocalBackend {
         let current = self.store.current_timeline(&session)?;
         let prompt = req.prompt.trim();
         if !req.edits.is_empty() {
+            let head = current.as_ref().map_or(0, |t| t.rev);
             // Exact edits: after the prompt (if any) has made or changed the cut.
             let prompted = match (&current, prompt.is_empty()) {
                 (_, true) => None,
@@ -271,24 +272,42 @@ impl Backend for LocalBackend {
                     options: &req.options,
                 })?),
                 (Some(tl), false) => {
-                    Some(director::edit(tl, prompt, &req.options, &media, &added)?)
+                    let mut o = director::edit(tl, prompt, &req.options, &media, &added)?;
+                    crate::edit::carry_over(tl, &mut o.timeline);
+                    Some(o)
                 }
             };
             let (prompted, changes, notes) = match prompted {
                 Some(o) => (Some(o.timeline), o.changes, o.notes),
                 None => (None, Vec::new(), Vec::new()),
             };
+            // Files the ops name are uploaded now, after the prompt had its say, and each op
+            // is bound to what its upload made.
+            let mut ops = req.edits.clone();
+            if !req.edit_files.is_empty() {
+                let sources: Vec<Source> = req.edit_files.iter().map(|(_, s)| s.clone()).collect();
+                let made = self.intake_all(&session, &sources).await?;
+                for ((i, _), m) in req.edit_files.iter().zip(&made) {
+                    if let Some(op) = ops.get_mut(*i) {
+                        op.bind_file(&m.id);
+                    }
+                }
+            }
+            let media = self.store.media(&session)?;
             let label = if prompt.is_empty() {
-                edits_label(&req.edits)
+                edits_label(&ops)
             } else {
-                format!("{prompt} + {}", edits_label(&req.edits))
+                format!("{prompt} + {}", edits_label(&ops))
             };
             let mut created = history::apply_edits(
                 &self.store,
                 &session,
-                prompted,
-                changes,
-                &req.edits,
+                history::Base {
+                    head,
+                    prompted,
+                    prompt_changes: changes,
+                },
+                &ops,
                 &media,
                 &label,
             )?;
@@ -308,7 +327,8 @@ impl Backend for LocalBackend {
                 (o, 0, false)
             }
             Some(tl) => {
-                let o = director::edit(tl, &req.prompt, &req.options, &media, &added)?;
+                let mut o = director::edit(tl, &req.prompt, &req.options, &media, &added)?;
+                crate::edit::carry_over(tl, &mut o.timeline);
                 (o, tl.rev, true)
             }
         };
@@ -567,7 +587,7 @@ fn text_fit_notes(tl: &Timeline) -> Vec<String> {
         .iter()
         .filter_map(|s| {
             let (text, role) = (s.text.as_deref()?, s.role?);
-            match render::text::fitted_scale(text, role, w, h, &fonts) {
+            match render::text::fitted_scale(text, role, s.style.as_ref(), w, h, &fonts) {
                 Ok(scale) if scale < 0.995 => Some(format!(
                     "The {} \"{}\" is drawn at {:.0}% of its usual size to fit the {w}x{h} frame",
                     render::text::role_name(role),

@@ -78,6 +78,9 @@ pub struct CreateRequest {
     pub options: Options,
     /// Exact edits, applied after the prompt (if any), in order, all or nothing.
     pub edits: Vec<crate::edit::EditOp>,
+    /// Files the edits name by path or URL, by op index: uploaded for those ops only (never
+    /// made into shots or music by the prompt).
+    pub edit_files: Vec<(usize, crate::media::Source)>,
     /// Where to report progress while the request runs, if anyone listens.
     pub progress: Option<ProgressSink>,
 }

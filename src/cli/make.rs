@@ -98,6 +98,7 @@ pub async fn render(
             files: files.to_vec(),
             options,
             edits: Vec::new(),
+            edit_files: Vec::new(),
             progress: None,
         })
         .await?;

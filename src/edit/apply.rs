@@ -48,7 +48,7 @@ pub fn apply(tl: &Timeline, lib: &Library, ops: &[(usize, &EditOp)]) -> Result<A
             ));
         }
         let mut line = line;
-        if tl.duration_ms != length_before && !matches!(op, EditOp::SetVideo { .. }) {
+        if tl.duration_ms != length_before {
             line.push_str(&format!(
                 "; video {} → {}",
                 secs(length_before),

@@ -49,15 +49,23 @@ impl Library<'_> {
                 .ok_or_else(|| format!("no media '{id}' in this session; {}", self.listing())),
             (None, Some(f)) => {
                 let name = f.rsplit(['/', '\\']).next().unwrap_or(f);
-                self.media
+                let named: Vec<&MediaInfo> = self
+                    .media
                     .iter()
-                    .find(|m| m.path.to_string_lossy() == f)
-                    .or_else(|| {
-                        self.media
-                            .iter()
-                            .find(|m| m.file_name.eq_ignore_ascii_case(name))
-                    })
-                    .ok_or_else(|| format!("'{f}' is not in this session; {}", self.listing()))
+                    .filter(|m| m.file_name.eq_ignore_ascii_case(name))
+                    .collect();
+                match named.as_slice() {
+                    [m] => Ok(m),
+                    [] => Err(format!("'{f}' is not in this session; {}", self.listing())),
+                    many => Err(format!(
+                        "{} files in this session are called '{name}'; name one by media_id: {}",
+                        many.len(),
+                        many.iter()
+                            .map(|m| m.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                }
             }
             (Some(_), Some(_)) => Err("give media_id or file, not both".into()),
             (None, None) => Err("give media_id (from upload_media) or file".into()),

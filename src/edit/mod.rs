@@ -6,6 +6,7 @@
 //! are ops too, but they move through the stored history, so the backend applies them.
 
 mod apply;
+mod carry;
 mod common;
 mod diff;
 mod layout;
@@ -17,6 +18,7 @@ mod text;
 mod video;
 
 pub use apply::{Applied, apply};
+pub use carry::carry_over;
 pub use common::{EditError, Library, MAX_VIDEO_MS, MIN_SHOT_MS, seconds};
 pub use diff::diff;
 pub use ops::{AspectArg, EditOp, MoodArg, ResolutionArg, RoleArg, ShotRef, TransitionSpec};

@@ -336,6 +336,20 @@ impl EditOp {
         )
     }
 
+    /// Name the uploaded media for this op's file: once a path or URL is uploaded, the op
+    /// refers to what the upload made of it (its content id), not to a name to look up again.
+    pub fn bind_file(&mut self, id: &str) {
+        match self {
+            EditOp::AddShot { file, media_id, .. }
+            | EditOp::AddOverlay { file, media_id, .. }
+            | EditOp::SetMusic { file, media_id, .. } => {
+                *file = None;
+                *media_id = Some(id.to_string());
+            }
+            _ => {}
+        }
+    }
+
     /// A file this op names that may need uploading first.
     pub fn file(&self) -> Option<&str> {
         match self {

@@ -147,7 +147,11 @@ pub(super) fn set_shot(
     if c.trim_start_s.is_some() || c.trim_end_s.is_some() {
         let Some(m) = media.filter(|_| is_clip) else {
             return Err(err(
-                "trim_start_s",
+                if c.trim_start_s.is_some() {
+                    "trim_start_s"
+                } else {
+                    "trim_end_s"
+                },
                 format!("shot {} ({name}) is a picture; trims apply to clips", i + 1),
             ));
         };
@@ -202,7 +206,15 @@ pub(super) fn set_shot(
             ));
         }
         if let Some(m) = media.filter(|_| is_clip) {
-            let available = m.duration_ms.saturating_sub(new.in_ms.unwrap_or(0));
+            let trim_end = c
+                .trim_end_s
+                .map(seconds)
+                .transpose()
+                .map_err(|e| err("trim_end_s", e))?
+                .unwrap_or(0);
+            let available = m
+                .duration_ms
+                .saturating_sub(new.in_ms.unwrap_or(0) + trim_end);
             if ms > available {
                 return Err(err(
                     "duration_s",

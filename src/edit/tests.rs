@@ -403,3 +403,44 @@ fn a_move_keeps_chosen_cuts_and_a_hand_timed_title_keeps_its_time() {
     let t = seg(&a.timeline, TT_TEXT, "title");
     assert_eq!((t.start_ms, t.end_ms()), (2000, 4000));
 }
+
+#[test]
+fn a_prompt_rebuild_keeps_what_edits_added() {
+    let old = run(
+        &promo(),
+        json!([
+            {"op": "set_style", "role": "caption", "style": {"color": "yellow"}},
+            {"op": "add_text", "text": "Oat milk", "shot": "chelsea.png"},
+            {"op": "add_overlay", "file": "sale.png", "position": "top_right"},
+            {"op": "set_shot", "shot": 3, "focus": {"x": 0.2, "y": 0.3}}
+        ]),
+    )
+    .unwrap()
+    .timeline;
+    // A rebuild as a prompt makes it: the recipe's own items, shots in a new order.
+    let mut new = promo();
+    new.track_mut(TT_VIDEO).unwrap().segments.swap(0, 1);
+    layout::relayout_shots(&mut new);
+    carry_over(&old, &mut new);
+    assert_eq!(
+        seg(&new, TT_TEXT, "cap-1")
+            .style
+            .as_ref()
+            .unwrap()
+            .color
+            .as_deref(),
+        Some("yellow")
+    );
+    let chelsea = new.segments(TT_VIDEO)[0].clone();
+    let oat = new
+        .segments(TT_TEXT)
+        .iter()
+        .find(|s| s.text.as_deref() == Some("Oat milk"))
+        .expect("carried");
+    assert_eq!(
+        (oat.start_ms, oat.end_ms()),
+        (chelsea.start_ms, chelsea.end_ms())
+    );
+    assert_eq!(new.segments(TT_OVERLAY).len(), 1);
+    assert_eq!(new.segments(TT_VIDEO)[2].focus.map(|f| f.x), Some(0.2));
+}

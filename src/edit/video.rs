@@ -42,7 +42,7 @@ pub(super) fn set_video(
         for s in &mut video_track(tl).segments {
             s.duration_ms = ((s.duration_ms as f64 * scale).round() as u64).max(MIN_SHOT_MS);
         }
-        said.push(format!("length {} → {}", secs(old), secs(ms)));
+        said.push(format!("length {} asked", secs(ms)));
     }
     if aspect.is_some() || resolution.is_some() {
         use crate::director::{Aspect, Resolution, frame_size};

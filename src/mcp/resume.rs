@@ -25,10 +25,13 @@ fn next_event_id(id: &str) -> String {
         Some((i, r)) => (i, Some(r)),
         None => (id, None),
     };
-    match (index.parse::<usize>(), rest) {
-        (Ok(i), Some(r)) => format!("{}/{r}", i + 1),
-        (Ok(i), None) => (i + 1).to_string(),
-        (Err(_), _) => id.to_string(),
+    match (
+        index.parse::<usize>().ok().and_then(|i| i.checked_add(1)),
+        rest,
+    ) {
+        (Some(next), Some(r)) => format!("{next}/{r}"),
+        (Some(next), None) => next.to_string(),
+        (None, _) => id.to_string(),
     }
 }
 
@@ -97,5 +100,7 @@ mod tests {
         assert_eq!(next_event_id("2/7"), "3/7");
         assert_eq!(next_event_id("0"), "1");
         assert_eq!(next_event_id("x/1"), "x/1");
+        let max = format!("{}/1", usize::MAX);
+        assert_eq!(next_event_id(&max), max, "no overflow");
     }
 }

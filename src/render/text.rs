@@ -231,11 +231,12 @@ pub fn render_styled_rgba(
 pub fn fitted_scale(
     text: &str,
     role: TextRole,
+    edit: Option<&TextStyle>,
     frame_w: u32,
     frame_h: u32,
     fonts: &FontSet,
 ) -> Result<f32, TextError> {
-    let (layout, style, _) = lay_out(text, role, None, frame_w, frame_h, fonts)?;
+    let (layout, style, _) = lay_out(text, role, edit, frame_w, frame_h, fonts)?;
     Ok(layout.size / (style.size * frame_w.min(frame_h) as f32))
 }
 
@@ -1579,12 +1580,19 @@ mod tests {
     #[test]
     fn fitted_scale_says_when_text_is_drawn_smaller() {
         let fonts = dejavu_only();
-        let short = fitted_scale("Summer Sale", TextRole::Title, 1920, 1080, &fonts).unwrap();
+        let short = fitted_scale("Summer Sale", TextRole::Title, None, 1920, 1080, &fonts).unwrap();
         assert_eq!(short, 1.0);
-        let long = fitted_scale(LONG_CAPTION, TextRole::Caption, 1080, 1920, &fonts).unwrap();
+        let long = fitted_scale(LONG_CAPTION, TextRole::Caption, None, 1080, 1920, &fonts).unwrap();
         assert!(long < 0.995, "{long}");
         assert!(matches!(
-            fitted_scale(&"word ".repeat(2000), TextRole::Title, 320, 180, &fonts),
+            fitted_scale(
+                &"word ".repeat(2000),
+                TextRole::Title,
+                None,
+                320,
+                180,
+                &fonts
+            ),
             Err(TextError::TooLong { .. })
         ));
     }

@@ -216,6 +216,12 @@ pub fn repair(path: &Path) -> Result<RepairReport, StoreError> {
         Some(e @ StoreError::Newer { .. }) => return Err(e),
         Some(_) => {}
     }
+    if let Some(pid) = holder(path) {
+        return Err(StoreError::InUse {
+            path: path.to_path_buf(),
+            pid,
+        });
+    }
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -241,6 +247,34 @@ pub fn repair(path: &Path) -> Result<RepairReport, StoreError> {
         recovered,
         lost_tables,
     })
+}
+
+/// Another process with `path` open, found through /proc (Linux; elsewhere nothing is found).
+fn holder(path: &Path) -> Option<u32> {
+    let target = std::fs::canonicalize(path).ok()?;
+    let me = std::process::id();
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid == me {
+            continue;
+        }
+        let Ok(fds) = std::fs::read_dir(entry.path().join("fd")) else {
+            continue;
+        };
+        if fds
+            .flatten()
+            .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|l| l == target))
+        {
+            return Some(pid);
+        }
+    }
+    None
 }
 
 /// Copy every readable row of our tables from `from` into `to`; a running job becomes
@@ -274,8 +308,15 @@ fn copy_rows(src: &Connection, to: &Connection, table: &str) -> (u64, bool) {
         return (0, false);
     };
     let cols = stmt.column_count();
+    // Columns by name: an older file may lack columns this schema added (they stay NULL).
+    let names: Vec<String> = stmt
+        .column_names()
+        .iter()
+        .map(|n| format!("\"{n}\""))
+        .collect();
     let insert = format!(
-        "INSERT OR IGNORE INTO {table} VALUES ({})",
+        "INSERT OR IGNORE INTO {table} ({}) VALUES ({})",
+        names.join(", "),
         vec!["?"; cols].join(", ")
     );
     let Ok(mut rows) = stmt.query([]) else {
@@ -289,11 +330,10 @@ fn copy_rows(src: &Connection, to: &Connection, table: &str) -> (u64, bool) {
                 let Ok(values) = values else {
                     return (n, false);
                 };
-                if to
-                    .execute(&insert, rusqlite::params_from_iter(values))
-                    .is_ok_and(|c| c > 0)
-                {
-                    n += 1;
+                match to.execute(&insert, rusqlite::params_from_iter(values)) {
+                    Ok(c) => n += c as u64,
+                    // A row the new schema cannot hold: say the table was not fully copied.
+                    Err(_) => return (n, false),
                 }
             }
             Ok(None) => return (n, true),
@@ -346,6 +386,39 @@ mod tests {
         }
         drop(s);
         path
+    }
+
+    #[test]
+    fn repair_refuses_a_file_another_process_has_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = workspace_with_history(dir.path());
+        let mut holder = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1]); c.execute('select count(*) from sessions').fetchall(); print('open', flush=True); time.sleep(60)",
+            ])
+            .arg(&path)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 runs");
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(holder.stdout.take().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        assert_eq!(line.trim(), "open");
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[..100].fill(b'x');
+        std::fs::write(&path, &bytes).unwrap();
+        let r = repair(&path);
+        let _ = holder.kill();
+        let _ = holder.wait();
+        match r {
+            Err(StoreError::InUse { pid, .. }) => assert_eq!(pid, holder.id()),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(std::fs::read(&path).unwrap(), bytes, "left in place");
     }
 
     #[test]

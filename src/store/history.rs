@@ -85,6 +85,20 @@ impl Store {
         expected: u64,
         prompt: &str,
     ) -> Result<u64, StoreError> {
+        self.save_revision(session, tl, expected, expected, prompt)
+    }
+
+    /// Save `tl` as a new revision made from `parent` and make it current, in one transaction,
+    /// only if the head is still `expected` (an undo followed by an edit moves from the head to
+    /// an older parent without a moment in between).
+    pub fn save_revision(
+        &self,
+        session: &str,
+        tl: &Timeline,
+        expected: u64,
+        parent: u64,
+        prompt: &str,
+    ) -> Result<u64, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let current = head_of(&tx, session)?;
@@ -108,7 +122,7 @@ impl Store {
                 serde_json::to_string(&stored)?,
                 prompt,
                 now(),
-                expected as i64
+                parent as i64
             ],
         )?;
         tx.execute(

@@ -47,6 +47,17 @@ pub enum StoreError {
         /// The tables found, comma-separated.
         tables: String,
     },
+    /// Another process has the file open (a running server); moving it now would lose writes.
+    #[error(
+        "{} is open in process {pid} (a running reelsmith server or command); stop it, then run `reelsmith doctor --repair` again",
+        path.display()
+    )]
+    InUse {
+        /// The database file.
+        path: std::path::PathBuf,
+        /// The process holding it.
+        pid: u32,
+    },
     /// Written by a later reelsmith whose schema this one does not know.
     #[error(
         "the workspace database {} was written by a newer reelsmith (schema {found}; this one reads up to {supported}). Upgrade reelsmith, or point REELSMITH_HOME at another folder; it was left unchanged",

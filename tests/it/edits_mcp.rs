@@ -414,3 +414,57 @@ async fn badges_and_text_styles_render() {
     );
     s.client.cancel().await.unwrap();
 }
+
+/// A picture named by an edit is used by that edit only: a prompt in the same request does not
+/// make it a shot, and a first cut does not either.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_named_by_an_edit_is_not_made_a_shot() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = start(&dir.path().join("home")).await;
+    let a = still(dir.path(), "a.jpg", 640, 360, 0);
+    let b = still(dir.path(), "b.jpg", 640, 360, 1);
+    let sale = badge(dir.path());
+    let c = s
+        .call(
+            "create_video",
+            json!({"prompt": "a 4 second clip", "files": [a, b],
+                   "options": {"resolution": "720p"},
+                   "edits": [{"op": "add_overlay", "file": sale, "position": "top_left"}]}),
+        )
+        .await;
+    ok(&c);
+    let sid = structured(&c)["session_id"].as_str().unwrap().to_string();
+    let tl = &structured(&c)["timeline"];
+    assert_eq!(
+        shots(tl).len(),
+        2,
+        "{}",
+        serde_json::to_string(&structured(&c)).unwrap()
+    );
+    assert_eq!(track(tl, 20).len(), 1);
+    let sale2 = badge(&dir.path().join("x").tap_mkdir());
+    let e = s
+        .call(
+            "create_video",
+            json!({"session_id": sid, "prompt": "make it 5 seconds",
+                   "edits": [{"op": "add_overlay", "file": sale2, "position": "bottom_right"}]}),
+        )
+        .await;
+    ok(&e);
+    let tl = &structured(&e)["timeline"];
+    assert_eq!(shots(tl).len(), 2, "the badge did not become a shot: {tl}");
+    assert_eq!(track(tl, 20).len(), 2);
+    assert!((tl["d"].as_i64().unwrap() - 5000).abs() <= 100);
+    s.client.cancel().await.unwrap();
+}
+
+trait TapMkdir {
+    fn tap_mkdir(self) -> Self;
+}
+
+impl TapMkdir for std::path::PathBuf {
+    fn tap_mkdir(self) -> Self {
+        std::fs::create_dir_all(&self).unwrap();
+        self
+    }
+}

@@ -8,18 +8,32 @@ use crate::media::MediaInfo;
 use crate::store::{Store, redo_target, undo_target};
 use crate::timeline::Timeline;
 
-/// Apply `ops` to the session's current timeline — or to `prompted`, what the request's prompt
-/// made of it (its changes in `prompt_changes`) — and store the outcome.
+/// What the edits start from.
+pub struct Base {
+    /// The revision that was current when the request began (0 for none); the save is refused
+    /// if someone else moved it meanwhile.
+    pub head: u64,
+    /// What the request's prompt made of the current timeline, if it had one.
+    pub prompted: Option<Timeline>,
+    /// The prompt's changes, one line each.
+    pub prompt_changes: Vec<String>,
+}
+
+/// Apply `ops` to the session's current timeline — or to what the request's prompt made of it —
+/// and store the outcome.
 pub fn apply_edits(
     store: &Store,
     session: &str,
-    prompted: Option<Timeline>,
-    prompt_changes: Vec<String>,
+    base: Base,
     ops: &[EditOp],
     media: &[MediaInfo],
     label: &str,
 ) -> Result<Created, BackendError> {
-    let head = store.head(session)?;
+    let Base {
+        head,
+        prompted,
+        prompt_changes,
+    } = base;
     let revs = store.revisions(session)?;
     let mut at = head;
     let mut changes = prompt_changes;
@@ -42,6 +56,9 @@ pub fn apply_edits(
             .into());
         }
         let target = match op {
+            EditOp::Undo {} if at == 0 => {
+                return Err(err("nothing to undo: there is no timeline yet".into()).into());
+            }
             EditOp::Undo {} => undo_target(&revs, at)
                 .ok_or_else(|| err(format!("nothing to undo: revision {at} is the first cut")))?,
             EditOp::Redo {} => redo_target(&revs, at).ok_or_else(|| {
@@ -95,10 +112,7 @@ pub fn apply_edits(
     };
     let applied = edit::apply(&start, &Library { media }, &rest)?;
     changes.extend(applied.changes);
-    if at != head {
-        store.set_head(session, at, head)?;
-    }
-    let rev = store.save_timeline(session, &applied.timeline, at, label)?;
+    let rev = store.save_revision(session, &applied.timeline, head, at, label)?;
     let mut timeline = applied.timeline;
     timeline.rev = rev;
     Ok(Created {

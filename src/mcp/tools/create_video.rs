@@ -147,18 +147,23 @@ impl ReelsmithServer {
         if let Some(i) = args.files.iter().position(|f| f.trim().is_empty()) {
             return Err(bad_field(&format!("files[{i}]"), "the path is empty"));
         }
-        // Files named by edit ops by path or URL are uploaded with the others (content-hashed,
-        // so one already in the session is not added twice); bare file names refer to the
-        // session's media.
-        let mut named = args.files.clone();
-        for f in args.edits.iter().filter_map(|o| o.file()) {
-            let located = f.contains('/') || f.contains("://");
-            if located && !named.iter().any(|n| n == f) {
-                named.push(f.to_string());
-            }
-        }
-        let files = match self.sources(&named) {
+        let files = match self.sources(&args.files) {
             Ok(f) => f,
+            Err(refused) => return Ok(refused),
+        };
+        // Files named by edit ops by path or URL are uploaded for those ops (content-hashed, so
+        // one already in the session is not added twice); bare file names refer to the
+        // session's media.
+        let located: Vec<(usize, String)> = args
+            .edits
+            .iter()
+            .enumerate()
+            .filter_map(|(i, o)| o.file().map(|f| (i, f.to_string())))
+            .filter(|(_, f)| f.contains('/') || f.contains("://"))
+            .collect();
+        let names: Vec<String> = located.iter().map(|(_, f)| f.clone()).collect();
+        let edit_files = match self.sources(&names) {
+            Ok(s) => located.iter().map(|(i, _)| *i).zip(s).collect(),
             Err(refused) => return Ok(refused),
         };
         if plain {
@@ -215,6 +220,7 @@ impl ReelsmithServer {
             files,
             options: args.options.clone().unwrap_or_default(),
             edits: args.edits.clone(),
+            edit_files,
             progress: Some(sink),
         };
         // The backend's own progress (a cloud turn's heartbeats and tool calls) is forwarded as

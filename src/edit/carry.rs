@@ -1,0 +1,84 @@
+//! What a prompt edit must not lose. A prompt rebuilds the cut from its recipe (shots, length,
+//! shape, transitions, music, title, captions, end card); what exact edits added on top —
+//! overlays, text styles, texts of their own, a shot's focus and motion — is carried over onto
+//! the rebuilt timeline, so a prompt changes only what it says.
+
+use super::layout;
+use crate::timeline::{TT_OVERLAY, TT_TEXT, TT_VIDEO, Timeline, Track};
+
+/// Carry the edit-made parts of `old` onto `new` (the prompt's rebuild of it).
+pub fn carry_over(old: &Timeline, new: &mut Timeline) {
+    // Shots keep their ids across a rebuild; their focus and motion come along.
+    if let Some(track) = new.track_mut(TT_VIDEO) {
+        for seg in &mut track.segments {
+            if let Some(o) = old.segments(TT_VIDEO).iter().find(|o| o.id == seg.id) {
+                seg.focus = seg.focus.or(o.focus);
+                if o.motion.is_some() {
+                    seg.motion = o.motion;
+                }
+            }
+        }
+    }
+    // Styles of texts the rebuild kept, and texts the edits added (they follow their shots).
+    let mut added = Vec::new();
+    for o in old.segments(TT_TEXT) {
+        match new
+            .track_mut(TT_TEXT)
+            .and_then(|t| t.segments.iter_mut().find(|s| s.id == o.id))
+        {
+            Some(seg) => {
+                if seg.style.is_none() {
+                    seg.style = o.style.clone();
+                }
+            }
+            None if o.id.starts_with("txt-") => added.push(o.clone()),
+            None => {}
+        }
+    }
+    let overlays: Vec<_> = old.segments(TT_OVERLAY).to_vec();
+    if added.is_empty() && overlays.is_empty() {
+        return;
+    }
+    // Only the carried items follow the shots from the old clock to the new one; what the
+    // rebuild made is already where it belongs.
+    let before = layout::spans(old);
+    let mut staged = Timeline {
+        tracks: new
+            .tracks
+            .iter()
+            .filter(|t| t.tt == TT_VIDEO)
+            .cloned()
+            .collect(),
+        duration_ms: new.duration_ms,
+        meta: new.meta.clone(),
+        ..Default::default()
+    };
+    if !added.is_empty() {
+        track(&mut staged, TT_TEXT, "text").segments = added;
+    }
+    if !overlays.is_empty() {
+        track(&mut staged, TT_OVERLAY, "overlays").segments = overlays;
+    }
+    layout::follow_shots(&mut staged, &before);
+    if let Some(t) = staged.track(TT_TEXT) {
+        let text = track(new, TT_TEXT, "text");
+        text.segments.extend(t.segments.iter().cloned());
+        text.segments.sort_by_key(|s| s.start_ms);
+    }
+    new.tracks.retain(|t| t.tt != TT_OVERLAY);
+    if let Some(t) = staged.track(TT_OVERLAY) {
+        new.tracks.push(t.clone());
+    }
+}
+
+fn track<'t>(tl: &'t mut Timeline, tt: u8, id: &str) -> &'t mut Track {
+    if tl.track(tt).is_none() {
+        tl.tracks.push(Track {
+            id: id.into(),
+            tt,
+            segments: Vec::new(),
+            extra: Default::default(),
+        });
+    }
+    tl.track_mut(tt).expect("just added")
+}
