@@ -26,11 +26,8 @@ pub fn carry_over(old: &Timeline, new: &mut Timeline) {
             .track_mut(TT_TEXT)
             .and_then(|t| t.segments.iter_mut().find(|s| s.id == o.id))
         {
-            Some(seg) => {
-                if seg.style.is_none() {
-                    seg.style = o.style.clone();
-                }
-            }
+            Some(seg) if seg.style.is_none() => seg.style = o.style.clone(),
+            Some(_) => {}
             None if o.id.starts_with("txt-") => added.push(o.clone()),
             None => {}
         }
