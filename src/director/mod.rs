@@ -86,6 +86,12 @@ pub fn edit(
             _ => {}
         }
     }
+    if let Some(op) = intent::needs_exact_edit(prompt) {
+        return Err(DirectorError::NeedsExactEdit {
+            said: prompt.trim().chars().take(200).collect(),
+            op,
+        });
+    }
     for e in &parse_edits(prompt)? {
         changes.push(recipe.apply(e, media, &mut notes)?);
     }

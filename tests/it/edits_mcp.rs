@@ -455,6 +455,21 @@ async fn a_file_named_by_an_edit_is_not_made_a_shot() {
     assert_eq!(shots(tl).len(), 2, "the badge did not become a shot: {tl}");
     assert_eq!(track(tl, 20).len(), 2);
     assert!((tl["d"].as_i64().unwrap() - 5000).abs() <= 100);
+    // A prompt about one shot's length is refused with the exact edit, not applied to the video.
+    let rev = structured(&e)["revision"].clone();
+    let r = s
+        .call(
+            "create_video",
+            json!({"session_id": sid, "prompt": "make the second shot 3 seconds"}),
+        )
+        .await;
+    assert_eq!(r.is_error, Some(true));
+    let msg = text_of_result(&r);
+    assert!(
+        msg.contains(r#"{"op":"set_shot","shot":2,"duration_s":3}"#),
+        "{msg}"
+    );
+    assert_eq!(timeline(&s, &sid).await["revision"], rev, "nothing changed");
     s.client.cancel().await.unwrap();
 }
 

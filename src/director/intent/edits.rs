@@ -271,6 +271,23 @@ fn shot_refs(p: &str) -> Vec<(usize, usize, ShotRef)> {
         .collect()
 }
 
+/// The shot a prompt names with a shot noun ("the second photo", "第二个"), as the position to
+/// put in an exact edit op (a bare "at the end" names no shot).
+pub(super) fn shot_ref_in(p: &str) -> Option<String> {
+    SHOT_REF.captures_iter(p).find_map(|c| {
+        // A bare place word names no shot, and "the video 15 seconds" is the whole video.
+        if c.get(5).is_some() || c[0].contains("video") {
+            return None;
+        }
+        let (_, _, r) = shot_refs(&p[c.get(0)?.start()..]).into_iter().next()?;
+        Some(match r {
+            ShotRef::First => "1".to_string(),
+            ShotRef::Nth(k) => k.to_string(),
+            ShotRef::Last => "\"<last position from get_timeline>\"".to_string(),
+        })
+    })
+}
+
 fn find_shot_edit(p: &str) -> Option<Edit> {
     let refs = shot_refs(p);
     if MOVE.is_match(p) {

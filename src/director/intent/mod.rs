@@ -6,11 +6,13 @@
 //! "zoom" as in zoom into the product) only counts as a transition next to a transition word.
 
 mod edits;
+mod exact;
 mod length;
 mod numbers;
 mod words;
 
 pub use edits::{Edit, ShotRef, parse_edits};
+pub use exact::needs_exact_edit;
 pub use numbers::{NotReadable, Quantity, Unreadable};
 
 use super::format::{Aspect, Resolution};
