@@ -310,6 +310,7 @@ impl Backend for LocalBackend {
                 &ops,
                 &media,
                 &label,
+                &check_glyphs,
             )?;
             created.edited = current.is_some();
             created.notes = notes;
@@ -332,6 +333,7 @@ impl Backend for LocalBackend {
                 (o, tl.rev, true)
             }
         };
+        check_glyphs(&outcome.timeline)?;
         let rev = self
             .store
             .save_timeline(&session, &outcome.timeline, expected, &req.prompt)?;
@@ -573,6 +575,28 @@ fn free_disk(path: &Path) -> Option<u64> {
     // SAFETY: `c` is a valid NUL-terminated path and `st` a properly sized out-parameter.
     let rc = unsafe { libc::statvfs(c.as_ptr(), &mut st) };
     (rc == 0).then(|| st.f_bavail as u64 * st.f_frsize as u64)
+}
+
+/// Refuse text no installed font can draw when it is set, naming the text, instead of failing
+/// the export later. Without fonts there is nothing to check; the export says what to install.
+fn check_glyphs(tl: &Timeline) -> Result<(), BackendError> {
+    let Ok(fonts) = FontSet::shared() else {
+        return Ok(());
+    };
+    for seg in tl.segments(TT_TEXT) {
+        let (Some(text), Some(role)) = (seg.text.as_deref(), seg.role) else {
+            continue;
+        };
+        if let Err(e) = fonts.check_coverage(text) {
+            return Err(BackendError::Unavailable(format!(
+                "the {} \"{}\" ({}) cannot be drawn: {e}. Nothing was changed; change that text and try again",
+                render::text::role_name(role),
+                ellipsis(text, 40),
+                seg.id
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Text the renderer will draw smaller than its usual size, or cannot fit at all, said at create

@@ -250,6 +250,8 @@ pub fn repair(path: &Path) -> Result<RepairReport, StoreError> {
 }
 
 /// Another process with `path` open, found through /proc (Linux; elsewhere nothing is found).
+/// Our own children do not count: a child being started holds copies of our descriptors until
+/// its exec closes them, and the kernel shows the new program a moment before it does.
 fn holder(path: &Path) -> Option<u32> {
     let target = std::fs::canonicalize(path).ok()?;
     let me = std::process::id();
@@ -261,7 +263,7 @@ fn holder(path: &Path) -> Option<u32> {
         else {
             continue;
         };
-        if pid == me {
+        if pid == me || parent_of(&entry.path()) == Some(me) {
             continue;
         }
         let Ok(fds) = std::fs::read_dir(entry.path().join("fd")) else {
@@ -275,6 +277,14 @@ fn holder(path: &Path) -> Option<u32> {
         }
     }
     None
+}
+
+/// The parent pid in a /proc/<pid> folder's `stat` (the fields after the ")" that ends the
+/// command name are the state, then the parent's pid).
+fn parent_of(dir: &Path) -> Option<u32> {
+    let stat = std::fs::read_to_string(dir.join("stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    rest.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Copy every readable row of our tables from `from` into `to`; a running job becomes
@@ -392,30 +402,32 @@ mod tests {
     fn repair_refuses_a_file_another_process_has_open() {
         let dir = tempfile::tempdir().unwrap();
         let path = workspace_with_history(dir.path());
-        let mut holder = std::process::Command::new("python3")
+        // The holder runs under a shell, so it is not our own child (those are ignored).
+        let mut shell = std::process::Command::new("sh")
             .args([
                 "-c",
-                "import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1]); c.execute('select count(*) from sessions').fetchall(); print('open', flush=True); time.sleep(60)",
+                "python3 -c \"import os,sqlite3,sys,time; c=sqlite3.connect(sys.argv[1]); c.execute('select count(*) from sessions').fetchall(); print(os.getpid(), flush=True); time.sleep(30)\" \"$0\"; true",
             ])
             .arg(&path)
             .stdout(std::process::Stdio::piped())
             .spawn()
-            .expect("python3 runs");
+            .expect("sh and python3 run");
         let mut line = String::new();
         std::io::BufRead::read_line(
-            &mut std::io::BufReader::new(holder.stdout.take().unwrap()),
+            &mut std::io::BufReader::new(shell.stdout.take().unwrap()),
             &mut line,
         )
         .unwrap();
-        assert_eq!(line.trim(), "open");
+        let python: u32 = line.trim().parse().expect("python's pid");
         let mut bytes = std::fs::read(&path).unwrap();
         bytes[..100].fill(b'x');
         std::fs::write(&path, &bytes).unwrap();
         let r = repair(&path);
-        let _ = holder.kill();
-        let _ = holder.wait();
+        // SAFETY: signalling a process we started.
+        unsafe { libc::kill(python as libc::pid_t, libc::SIGKILL) };
+        let _ = shell.wait();
         match r {
-            Err(StoreError::InUse { pid, .. }) => assert_eq!(pid, holder.id()),
+            Err(StoreError::InUse { pid, .. }) => assert_eq!(pid, python),
             other => panic!("{other:?}"),
         }
         assert_eq!(std::fs::read(&path).unwrap(), bytes, "left in place");

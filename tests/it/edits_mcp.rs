@@ -455,6 +455,19 @@ async fn a_file_named_by_an_edit_is_not_made_a_shot() {
     assert_eq!(shots(tl).len(), 2, "the badge did not become a shot: {tl}");
     assert_eq!(track(tl, 20).len(), 2);
     assert!((tl["d"].as_i64().unwrap() - 5000).abs() <= 100);
+    // Text no installed font can draw is refused when it is set, not at export.
+    let r = s
+        .call(
+            "create_video",
+            json!({"session_id": sid, "edits": [{"op": "add_text", "text": "Grand opening \u{1FAE8}\u{E000}", "shot": 1}]}),
+        )
+        .await;
+    assert_eq!(r.is_error, Some(true), "{}", text_of_result(&r));
+    let msg = text_of_result(&r);
+    assert!(
+        msg.contains("cannot be drawn") && msg.contains("Grand opening"),
+        "{msg}"
+    );
     // A prompt about one shot's length is refused with the exact edit, not applied to the video.
     let rev = structured(&e)["revision"].clone();
     let r = s

@@ -28,6 +28,7 @@ pub fn apply_edits(
     ops: &[EditOp],
     media: &[MediaInfo],
     label: &str,
+    check: &dyn Fn(&Timeline) -> Result<(), BackendError>,
 ) -> Result<Created, BackendError> {
     let Base {
         head,
@@ -112,6 +113,7 @@ pub fn apply_edits(
     };
     let applied = edit::apply(&start, &Library { media }, &rest)?;
     changes.extend(applied.changes);
+    check(&applied.timeline)?;
     let rev = store.save_revision(session, &applied.timeline, head, at, label)?;
     let mut timeline = applied.timeline;
     timeline.rev = rev;
