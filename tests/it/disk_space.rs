@@ -1,6 +1,7 @@
 //! Disk space: a render that will not fit is refused at once with the figures, and a disk that
 //! fills up mid-render is named as such, with nothing left behind. The output folder is a small
-//! tmpfs mounted in a private mount namespace (`unshare -rm`), so nothing outside the test sees it.
+//! tmpfs mounted in a private mount namespace (`unshare -m`, or `-rm` when not root), so nothing
+//! outside the test sees it.
 
 use crate::support::*;
 use std::path::Path;
@@ -12,8 +13,15 @@ fn in_namespace(dir: &Path, script: &str) -> String {
     let img = still(dir, "a.jpg", 1280, 720, 1);
     let out = dir.join("out");
     std::fs::create_dir_all(&out).unwrap();
+    // As root a private mount namespace is enough; otherwise a user namespace maps us to root.
+    // SAFETY: geteuid only reads the process's credentials.
+    let ns = if unsafe { libc::geteuid() } == 0 {
+        "-m"
+    } else {
+        "-rm"
+    };
     let o = Command::new("unshare")
-        .args(["-rm", "sh", "-c", script])
+        .args([ns, "sh", "-c", script])
         .env("BIN", bin())
         .env("IMG", &img)
         .env("OUT", &out)
