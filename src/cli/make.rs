@@ -114,6 +114,9 @@ pub async fn render(
     }
     eprintln!("{}", created.summary);
 
+    // Listening starts here, before the render: a Ctrl-C that lands between two status updates
+    // (a fresh `ctrl_c()` per loop turn would miss it) still cancels.
+    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
     let mut handle = backend
         .export(ExportRequest {
             session_id: created.session_id.clone(),
@@ -145,7 +148,7 @@ pub async fn render(
                     break handle.status.borrow().clone();
                 }
             }
-            _ = tokio::signal::ctrl_c() => {
+            _ = sigint.recv() => {
                 bar.set_message("cancelling…");
                 let s = backend.cancel(&job_id).await?;
                 bar.abandon_with_message("cancelled");
