@@ -3,8 +3,9 @@
 //! overlays, text styles, texts of their own, a shot's focus and motion — is carried over onto
 //! the rebuilt timeline, so a prompt changes only what it says.
 
+use super::common::track_of;
 use super::layout;
-use crate::timeline::{TT_OVERLAY, TT_TEXT, TT_VIDEO, Timeline, Track};
+use crate::timeline::{TT_OVERLAY, TT_TEXT, TT_VIDEO, Timeline};
 
 /// Carry the edit-made parts of `old` onto `new` (the prompt's rebuild of it).
 pub fn carry_over(old: &Timeline, new: &mut Timeline) {
@@ -51,14 +52,14 @@ pub fn carry_over(old: &Timeline, new: &mut Timeline) {
         ..Default::default()
     };
     if !added.is_empty() {
-        track(&mut staged, TT_TEXT, "text").segments = added;
+        track_of(&mut staged, TT_TEXT, "text").segments = added;
     }
     if !overlays.is_empty() {
-        track(&mut staged, TT_OVERLAY, "overlays").segments = overlays;
+        track_of(&mut staged, TT_OVERLAY, "overlays").segments = overlays;
     }
     layout::follow_shots(&mut staged, &before);
     if let Some(t) = staged.track(TT_TEXT) {
-        let text = track(new, TT_TEXT, "text");
+        let text = track_of(new, TT_TEXT, "text");
         text.segments.extend(t.segments.iter().cloned());
         text.segments.sort_by_key(|s| s.start_ms);
     }
@@ -66,16 +67,4 @@ pub fn carry_over(old: &Timeline, new: &mut Timeline) {
     if let Some(t) = staged.track(TT_OVERLAY) {
         new.tracks.push(t.clone());
     }
-}
-
-fn track<'t>(tl: &'t mut Timeline, tt: u8, id: &str) -> &'t mut Track {
-    if tl.track(tt).is_none() {
-        tl.tracks.push(Track {
-            id: id.into(),
-            tt,
-            segments: Vec::new(),
-            extra: Default::default(),
-        });
-    }
-    tl.track_mut(tt).expect("just added")
 }

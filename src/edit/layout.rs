@@ -2,12 +2,7 @@
 //! transition overlaps the shot before), the video's length following them, music spanning the
 //! video, and text following the shot it belongs to.
 
-use crate::timeline::{TT_AUDIO, TT_OVERLAY, TT_TEXT, TT_VIDEO, TextRole, Timeline};
-
-/// Frames at `fps` nearest to `ms`.
-pub fn frames(ms: u64, fps: u32) -> u64 {
-    (ms * u64::from(fps) + 500) / 1000
-}
+use crate::timeline::{TT_AUDIO, TT_OVERLAY, TT_TEXT, TT_VIDEO, TextRole, Timeline, ms_to_frames};
 
 /// The ms at which frame `f` starts.
 pub fn frame_ms(f: u64, fps: u32) -> u64 {
@@ -45,12 +40,14 @@ pub fn relayout_shots(tl: &mut Timeline) {
     let mut end = 0u64;
     let mut prev_frames = 0u64;
     for (i, seg) in track.segments.iter_mut().enumerate() {
-        let f = frames(seg.duration_ms, fps).max(1);
+        let f = ms_to_frames(seg.duration_ms, fps).max(1);
         if i == 0 {
             seg.transition = None;
         }
         let overlap = match &seg.transition {
-            Some(t) => frames(t.duration_ms, fps).min(f / 2).min(prev_frames / 2),
+            Some(t) => ms_to_frames(t.duration_ms, fps)
+                .min(f / 2)
+                .min(prev_frames / 2),
             None => 0,
         };
         if overlap == 0 {
