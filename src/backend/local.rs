@@ -5,7 +5,6 @@ use super::{
     Backend, BackendError, CreateRequest, Created, Credits, ExportRequest, ExportResult, JobHandle,
     JobState, JobStatus, MediaItem, Preview, TimelineState, Uploaded,
 };
-use crate::director::{self, Brief};
 use crate::ffmpeg::Tools;
 use crate::media::{self, MediaInfo, Source};
 use crate::render::fonts::FontSet;
@@ -20,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+mod create;
 mod history;
 
 pub use crate::workspace::default_home;
@@ -205,11 +205,6 @@ fn capitalise(s: &str) -> String {
 }
 
 /// How a request's edits are remembered in the history: their op names.
-fn edits_label(ops: &[crate::edit::EditOp]) -> String {
-    let names: Vec<&str> = ops.iter().map(|o| o.name()).collect();
-    format!("edits: {}", names.join(", "))
-}
-
 #[async_trait]
 impl Backend for LocalBackend {
     fn name(&self) -> &'static str {
@@ -245,111 +240,7 @@ impl Backend for LocalBackend {
     }
 
     async fn create(&self, req: CreateRequest) -> Result<Created, BackendError> {
-        let session = match &req.session_id {
-            Some(s) => {
-                self.require_session(s)?;
-                s.clone()
-            }
-            None => self.store.create_session()?,
-        };
-        let added = if req.files.is_empty() {
-            Vec::new()
-        } else {
-            self.intake_all(&session, &req.files).await?
-        };
-        let media = self.store.media(&session)?;
-        let current = self.store.current_timeline(&session)?;
-        let prompt = req.prompt.trim();
-        if !req.edits.is_empty() {
-            let head = current.as_ref().map_or(0, |t| t.rev);
-            // Exact edits: after the prompt (if any) has made or changed the cut.
-            let prompted = match (&current, prompt.is_empty()) {
-                (_, true) => None,
-                (None, false) => Some(director::plan(&Brief {
-                    prompt,
-                    script: req.script.as_deref(),
-                    media: &media,
-                    options: &req.options,
-                })?),
-                (Some(tl), false) => {
-                    let mut o = director::edit(tl, prompt, &req.options, &media, &added)?;
-                    crate::edit::carry_over(tl, &mut o.timeline);
-                    Some(o)
-                }
-            };
-            let (prompted, changes, notes) = match prompted {
-                Some(o) => (Some(o.timeline), o.changes, o.notes),
-                None => (None, Vec::new(), Vec::new()),
-            };
-            // Files the ops name are uploaded now, after the prompt had its say, and each op
-            // is bound to what its upload made.
-            let mut ops = req.edits.clone();
-            if !req.edit_files.is_empty() {
-                let sources: Vec<Source> = req.edit_files.iter().map(|(_, s)| s.clone()).collect();
-                let made = self.intake_all(&session, &sources).await?;
-                for ((i, _), m) in req.edit_files.iter().zip(&made) {
-                    if let Some(op) = ops.get_mut(*i) {
-                        op.bind_file(&m.id);
-                    }
-                }
-            }
-            let media = self.store.media(&session)?;
-            let label = if prompt.is_empty() {
-                edits_label(&ops)
-            } else {
-                format!("{prompt} + {}", edits_label(&ops))
-            };
-            let mut created = history::apply_edits(
-                &self.store,
-                &session,
-                history::Base {
-                    head,
-                    prompted,
-                    prompt_changes: changes,
-                },
-                &ops,
-                &media,
-                &label,
-                &check_glyphs,
-            )?;
-            created.edited = current.is_some();
-            created.notes = notes;
-            created.notes.extend(text_fit_notes(&created.timeline));
-            return Ok(created);
-        }
-        let (outcome, expected, edited) = match &current {
-            None => {
-                let o = director::plan(&Brief {
-                    prompt: &req.prompt,
-                    script: req.script.as_deref(),
-                    media: &media,
-                    options: &req.options,
-                })?;
-                (o, 0, false)
-            }
-            Some(tl) => {
-                let mut o = director::edit(tl, &req.prompt, &req.options, &media, &added)?;
-                crate::edit::carry_over(tl, &mut o.timeline);
-                (o, tl.rev, true)
-            }
-        };
-        check_glyphs(&outcome.timeline)?;
-        let rev = self
-            .store
-            .save_timeline(&session, &outcome.timeline, expected, &req.prompt)?;
-        let mut timeline = outcome.timeline;
-        timeline.rev = rev;
-        let mut notes = outcome.notes;
-        notes.extend(text_fit_notes(&timeline));
-        Ok(Created {
-            session_id: session,
-            edited,
-            revision: rev,
-            changes: outcome.changes,
-            notes,
-            summary: timeline.summary(),
-            timeline,
-        })
+        self.create_in(req).await
     }
 
     async fn credits(&self) -> Result<Credits, BackendError> {

@@ -63,17 +63,9 @@ pub enum DirectorError {
         "no change recognised in \"{0}\"; try e.g. \"make it 15 seconds\", \"change the title to …\", \"use slide transitions\", \"remove the music\", \"make it vertical\", \"move the last photo first\""
     )]
     NoEdit(String),
-    /// The prompt is about one part of the video (a shot's length, the title's time, words on
-    /// one shot), which only an exact edit does right; nothing was changed.
-    #[error(
-        "\"{said}\" is about one part of the video, not the whole of it; nothing was changed. Send it as an exact edit: create_video {{\"edits\": [{op}]}}"
-    )]
-    NeedsExactEdit {
-        /// The prompt (first 200 characters).
-        said: String,
-        /// The op that would do it.
-        op: String,
-    },
+    /// No clause of an edit prompt could be done; each is listed with what to send instead.
+    #[error("nothing was changed: {0}")]
+    NotUnderstood(String),
     /// A number in the prompt is written as one but cannot be read ("1e309 seconds").
     #[error(transparent)]
     Unreadable(#[from] crate::director::intent::Unreadable),

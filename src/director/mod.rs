@@ -15,7 +15,10 @@ mod script;
 pub use brief::{Brief, DirectorError, Options};
 pub use format::{Aspect, Resolution, frame_size};
 pub(crate) use intent::normalise;
-pub use intent::{Edit, Intent, ShotRef, parse_edits, parse_intent};
+pub use intent::{
+    Edit, Exact, Intent, Reading, ShotRef, ShotWord, TextWhich, parse_edits, parse_intent,
+    read_prompt,
+};
 pub use recipe::{Music, Recipe};
 pub use script::split_sentences;
 
@@ -56,7 +59,9 @@ pub fn plan(brief: &Brief) -> Result<Outcome, DirectorError> {
     })
 }
 
-/// Apply an edit prompt (and options, and any newly added media) to an existing timeline.
+/// Apply an edit prompt of whole-video changes (the recipe's vocabulary), options and newly
+/// added media. Clauses about one part of the video are for the edit layer's exact ops
+/// (`edit::prompt`); here they are refused, never guessed at.
 pub fn edit(
     current: &Timeline,
     prompt: &str,
@@ -64,6 +69,31 @@ pub fn edit(
     media: &[MediaInfo],
     added: &[MediaInfo],
 ) -> Result<Outcome, DirectorError> {
+    let mut edits = Vec::new();
+    for (clause, reading) in intent::read_prompt(prompt)? {
+        match reading {
+            intent::Reading::Recipe(e) => edits.extend(e),
+            intent::Reading::Filler => {}
+            _ => {
+                return Err(DirectorError::NotUnderstood(format!(
+                    "\"{clause}\" is about one part of the video; send it as an exact edit"
+                )));
+            }
+        }
+    }
+    edit_with(current, &edits, options, media, added)?
+        .ok_or_else(|| DirectorError::NoEdit(prompt.trim().chars().take(200).collect()))
+}
+
+/// Apply whole-video edits (read from a prompt's clauses), options and newly added media to an
+/// existing timeline; None when together they change nothing.
+pub fn edit_with(
+    current: &Timeline,
+    edits: &[Edit],
+    options: &Options,
+    media: &[MediaInfo],
+    added: &[MediaInfo],
+) -> Result<Option<Outcome>, DirectorError> {
     let mut recipe = Recipe::from_timeline(current, media);
     let mut changes = Vec::new();
     let mut notes = Vec::new();
@@ -86,27 +116,19 @@ pub fn edit(
             _ => {}
         }
     }
-    if let Some(op) = intent::needs_exact_edit(prompt) {
-        return Err(DirectorError::NeedsExactEdit {
-            said: prompt.trim().chars().take(200).collect(),
-            op,
-        });
-    }
-    for e in &parse_edits(prompt)? {
+    for e in edits {
         changes.push(recipe.apply(e, media, &mut notes)?);
     }
     changes.extend(recipe.apply_options(options, &mut notes)?);
     if changes.is_empty() {
-        return Err(DirectorError::NoEdit(
-            prompt.trim().chars().take(200).collect(),
-        ));
+        return Ok(None);
     }
     let timeline = recipe.build(media, &mut notes)?;
-    Ok(Outcome {
+    Ok(Some(Outcome {
         timeline,
         changes,
         notes,
-    })
+    }))
 }
 
 #[cfg(test)]

@@ -97,6 +97,11 @@ pub fn follow_shots(tl: &mut Timeline, before: &[ShotSpan]) -> Vec<String> {
                     seg.duration_ms = len.min(total - seg.start_ms);
                     return seg.duration_ms > 0;
                 }
+                // Text over the whole video (a badge) stays over the whole video.
+                _ if st == 0 && end >= old_total && seg.anchor.is_none() => {
+                    seg.duration_ms = total;
+                    return total > 0;
+                }
                 _ => {}
             }
             let mid = st + (end - st) / 2;

@@ -13,6 +13,7 @@ mod layout;
 mod music;
 mod ops;
 mod overlays;
+pub mod prompt;
 mod shots;
 mod text;
 mod video;

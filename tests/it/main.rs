@@ -16,6 +16,7 @@ mod manifest;
 mod mcp_tools;
 mod nemo_backend;
 mod preview_local;
+mod prompt_corpus;
 mod soak_http;
 mod transitions;
 mod url_upload;

@@ -211,6 +211,8 @@ static SHOT_REF: LazyLock<Regex> = LazyLock::new(|| {
         r"\b(?:the )?(first|last|final|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th)) {SHOT_NOUN}\b|\b{SHOT_NOUN} (?:#|no\.? ?|number )?(\d+)\b|第([零一二两三四五六七八九十\d]+)(?:张|个|段|幕)|(最后)一(?:张|个|段)|(最后面|最前面|开头|结尾|最前|最后|末尾)"
     ))
 });
+static UNIT_AFTER: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^\s*(?:s\b|secs?\b|seconds?\b|秒|%|x\b)"));
 static TARGET: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"\b(?:to (?:the )?|at (?:the )?|in )?(start|beginning|front|end|first|last|back|position (\d+)|slot (\d+))\b",
@@ -247,7 +249,7 @@ fn ordinal(word: &str) -> Option<ShotRef> {
 }
 
 /// Shot references in order of appearance, with where each ends.
-fn shot_refs(p: &str) -> Vec<(usize, usize, ShotRef)> {
+pub(super) fn shot_refs(p: &str) -> Vec<(usize, usize, ShotRef)> {
     SHOT_REF
         .captures_iter(p)
         .filter_map(|c| {
@@ -266,26 +268,13 @@ fn shot_refs(p: &str) -> Vec<(usize, usize, ShotRef)> {
             } else {
                 c.get(5).and_then(|w| ordinal(w.as_str()))
             }?;
+            // "shot 3 seconds" is a length, not shot 3.
+            if c.get(2).is_some() && UNIT_AFTER.is_match(&p[m.end()..]) {
+                return None;
+            }
             Some((m.start(), m.end(), r))
         })
         .collect()
-}
-
-/// The shot a prompt names with a shot noun ("the second photo", "第二个"), as the position to
-/// put in an exact edit op (a bare "at the end" names no shot).
-pub(super) fn shot_ref_in(p: &str) -> Option<String> {
-    SHOT_REF.captures_iter(p).find_map(|c| {
-        // A bare place word names no shot, and "the video 15 seconds" is the whole video.
-        if c.get(5).is_some() || c[0].contains("video") {
-            return None;
-        }
-        let (_, _, r) = shot_refs(&p[c.get(0)?.start()..]).into_iter().next()?;
-        Some(match r {
-            ShotRef::First => "1".to_string(),
-            ShotRef::Nth(k) => k.to_string(),
-            ShotRef::Last => "\"<last position from get_timeline>\"".to_string(),
-        })
-    })
 }
 
 fn find_shot_edit(p: &str) -> Option<Edit> {

@@ -1,75 +1,630 @@
-//! Edit prompts that only an exact edit can do right. A number of seconds said about one shot,
-//! the title or a caption is not the video's length, and quoted words said about one shot are
-//! not "captions on": such a prompt is refused, naming the `edits` op that does it, rather than
-//! applied to the wrong thing.
+//! Prompt clauses about one part of the video — a shot's length or motion, a shot named by its
+//! file, text on one shot, a text style, a badge, history — read into [`Exact`] requests. The
+//! edit layer turns each into the same typed op an agent would send, so a number said about one
+//! shot or the title never becomes the video's length, and quoted words on one shot never turn
+//! into "captions on".
 
-use super::edits::shot_ref_in;
+use super::edits::{ShotRef, shot_refs};
+use super::words::quoted;
 use super::{normalise, re};
+use crate::timeline::style::Place;
+use crate::timeline::{Motion, TextRole};
 use regex::Regex;
 use std::sync::LazyLock;
+
+/// A shot as a prompt names it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ShotWord {
+    /// By place: first, last, n-th.
+    At(ShotRef),
+    /// By its file ("chelsea.png", "the rocket shot").
+    File(String),
+}
+
+/// Which text a style clause is about.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TextWhich {
+    /// One role ("the captions", "the title").
+    Role(TextRole),
+    /// Every text ("the text", "文字").
+    All,
+}
+
+/// One exact request read from a clause.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Exact {
+    /// One shot's length.
+    ShotLength {
+        /// The shot.
+        shot: ShotWord,
+        /// Seconds on screen.
+        seconds: f64,
+    },
+    /// One shot's Ken Burns move.
+    ShotMotion {
+        /// The shot.
+        shot: ShotWord,
+        /// The move.
+        motion: Motion,
+    },
+    /// Move a shot named by file (moves by place go through the recipe).
+    MoveShot {
+        /// The shot moved.
+        shot: ShotWord,
+        /// Where it goes.
+        to: ShotRef,
+    },
+    /// Remove a shot named by file.
+    RemoveShot(ShotWord),
+    /// Exchange two shots.
+    SwapShots(ShotWord, ShotWord),
+    /// Words shown on one shot.
+    TextOnShot {
+        /// The words.
+        text: String,
+        /// The shot.
+        shot: ShotWord,
+    },
+    /// How long a text role (title, end card) stays on screen.
+    TextLength {
+        /// The role.
+        role: TextRole,
+        /// Seconds.
+        seconds: f64,
+    },
+    /// A short label in a corner for the whole video.
+    Badge {
+        /// The words.
+        text: String,
+        /// Where.
+        place: Place,
+    },
+    /// Text one size step bigger or smaller.
+    TextSize {
+        /// Which text.
+        which: TextWhich,
+        /// Bigger (true) or smaller.
+        bigger: bool,
+    },
+    /// Text colour.
+    TextColor {
+        /// Which text.
+        which: TextWhich,
+        /// A colour name the renderer knows.
+        color: String,
+    },
+    /// Where text sits.
+    TextPlace {
+        /// Which text.
+        which: TextWhich,
+        /// Where.
+        place: Place,
+    },
+    /// Bold or regular text.
+    TextWeight {
+        /// Which text.
+        which: TextWhich,
+        /// Bold (true) or regular.
+        bold: bool,
+    },
+    /// Remove the end card.
+    RemoveEndCard,
+    /// Undo the last change.
+    Undo,
+    /// Redo.
+    Redo,
+    /// Make a saved revision current again.
+    Revert(u64),
+}
+
+/// What a clause asks for that reelsmith cannot do yet, with what to do instead.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotAvailable(pub String);
 
 static SECONDS: LazyLock<Regex> =
     LazyLock::new(|| re(r"(\d+(?:\.\d+)?)\s*(?:s\b|secs?\b|seconds?\b|秒)"));
 static TITLE: LazyLock<Regex> = LazyLock::new(|| re(r"\btitle\b|标题|片头"));
-static CAPTION: LazyLock<Regex> =
-    LazyLock::new(|| re(r"\b(caption|subtitle|text|label)s?\b|字幕|文字"));
-static QUOTED: LazyLock<Regex> =
-    LazyLock::new(|| re(r#"["“”'‘’「『《]([^"“”'‘’」』》]{1,120})["“”'‘’」』》]"#));
+static END_CARD: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b(end ?card|ending text|outro|closing (?:card|line))\b|结尾|片尾"));
+static CAPTION: LazyLock<Regex> = LazyLock::new(|| re(r"\b(captions?|subtitles?|subs)\b|字幕"));
+static ANY_TEXT: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b(text|words|lettering|font|labels?)\b|文字|文本|字体|字"));
+static SAYS: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"\b(captions?|subtitles?|text|label|say|says|saying|reading|words?)\b|字幕|文字|写")
+});
 static VIDEO: LazyLock<Regex> =
-    LazyLock::new(|| re(r"\b(video|whole|total|overall|it)\b|视频|整个|总"));
+    LazyLock::new(|| re(r"\b(video|whole|total|overall)\b|视频|整个|总"));
+static FILE: LazyLock<Regex> = LazyLock::new(|| {
+    // The name may run into Chinese around it ("把猫.jpg放最前面"); the edit layer tries the
+    // name's tails when the whole does not match a shot.
+    re(
+        r#"([^\s"'“”‘’「」《》,，。;；:：/\\()]+?\.(?:jpe?g|png|webp|gif|heic|bmp|tiff?|mp4|mov|m4v|webm|mkv|avi))(?:[^a-z0-9]|$)"#,
+    )
+});
+static NAMED_SHOT: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"\bthe ([a-z][\w\-]*) (?:photo|image|picture|pic|shot|clip|still|one|video)s?\b")
+});
+static NOT_A_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^(first|last|final|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|next|previous|other|same|new|whole|entire|opening|closing|\d+(st|nd|rd|th)?)$",
+    )
+});
 
-/// Why `prompt` must be an exact edit instead, with the op to send; None when the prompt is fine.
-pub fn needs_exact_edit(prompt: &str) -> Option<String> {
-    let p = normalise(prompt);
-    let secs = SECONDS.captures(&p).map(|c| c[1].to_string());
-    let shot = shot_ref_in(&p);
-    let quoted = QUOTED.captures(prompt).map(|c| c[1].trim().to_string());
-    let op = match (&secs, &shot, TITLE.is_match(&p), CAPTION.is_match(&p)) {
-        (Some(s), Some(n), _, false) => {
-            format!(r#"{{"op":"set_shot","shot":{n},"duration_s":{s}}}"#)
+/// True when `clause` names a shot (by place or file).
+pub fn names_a_shot(clause: &str) -> bool {
+    !shot_words(&normalise(clause)).is_empty()
+}
+
+/// What `clause` asks for, if it is about one part of the video; Err when it asks for something
+/// reelsmith cannot do yet.
+pub fn read_exact(clause: &str) -> Result<Option<Exact>, NotAvailable> {
+    let p = normalise(clause);
+    if let Some(h) = history(&p) {
+        return Ok(Some(h));
+    }
+    static VOICE: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"\bvoice[- ]?over\b|\bnarrat|\bread (?:out )?(?:the|my) script\b|\bvoice\b|配音|旁白|朗读|解说",
+        )
+    });
+    if VOICE.is_match(&p) {
+        return Err(NotAvailable(
+            "a voice-over is not made yet; upload a recording of the script and say \"use it as the voice-over\" once narration is supported, or keep the script as captions".into(),
+        ));
+    }
+    let shots = shot_words(&p);
+    let quote = quoted(clause);
+    // Two lengths in one clause ("the first photo 3 seconds and the second 4") are more than
+    // one exact change can say: leave it to be refused rather than do half.
+    if SECONDS.find_iter(&p).count() > 1 {
+        return Ok(None);
+    }
+    let secs = SECONDS.captures(&p).and_then(|c| c[1].parse::<f64>().ok());
+    if let Some(b) = badge(&p, quote.as_deref()) {
+        return Ok(Some(b));
+    }
+    if let Some(s) = swap(&p, &shots) {
+        return Ok(Some(s));
+    }
+    let first_shot = shots.first().cloned();
+    if let (Some(text), Some(shot)) = (&quote, &first_shot)
+        && SAYS.is_match(&p)
+    {
+        return Ok(Some(Exact::TextOnShot {
+            text: text.clone(),
+            shot: shot.clone(),
+        }));
+    }
+    let per_each = p.contains(" each") || p.contains("per ") || p.contains("每");
+    if let (Some(seconds), Some(shot)) = (secs, &first_shot)
+        && !per_each
+        && !CAPTION.is_match(&p)
+    {
+        return Ok(Some(Exact::ShotLength {
+            shot: shot.clone(),
+            seconds,
+        }));
+    }
+    if let Some(seconds) = secs
+        && !VIDEO.is_match(&p)
+    {
+        if TITLE.is_match(&p) {
+            return Ok(Some(Exact::TextLength {
+                role: TextRole::Title,
+                seconds,
+            }));
         }
-        (Some(s), _, true, _) if !VIDEO.is_match(&p) || shot.is_none() => {
-            format!(
-                r#"{{"op":"set_text","id":"title","end_s":{s}}} (the title's id is in get_timeline)"#
-            )
+        if END_CARD.is_match(&p) {
+            return Ok(Some(Exact::TextLength {
+                role: TextRole::EndCard,
+                seconds,
+            }));
         }
-        (None, Some(n), _, true) if quoted.is_some() => format!(
-            r#"{{"op":"add_text","text":"{}","shot":{n}}}"#,
-            quoted.unwrap_or_default().replace('"', "\\\"")
+    }
+    if let Some(shot) = &first_shot
+        && let Some(motion) = motion(&p)
+    {
+        return Ok(Some(Exact::ShotMotion {
+            shot: shot.clone(),
+            motion,
+        }));
+    }
+    if let Some(e) = text_look(&p) {
+        return Ok(Some(e));
+    }
+    static MOVE: LazyLock<Regex> =
+        LazyLock::new(|| re(r"\b(move|put|bring|place|make)\b|放到|移到|挪到|调到|放在|放|移"));
+    static REMOVE: LazyLock<Regex> = LazyLock::new(|| {
+        re(r"\b(remove|delete|drop|cut|take out|get rid of)\b|删掉|删除|去掉|拿掉|不要")
+    });
+    // "remove the caption on the cat shot" is about the caption, not the shot.
+    let about_text = CAPTION.is_match(&p) || TITLE.is_match(&p) || ANY_TEXT.is_match(&p);
+    if let Some(ShotWord::File(f)) = first_shot.as_ref().filter(|_| !about_text) {
+        if MOVE.is_match(&p)
+            && let Some(to) = target_after(&p, f)
+        {
+            return Ok(Some(Exact::MoveShot {
+                shot: ShotWord::File(f.clone()),
+                to,
+            }));
+        }
+        if REMOVE.is_match(&p) {
+            return Ok(Some(Exact::RemoveShot(ShotWord::File(f.clone()))));
+        }
+    }
+    if REMOVE.is_match(&p) && END_CARD.is_match(&p) && quote.is_none() {
+        return Ok(Some(Exact::RemoveEndCard));
+    }
+    Ok(None)
+}
+
+fn history(p: &str) -> Option<Exact> {
+    static UNDO: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"^(?:please )?(?:undo|undo (?:the |that |my |this )?(?:last |previous )?(?:change|edit|step)s?|go back (?:one step|a step)|revert (?:the |that )?(?:last )?(?:change|edit))(?: please)?$|^(?:撤销|撤回|撤消|恢复上一步|回到上一步|返回上一步)",
+        )
+    });
+    static REDO: LazyLock<Regex> = LazyLock::new(|| {
+        re(r"^(?:please )?redo(?: (?:that|it|the change))?(?: please)?$|^重做|^恢复撤销")
+    });
+    static REVERT: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"\b(?:revert|go back|roll ?back|return|restore)(?: it)? to (?:revision|version|rev\.?) ?#?(\d+)\b|(?:回到|恢复到|还原到)(?:第)?(?:版本)?\s*(\d+)\s*(?:个)?(?:版本)?",
+        )
+    });
+    let p = p.trim().trim_end_matches(['.', '!']);
+    if UNDO.is_match(p) {
+        return Some(Exact::Undo);
+    }
+    if REDO.is_match(p) {
+        return Some(Exact::Redo);
+    }
+    let c = REVERT.captures(p)?;
+    c.get(1)
+        .or(c.get(2))?
+        .as_str()
+        .parse()
+        .ok()
+        .map(Exact::Revert)
+}
+
+/// Shots named in `p`, in order: by place ("the second photo", "第二张") or by file.
+fn shot_words(p: &str) -> Vec<ShotWord> {
+    let mut found: Vec<(usize, ShotWord)> = shot_refs(p)
+        .into_iter()
+        .filter(|(s, e, _)| {
+            let span = &p[*s..*e];
+            // A bare place word ("at the end", "最后") names no shot, nor "the whole video".
+            !matches!(
+                span,
+                "最后面" | "最前面" | "开头" | "结尾" | "最前" | "最后" | "末尾"
+            ) && !span.contains("video")
+        })
+        .map(|(s, _, r)| (s, ShotWord::At(r)))
+        .collect();
+    for c in FILE.captures_iter(p) {
+        found.push((c.get(1).unwrap().start(), ShotWord::File(c[1].to_string())));
+    }
+    for c in NAMED_SHOT.captures_iter(p) {
+        let word = &c[1];
+        if !NOT_A_NAME.is_match(word) && !FILE.is_match(word) {
+            found.push((c.get(1).unwrap().start(), ShotWord::File(word.to_string())));
+        }
+    }
+    found.sort_by_key(|(at, _)| *at);
+    found.into_iter().map(|(_, w)| w).collect()
+}
+
+/// Where a moved file goes: "to the front", "first", "to position 3", "到最前面".
+fn target_after(p: &str, file: &str) -> Option<ShotRef> {
+    static TO: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"\b(?:to |at |in )?(?:the )?(start|beginning|front|end|back|first|last)\b|\b(?:position|slot|place) (\d+)\b|\bsecond\b|最前面|最前|开头|最后面|最后|末尾|结尾|第([一二三四五六七八九十\d]+)(?:个|张|位)?",
+        )
+    });
+    let rest = &p[p.find(file).map_or(0, |i| i + file.len())..];
+    let c = TO.captures(rest)?;
+    if let Some(w) = c.get(1) {
+        return Some(match w.as_str() {
+            "end" | "back" | "last" => ShotRef::Last,
+            _ => ShotRef::First,
+        });
+    }
+    if let Some(n) = c.get(2).or(c.get(3)) {
+        let n = super::numbers::number(n.as_str()).ok().flatten()? as usize;
+        return Some(if n <= 1 {
+            ShotRef::First
+        } else {
+            ShotRef::Nth(n)
+        });
+    }
+    Some(match &c[0] {
+        "second" => ShotRef::Nth(2),
+        "最后面" | "最后" | "末尾" | "结尾" => ShotRef::Last,
+        _ => ShotRef::First,
+    })
+}
+
+fn swap(p: &str, shots: &[ShotWord]) -> Option<Exact> {
+    static SWAP: LazyLock<Regex> =
+        LazyLock::new(|| re(r"\b(swap|switch|exchange|trade)\b|交换|调换|互换|对调"));
+    static FIRST_TWO: LazyLock<Regex> =
+        LazyLock::new(|| re(r"\b(?:first|opening) (?:two|2)\b|前两张|前两个|头两张"));
+    static LAST_TWO: LazyLock<Regex> =
+        LazyLock::new(|| re(r"\b(?:last|final) (?:two|2)\b|最后两张|后两张|最后两个"));
+    if !SWAP.is_match(p) {
+        return None;
+    }
+    if FIRST_TWO.is_match(p) {
+        return Some(Exact::SwapShots(
+            ShotWord::At(ShotRef::First),
+            ShotWord::At(ShotRef::Nth(2)),
+        ));
+    }
+    if LAST_TWO.is_match(p) {
+        return None; // needs the count of shots; said as not understood, with the op
+    }
+    match shots {
+        [a, b] if a != b => Some(Exact::SwapShots(a.clone(), b.clone())),
+        _ => None,
+    }
+}
+
+fn motion(p: &str) -> Option<Motion> {
+    let table: &[(&str, Motion)] = &[
+        (
+            r"\bzoom(?:ing)?[- ]?out\b|\bpull(?:ing)? (?:back|out)\b|拉远|缩小",
+            Motion::ZoomOut,
         ),
-        _ => return None,
+        (
+            r"\bzoom(?:ing)?[- ]?in\b|\bpush(?:ing)? in\b|推近|放大",
+            Motion::ZoomIn,
+        ),
+        (
+            r"\bpan(?:ning)? (?:to the )?left\b|向左平移|左移",
+            Motion::PanLeft,
+        ),
+        (
+            r"\bpan(?:ning)? (?:to the )?right\b|向右平移|右移",
+            Motion::PanRight,
+        ),
+        (r"\bpan(?:ning)? up\b|向上平移|上移", Motion::PanUp),
+        (r"\bpan(?:ning)? down\b|向下平移|下移", Motion::PanDown),
+        (
+            r"\b(?:no (?:motion|movement|zoom|ken burns)|(?:keep|hold) (?:it )?(?:still|static)|static|still)\b|不要动|静止|不动",
+            Motion::None,
+        ),
+    ];
+    // "instead of zoom-in": the move named after "instead of" is the one to drop.
+    let said = p.split("instead of").next().unwrap_or(p);
+    let said = said.split("而不是").next().unwrap_or(said);
+    table
+        .iter()
+        .find(|(pat, _)| re(pat).is_match(said))
+        .map(|(_, m)| *m)
+}
+
+/// Size or colour of a role's text, or of all text.
+fn text_look(p: &str) -> Option<Exact> {
+    static BIGGER: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"\b(bigger|larger|enlarge|increase the size|more prominent)\b|大一点|大一些|大些|加大|放大|变大|大点",
+        )
+    });
+    static SMALLER: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"\b(smaller|shrink|reduce the size|less prominent|tinier)\b|小一点|小一些|小些|缩小|变小|小点",
+        )
+    });
+    let which = if CAPTION.is_match(p) {
+        TextWhich::Role(TextRole::Caption)
+    } else if TITLE.is_match(p) {
+        TextWhich::Role(TextRole::Title)
+    } else if END_CARD.is_match(p) {
+        TextWhich::Role(TextRole::EndCard)
+    } else if ANY_TEXT.is_match(p) {
+        TextWhich::All
+    } else {
+        return None;
     };
-    Some(op)
+    if BIGGER.is_match(p) {
+        return Some(Exact::TextSize {
+            which,
+            bigger: true,
+        });
+    }
+    if SMALLER.is_match(p) {
+        return Some(Exact::TextSize {
+            which,
+            bigger: false,
+        });
+    }
+    static BOLD: LazyLock<Regex> =
+        LazyLock::new(|| re(r"\b(bold|bolder|heavier)\b|加粗|粗体|粗一点"));
+    static REGULAR: LazyLock<Regex> = LazyLock::new(|| {
+        re(r"\b(not bold|no bold|unbold|regular weight|lighter|thinner)\b|不要加粗|细一点|常规字重")
+    });
+    static PUT: LazyLock<Regex> =
+        LazyLock::new(|| re(r"\b(move|put|place|position|show|set|align)\b|放|移|挪|显示在|放在"));
+    if REGULAR.is_match(p) {
+        return Some(Exact::TextWeight { which, bold: false });
+    }
+    if BOLD.is_match(p) {
+        return Some(Exact::TextWeight { which, bold: true });
+    }
+    if PUT.is_match(p)
+        && let Some(place) = place(p)
+    {
+        return Some(Exact::TextPlace { which, place });
+    }
+    colour(p).map(|color| Exact::TextColor { which, color })
+}
+
+fn colour(p: &str) -> Option<String> {
+    const ZH: &[(&str, &str)] = &[
+        ("黄", "yellow"),
+        ("红", "red"),
+        ("白", "white"),
+        ("黑", "black"),
+        ("蓝", "blue"),
+        ("绿", "green"),
+        ("橙", "orange"),
+        ("粉", "pink"),
+        ("紫", "purple"),
+        ("金", "gold"),
+        ("灰", "gray"),
+    ];
+    static EN: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"\b(white|black|yellow|red|green|blue|orange|pink|purple|gr[ae]y|gold|cyan)\b|(#[0-9a-f]{6})\b",
+        )
+    });
+    let en: Vec<String> = EN
+        .captures_iter(p)
+        .filter_map(|c| Some(c.get(1).or(c.get(2))?.as_str().to_string()))
+        .collect();
+    let zh: Vec<String> = ZH
+        .iter()
+        .filter(|(z, _)| p.contains(&format!("{z}色")))
+        .map(|(_, e)| e.to_string())
+        .collect();
+    // "white on a black box" names two colours for two things: not one colour change.
+    match (en.as_slice(), zh.as_slice()) {
+        ([c], []) | ([], [c]) => Some(c.clone()),
+        _ => None,
+    }
+}
+
+fn badge(p: &str, quote: Option<&str>) -> Option<Exact> {
+    static BADGE: LazyLock<Regex> =
+        LazyLock::new(|| re(r"\b(badge|sticker|tag|stamp|label)\b|角标|标签|贴纸"));
+    let text = quote?;
+    if !BADGE.is_match(p) {
+        return None;
+    }
+    Some(Exact::Badge {
+        text: text.to_string(),
+        place: place(p).unwrap_or(Place::TopRight),
+    })
+}
+
+fn place(p: &str) -> Option<Place> {
+    let table: &[(&str, Place)] = &[
+        (
+            r"\btop[- ]?right\b|\bupper[- ]right\b|右上",
+            Place::TopRight,
+        ),
+        (r"\btop[- ]?left\b|\bupper[- ]left\b|左上", Place::TopLeft),
+        (
+            r"\bbottom[- ]?right\b|\blower[- ]right\b|右下",
+            Place::BottomRight,
+        ),
+        (
+            r"\bbottom[- ]?left\b|\blower[- ]left\b|左下",
+            Place::BottomLeft,
+        ),
+        (r"\b(?:centre|center|middle)\b|中间|中央", Place::Center),
+        (r"\btop\b|顶部|上方", Place::Top),
+        (r"\bbottom\b|底部|下方", Place::Bottom),
+    ];
+    table
+        .iter()
+        .find(|(pat, _)| re(pat).is_match(p))
+        .map(|(_, pl)| *pl)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::needs_exact_edit;
+    use super::*;
 
-    #[test]
-    fn parts_of_the_video_need_exact_edits() {
-        let op = needs_exact_edit("make the second shot 5 seconds").unwrap();
-        assert!(
-            op.contains(r#""op":"set_shot","shot":2,"duration_s":5"#),
-            "{op}"
-        );
-        let op = needs_exact_edit("show the title for 5 seconds").unwrap();
-        assert!(
-            op.contains("set_text") && op.contains(r#""end_s":5"#),
-            "{op}"
-        );
-        let op =
-            needs_exact_edit("add the caption 'Now with oat milk' on the first photo").unwrap();
-        assert!(
-            op.contains(r#""text":"Now with oat milk","shot":1"#),
-            "{op}"
-        );
-        let op = needs_exact_edit("第二个镜头5秒").unwrap();
-        assert!(op.contains(r#""shot":2"#), "{op}");
+    fn read(p: &str) -> Option<Exact> {
+        read_exact(p).unwrap()
     }
 
     #[test]
-    fn the_video_itself_is_not_refused() {
+    fn parts_of_the_video_are_read_exactly() {
+        assert_eq!(
+            read("make the second shot 5 seconds"),
+            Some(Exact::ShotLength {
+                shot: ShotWord::At(ShotRef::Nth(2)),
+                seconds: 5.0
+            })
+        );
+        assert_eq!(
+            read("第二个镜头5秒"),
+            Some(Exact::ShotLength {
+                shot: ShotWord::At(ShotRef::Nth(2)),
+                seconds: 5.0
+            })
+        );
+        assert_eq!(
+            read("show the title for 5 seconds"),
+            Some(Exact::TextLength {
+                role: TextRole::Title,
+                seconds: 5.0
+            })
+        );
+        assert_eq!(
+            read("add the caption 'Now with oat milk' on the cat shot"),
+            Some(Exact::TextOnShot {
+                text: "Now with oat milk".into(),
+                shot: ShotWord::File("cat".into())
+            })
+        );
+        assert_eq!(
+            read("move chelsea.png to the front"),
+            Some(Exact::MoveShot {
+                shot: ShotWord::File("chelsea.png".into()),
+                to: ShotRef::First
+            })
+        );
+        assert_eq!(
+            read("remove the rocket shot"),
+            Some(Exact::RemoveShot(ShotWord::File("rocket".into())))
+        );
+        assert_eq!(
+            read("swap the first two photos"),
+            Some(Exact::SwapShots(
+                ShotWord::At(ShotRef::First),
+                ShotWord::At(ShotRef::Nth(2))
+            ))
+        );
+        assert_eq!(
+            read("use a zoom-out instead of zoom-in on the first photo"),
+            Some(Exact::ShotMotion {
+                shot: ShotWord::At(ShotRef::First),
+                motion: Motion::ZoomOut
+            })
+        );
+        assert_eq!(
+            read("put a 'SALE' badge in the top right corner"),
+            Some(Exact::Badge {
+                text: "SALE".into(),
+                place: Place::TopRight
+            })
+        );
+        assert_eq!(
+            read("字幕大一点"),
+            Some(Exact::TextSize {
+                which: TextWhich::Role(TextRole::Caption),
+                bigger: true
+            })
+        );
+        assert_eq!(
+            read("make the text yellow"),
+            Some(Exact::TextColor {
+                which: TextWhich::All,
+                color: "yellow".into()
+            })
+        );
+        assert_eq!(read("撤销"), Some(Exact::Undo));
+        assert_eq!(read("undo the last change"), Some(Exact::Undo));
+        assert_eq!(read("go back to revision 2"), Some(Exact::Revert(2)));
+        assert!(read_exact("add a voice-over reading the script").is_err());
+    }
+
+    #[test]
+    fn the_whole_video_is_left_to_the_recipe() {
         for p in [
             "make it 20 seconds",
             "make the video 15 seconds",
@@ -77,8 +632,10 @@ mod tests {
             "move the last photo first",
             "change the title to 'Summer Sale'",
             "use calmer music",
+            "3 seconds per photo",
+            "remove the third photo",
         ] {
-            assert_eq!(needs_exact_edit(p), None, "{p}");
+            assert_eq!(read(p), None, "{p}");
         }
     }
 }

@@ -5,14 +5,16 @@
 //! deliberately conservative: a word that could mean something else ("slide" as in slideshow,
 //! "zoom" as in zoom into the product) only counts as a transition next to a transition word.
 
+mod clauses;
 mod edits;
 mod exact;
 mod length;
 mod numbers;
 mod words;
 
+pub use clauses::{clauses, is_filler};
 pub use edits::{Edit, ShotRef, parse_edits};
-pub use exact::needs_exact_edit;
+pub use exact::{Exact, NotAvailable, ShotWord, TextWhich, names_a_shot, read_exact};
 pub use numbers::{NotReadable, Quantity, Unreadable};
 
 use super::format::{Aspect, Resolution};
@@ -75,6 +77,110 @@ pub fn parse_intent(prompt: &str) -> Result<Intent, Unreadable> {
         captions: find_captions(&p),
     })
 }
+/// How one clause of an edit prompt reads.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reading {
+    /// Whole-video changes the recipe makes (length, shape, music, title, order by place…).
+    Recipe(Vec<Edit>),
+    /// A change to one named part, done by the exact edit op it maps to.
+    Exact(Exact),
+    /// Something reelsmith cannot do yet, and what to do instead.
+    NotAvailable(String),
+    /// Politeness ("please", "thanks"): asks for nothing.
+    Filler,
+    /// Not understood; with a hint naming the op when the clause is about one part.
+    Unknown(Option<&'static str>),
+}
+
+/// Read each clause of an edit prompt. Fails only on a number that cannot be read.
+pub fn read_prompt(prompt: &str) -> Result<Vec<(String, Reading)>, Unreadable> {
+    clauses(prompt)
+        .into_iter()
+        .map(|c| {
+            let r = read_clause(&c)?;
+            Ok((c, r))
+        })
+        .collect()
+}
+
+/// Read one clause: an exact request first (so a number about one shot or the title is never
+/// taken as the video's length), then the recipe's whole-video vocabulary.
+pub fn read_clause(clause: &str) -> Result<Reading, Unreadable> {
+    if is_filler(clause) {
+        return Ok(Reading::Filler);
+    }
+    match read_exact(clause) {
+        Ok(Some(e)) => return Ok(Reading::Exact(e)),
+        Ok(None) => {}
+        Err(NotAvailable(why)) => return Ok(Reading::NotAvailable(why)),
+    }
+    let edits = parse_edits(clause)?;
+    if edits.is_empty() {
+        return Ok(Reading::Unknown(hint(clause)));
+    }
+    // Whole-video changes said about one shot ("remove the caption on the cat shot") would do
+    // more than was asked: only moving or removing a shot by place may name one.
+    let by_place = |e: &Edit| matches!(e, Edit::MoveShot { .. } | Edit::RemoveShot(_));
+    if names_a_shot(clause) && !edits.iter().all(by_place) {
+        return Ok(Reading::Unknown(hint(clause)));
+    }
+    // Two lengths in one clause cannot both be the video's.
+    if SECONDS_SAID.find_iter(&normalise(clause)).count() > 1 {
+        return Ok(Reading::Unknown(hint(clause)));
+    }
+    // A length said next to a part of the video (a shot we could not name, some text) is not the
+    // video's length: refuse rather than guess.
+    let p = normalise(clause);
+    if edits.iter().any(|e| matches!(e, Edit::Duration(_)))
+        && PART.is_match(&p)
+        && !WHOLE.is_match(&p)
+    {
+        return Ok(Reading::Unknown(hint(clause)));
+    }
+    Ok(Reading::Recipe(edits))
+}
+
+static SECONDS_SAID: std::sync::LazyLock<Regex> =
+    std::sync::LazyLock::new(|| re(r"\d+(?:\.\d+)?\s*(?:s\b|secs?\b|seconds?\b|秒)"));
+static PART: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+    re(
+        r"\b(photos?|images?|pictures?|pics?|shots?|clips?|slides?|stills?|scenes?|title|captions?|subtitles?|text|end ?card|badge|logo)\b|镜头|张|图|片段|标题|字幕|文字|结尾",
+    )
+});
+static WHOLE: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+    re(r"\b(video|whole|total|overall|all (?:the )?(?:photos|shots|clips))\b|视频|整个|总共|总长")
+});
+
+/// The op that does what an unread clause seems to be about.
+fn hint(clause: &str) -> Option<&'static str> {
+    static SHOT: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+        re(
+            r"\b(photos?|images?|pictures?|pics?|shots?|clips?|slides?|stills?|scenes?)\b|镜头|张|图|片段",
+        )
+    });
+    static TEXT: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+        re(r"\b(title|captions?|subtitles?|text|end ?card|font|words)\b|标题|字幕|文字|结尾")
+    });
+    static OVERLAY: std::sync::LazyLock<Regex> =
+        std::sync::LazyLock::new(|| re(r"\b(logo|badge|watermark|sticker)\b|水印|角标|贴纸"));
+    let p = normalise(clause);
+    if OVERLAY.is_match(&p) {
+        Some(
+            r#"{"op":"add_overlay","file":"logo.png","position":"top_right"} (or add_text with role overlay for a word badge)"#,
+        )
+    } else if TEXT.is_match(&p) {
+        Some(
+            r#"{"op":"set_text","id":"<text id from get_timeline>", …} or {"op":"set_style","role":"caption","style":{…}}"#,
+        )
+    } else if SHOT.is_match(&p) {
+        Some(
+            r#"{"op":"set_shot","shot":<position, id or file name>, …} (or move_shot / remove_shot)"#,
+        )
+    } else {
+        None
+    }
+}
+
 pub(crate) fn re(s: &str) -> Regex {
     Regex::new(s).expect("static regex")
 }
