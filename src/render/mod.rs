@@ -312,7 +312,7 @@ pub fn remove_stale_scratch(scratch: &Path) -> usize {
 }
 
 /// Picture overlays (logos, badges) placed in frame and time, below the text.
-fn pictures(
+pub(crate) fn pictures(
     tl: &Timeline,
     media: &HashMap<String, MediaInfo>,
 ) -> Result<Vec<OverlayImage>, RenderError> {

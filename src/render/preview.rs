@@ -109,6 +109,7 @@ pub async fn contact_sheet(
     .map_err(|e| RenderError::Io(std::io::Error::other(e)))??;
     let (per_shot, label_paths) = drawn;
 
+    let pictures = super::pictures(tl, media)?;
     let mut args: Vec<OsString> = Vec::new();
     let mut g = String::new();
     let mut input = 0usize;
@@ -135,6 +136,27 @@ pub async fn contact_sheet(
         let _ = write!(g, "format=rgb24[f{k}_0];");
         input += 1;
         let mut cur = format!("f{k}_0");
+        // Logos and badges showing at the thumbnail's moment, below the text as in the video.
+        let mid_frame = shot.start + shot.frames / 2;
+        let shown = pictures
+            .iter()
+            .filter(|o| o.start_frame <= mid_frame && mid_frame < o.start_frame + o.frames);
+        for (j, o) in shown.enumerate() {
+            let (ow, oh) = o.scale.unwrap_or((2, 2));
+            args.push("-i".into());
+            args.push(o.path.clone().into_os_string());
+            let _ = write!(
+                g,
+                "[{input}:v]format=rgba,scale={sw}:{sh},colorchannelmixer=aa={a:.3}[p{k}_{j}];[{cur}][p{k}_{j}]overlay=x={x}:y={y}[q{k}_{j}];",
+                sw = even(((f64::from(ow) * scale).round() as u32).max(2)),
+                sh = even(((f64::from(oh) * scale).round() as u32).max(2)),
+                a = o.opacity.clamp(0.0, 1.0),
+                x = (f64::from(o.x) * scale).round() as u32,
+                y = (f64::from(o.y) * scale).round() as u32,
+            );
+            cur = format!("q{k}_{j}");
+            input += 1;
+        }
         for (j, (p, placed)) in per_shot[k].iter().enumerate() {
             args.push("-i".into());
             args.push(p.clone().into_os_string());

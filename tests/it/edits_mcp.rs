@@ -354,18 +354,59 @@ async fn badges_and_text_styles_render() {
     ok(&c);
     let sid = structured(&c)["session_id"].as_str().unwrap().to_string();
     let sale = badge(dir.path());
-    let e = edit(
-        &s,
-        &sid,
-        json!([
-            {"op": "set_shot", "shot": 1, "motion": "none"},
-            {"op": "add_overlay", "file": sale, "position": "top_right", "size": 0.25},
-            {"op": "add_text", "text": "SALE", "role": "overlay",
-             "style": {"color": "yellow", "size": "extra_large", "position": "center", "animation": "none"}}
-        ]),
-    )
-    .await;
+    let r = s
+        .call(
+            "create_video",
+            json!({"session_id": sid, "edits": [
+                {"op": "set_shot", "shot": 1, "motion": "none"},
+                {"op": "add_overlay", "file": sale, "position": "top_right", "size": 0.25},
+                {"op": "add_text", "text": "SALE", "role": "overlay",
+                 "style": {"color": "yellow", "size": "extra_large", "position": "center", "animation": "none"}}
+            ]}),
+        )
+        .await;
+    ok(&r);
+    let e = structured(&r).clone();
     assert!(e["changes"].as_array().unwrap().len() == 3, "{e}");
+    // The contact sheet shows the badge (red, top right of the thumbnail) and the yellow text.
+    let sheet = dir.path().join("sheet.jpg");
+    std::fs::write(&sheet, &images(&r)[0]).unwrap();
+    let (sw, sh) = {
+        let p = probe(&sheet);
+        let v = stream(&p, "video");
+        (
+            v["width"].as_u64().unwrap() as usize,
+            v["height"].as_u64().unwrap() as usize,
+        )
+    };
+    let raw = ffmpeg(&[
+        "-v",
+        "error",
+        "-i",
+        sheet.to_str().unwrap(),
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-",
+    ])
+    .stdout;
+    let count = |f: &dyn Fn(i32, i32, i32) -> bool, right_half: bool| {
+        (0..sh)
+            .flat_map(|y| (0..sw).map(move |x| (x, y)))
+            .filter(|&(x, _)| !right_half || x > sw / 2)
+            .filter(|&(x, y)| {
+                let i = (y * sw + x) * 3;
+                f(raw[i] as i32, raw[i + 1] as i32, raw[i + 2] as i32)
+            })
+            .count()
+    };
+    let red = count(&|r, g, b| r > 180 && g < 80 && b < 80, true);
+    let yellow = count(&|r, g, b| r > 200 && g > 170 && b < 90, false);
+    assert!(
+        red > 500 && yellow > 100,
+        "sheet {sw}x{sh}: {red} red, {yellow} yellow pixels"
+    );
     let out = dir.path().join("styled.mp4");
     let x = s
         .call(
