@@ -32,8 +32,26 @@ pub struct OverlayImage {
     pub scale: Option<(u32, u32)>,
     /// Opacity, 0–1.
     pub opacity: f64,
-    /// Fade in and out (false: appear and disappear at once).
-    pub fade: bool,
+    /// How it enters and leaves.
+    pub entrance: Entrance,
+}
+
+/// How an overlay enters (and leaves) the frame.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Entrance {
+    /// Appears and disappears at once.
+    Cut,
+    /// Fades in and out.
+    Fade,
+    /// Rises this many pixels into place while fading in; fades out.
+    SlideUp(u32),
+    /// Plays pre-drawn frames (a pattern numbered from 0), then holds the last; fades out.
+    Frames {
+        /// printf-style file pattern.
+        pattern: PathBuf,
+        /// Frames drawn.
+        count: u64,
+    },
 }
 
 /// Everything the video pass needs.
@@ -151,24 +169,54 @@ pub fn video_args(p: &VideoPass) -> Result<(Vec<OsString>, u64), RenderError> {
     }
 
     for (k, o) in p.overlays.iter().enumerate() {
-        args.push("-i".into());
-        args.push(o.path.clone().into_os_string());
         let fade = (fps as u64 * 3 / 10).min(o.frames / 3).max(1);
         let st = o.start_frame as f64 / fps as f64;
         let out_st = (o.start_frame + o.frames - fade) as f64 / fps as f64;
         let fd = fade as f64 / fps as f64;
-        let fades = if o.fade {
-            format!(
-                ",fade=t=in:st={st:.4}:d={fd:.4}:alpha=1,fade=t=out:st={out_st:.4}:d={fd:.4}:alpha=1"
-            )
-        } else {
-            String::new()
+        let fade_in = format!(",fade=t=in:st={st:.4}:d={fd:.4}:alpha=1");
+        let fade_out = format!(",fade=t=out:st={out_st:.4}:d={fd:.4}:alpha=1");
+        // The image as a stream of o.frames frames: one picture looped, or drawn frames then
+        // the last one held.
+        let hold = match &o.entrance {
+            Entrance::Frames { pattern, count } => {
+                args.extend([
+                    "-framerate".into(),
+                    fps.to_string().into(),
+                    "-start_number".into(),
+                    "0".into(),
+                    "-i".into(),
+                    pattern.clone().into_os_string(),
+                ]);
+                format!(
+                    ",trim=end_frame={},tpad=stop_mode=clone:stop={}",
+                    o.frames,
+                    o.frames.saturating_sub(*count)
+                )
+            }
+            _ => {
+                args.push("-i".into());
+                args.push(o.path.clone().into_os_string());
+                format!(",loop=loop={}:size=1:start=0", o.frames.saturating_sub(1))
+            }
+        };
+        let fades = match &o.entrance {
+            Entrance::Cut => String::new(),
+            Entrance::Fade | Entrance::SlideUp(_) => format!("{fade_in}{fade_out}"),
+            Entrance::Frames { .. } => fade_out,
+        };
+        // A slide eases up into place over the fade-in (t is the video's time in seconds).
+        let y = match &o.entrance {
+            Entrance::SlideUp(rise) => format!(
+                "'{}+{rise}*pow(max(0,1-(t-{st:.4})/{d:.4}),2)'",
+                o.y,
+                d = (fd * 1.5).max(0.2)
+            ),
+            _ => o.y.to_string(),
         };
         let _ = write!(
             graph,
-            "[{input}:v]format=rgba{sized},loop=loop={n}:size=1:start=0,settb=1/{fps},setpts=N+{s}{fades}[t{k}];\
+            "[{input}:v]format=rgba{sized}{hold},settb=1/{fps},setpts=N+{s}{fades}[t{k}];\
              [{cur}][t{k}]overlay=x={x}:y={y}:eof_action=pass:repeatlast=0[o{k}];",
-            n = o.frames.saturating_sub(1),
             s = o.start_frame,
             sized = {
                 let mut f = String::new();
@@ -181,7 +229,6 @@ pub fn video_args(p: &VideoPass) -> Result<(Vec<OsString>, u64), RenderError> {
                 f
             },
             x = o.x,
-            y = o.y,
         );
         cur = format!("o{k}");
         input += 1;

@@ -9,6 +9,7 @@
 //! when it succeeded, so a crash, a kill or a cancel never leaves a half-written file there, and
 //! scratch folders carry their owner's pid so a later process removes a killed one's leftovers.
 
+pub mod animate;
 pub mod audio;
 pub mod encode;
 pub mod fonts;
@@ -21,6 +22,7 @@ pub mod text;
 
 use crate::ffmpeg::{self, FfmpegError, RunOptions, Tools};
 use crate::media::MediaInfo;
+use crate::timeline::style::Animation;
 use crate::timeline::{TT_TEXT, Timeline, ms_to_frames};
 use encode::EncodeSettings;
 use graph::{OverlayImage, VideoPass};
@@ -353,7 +355,7 @@ pub(crate) fn pictures(
             frames: end - start,
             scale: Some((ow, oh)),
             opacity: seg.opacity.unwrap_or(1.0),
-            fade: true,
+            entrance: graph::Entrance::Fade,
         });
     }
     Ok(out)
@@ -383,16 +385,35 @@ async fn draw_text(tl: &Timeline, work: &Path) -> Result<Vec<OverlayImage>, Rend
                 continue;
             }
             let role = seg.role.unwrap_or(crate::timeline::TextRole::Caption);
+            let text = seg.text.as_deref().unwrap_or("");
+            let style = seg.style.as_ref();
             let path = work.join(format!("text{i}.png"));
-            let placed = text::render_styled_png(
-                seg.text.as_deref().unwrap_or(""),
-                role,
-                seg.style.as_ref(),
-                w,
-                h,
-                &fonts,
-                &path,
-            )?;
+            let animation = style.and_then(|s| s.animation).unwrap_or(Animation::Fade);
+            let (placed, entrance) = match animation {
+                Animation::Pop => {
+                    let (placed, rgba) = text::render_styled_rgba(text, role, style, w, h, &fonts)?;
+                    let run =
+                        animate::pop(placed, &rgba, (w, h), fps, 0.3, &work, &format!("pop{i}"))
+                            .map_err(|e| RenderError::Io(std::io::Error::other(e)))?;
+                    let entrance = graph::Entrance::Frames {
+                        pattern: run.pattern,
+                        count: run.count,
+                    };
+                    (run.placed, entrance)
+                }
+                _ => {
+                    let placed = text::render_styled_png(text, role, style, w, h, &fonts, &path)?;
+                    let entrance = match animation {
+                        Animation::None => graph::Entrance::Cut,
+                        // Rise by half the text's height, at least 4% of the frame.
+                        Animation::SlideUp => {
+                            graph::Entrance::SlideUp((placed.height / 2).max(h / 25).max(2))
+                        }
+                        _ => graph::Entrance::Fade,
+                    };
+                    (placed, entrance)
+                }
+            };
             out.push(OverlayImage {
                 path,
                 x: placed.x,
@@ -401,8 +422,7 @@ async fn draw_text(tl: &Timeline, work: &Path) -> Result<Vec<OverlayImage>, Rend
                 frames: end - start,
                 scale: None,
                 opacity: 1.0,
-                fade: seg.style.as_ref().and_then(|s| s.animation)
-                    != Some(crate::timeline::style::Animation::None),
+                entrance,
             });
         }
         Ok(out)

@@ -18,5 +18,6 @@ mod nemo_backend;
 mod preview_local;
 mod prompt_corpus;
 mod soak_http;
+mod text_animation;
 mod transitions;
 mod url_upload;
