@@ -17,5 +17,6 @@ mod mcp_tools;
 mod nemo_backend;
 mod preview_local;
 mod soak_http;
+mod text_shaping;
 mod transitions;
 mod url_upload;

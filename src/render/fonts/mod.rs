@@ -143,14 +143,12 @@ impl Face {
 pub(crate) struct Engine {
     pub(crate) system: FontSystem,
     pub(crate) swash: SwashCache,
-    /// fontdb id of each face of the chain, by chain index (tests check which face drew what).
-    #[cfg_attr(not(test), allow(dead_code))]
+    /// fontdb id of each face of the chain, by chain index.
     ids: Vec<fontdb::ID>,
 }
 
 impl Engine {
     /// The chain index of the face with fontdb id `id`.
-    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn face_of(&self, id: fontdb::ID) -> Option<usize> {
         self.ids.iter().position(|&i| i == id)
     }

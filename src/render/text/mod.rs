@@ -328,6 +328,38 @@ pub fn render_plain_rgba(
     Ok((cw as u32, ch as u32, cropped))
 }
 
+/// The glyphs `text` is shaped into, one line per paragraph, in visual (left-to-right) order:
+/// each as the font file and face index it comes from and its glyph id in that face.
+///
+/// A hook for tests that compare our shaping with HarfBuzz's own `hb-shape` on the same font
+/// file: equal glyph sequences mean the same letters in the same order with the same joining
+/// forms, ligatures and conjuncts. Not used for videos.
+pub fn shaped_glyphs(
+    text: &str,
+    bold: bool,
+    fonts: &FontSet,
+) -> Result<Vec<(PathBuf, u32, u16)>, TextError> {
+    let paras = paragraphs(text);
+    if paras.is_empty() {
+        return Err(TextError::Empty {
+            role: TextRole::Overlay,
+        });
+    }
+    fonts.check_coverage(text)?;
+    let weight = if bold { BOLD } else { REGULAR };
+    let layout = single_lines(&paras, fonts, 64.0, weight, 0.0);
+    let engine = fonts.engine();
+    Ok(layout
+        .glyphs
+        .iter()
+        .flatten()
+        .filter_map(|g| {
+            let (path, face) = fonts.face_file(engine.face_of(g.font_id)?)?;
+            Some((path.to_path_buf(), face, g.glyph_id))
+        })
+        .collect())
+}
+
 /// The image cut to its opaque pixels: their bounds (x, y, w, h) and the cut RGBA.
 fn crop(rgba: &[u8], w: usize, h: usize) -> ((usize, usize, usize, usize), Vec<u8>) {
     let (cx, cy, cw, ch) = opaque_bounds(rgba, w, h).unwrap_or((0, 0, w, h));

@@ -146,7 +146,16 @@ impl Shaped {
             lines
                 .starts
                 .push(run.glyphs.iter().map(|g| g.x).fold(f32::INFINITY, f32::min));
-            lines.glyphs.push(run.glyphs.to_vec());
+            // cosmic-text keeps a right-to-left paragraph's glyphs right to left.
+            let mut glyphs = run.glyphs.to_vec();
+            if glyphs
+                .first()
+                .zip(glyphs.last())
+                .is_some_and(|(a, b)| a.x > b.x)
+            {
+                glyphs.reverse();
+            }
+            lines.glyphs.push(glyphs);
         }
         for s in &mut lines.starts {
             if !s.is_finite() {
