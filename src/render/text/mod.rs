@@ -18,6 +18,8 @@ mod layout;
 mod raster;
 mod safe_area;
 mod shape;
+#[cfg(test)]
+mod shaping_tests;
 mod style;
 #[cfg(test)]
 mod tests;
