@@ -44,6 +44,23 @@ pub async fn run(repair: bool) -> anyhow::Result<ExitCode> {
                 println!("CJK text: MISSING (Chinese/Japanese/Korean titles would fail)");
                 missing.push("a CJK font: apt-get install -y fonts-noto-cjk".into());
             }
+            let scripts = f.scripts();
+            let names = |ok: bool| {
+                scripts
+                    .iter()
+                    .filter(|s| s.1 == ok)
+                    .map(|s| s.0)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            println!("scripts:  {}", names(true));
+            for (name, ok, package) in &scripts {
+                // CJK is reported (and counted as missing) above.
+                if !ok && !name.contains("Chinese") {
+                    println!("          {name}: MISSING (apt-get install -y {package})");
+                    missing.push(format!("{name} text: apt-get install -y {package}"));
+                }
+            }
         }
         Err(e) => {
             println!("fonts:    MISSING");

@@ -266,12 +266,9 @@ fn check_style(s: &TextStyle) -> Result<(), (&'static str, String)> {
 /// A style as its fields, for messages, saying which ones the renderer does not draw yet (they
 /// are kept, so they take effect once it does, but the person must not expect them now).
 fn describe_style(s: &TextStyle) -> String {
-    use crate::timeline::style::{Animation, Weight};
+    use crate::timeline::style::Animation;
     let mut out = serde_json::to_string(s).unwrap_or_default();
     let mut undrawn = Vec::new();
-    if s.weight == Some(Weight::Normal) {
-        undrawn.push("weight (text is drawn bold)");
-    }
     if matches!(
         s.animation,
         Some(Animation::Pop | Animation::SlideUp | Animation::Typewriter)

@@ -19,5 +19,6 @@ mod preview_local;
 mod prompt_corpus;
 mod soak_http;
 mod text_animation;
+mod text_shaping;
 mod transitions;
 mod url_upload;
