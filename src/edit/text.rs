@@ -263,23 +263,7 @@ fn check_style(s: &TextStyle) -> Result<(), (&'static str, String)> {
     Ok(())
 }
 
-/// A style as its fields, for messages, saying which ones the renderer does not draw yet (they
-/// are kept, so they take effect once it does, but the person must not expect them now).
+/// A style as its fields, for messages.
 fn describe_style(s: &TextStyle) -> String {
-    use crate::timeline::style::Animation;
-    let mut out = serde_json::to_string(s).unwrap_or_default();
-    let mut undrawn = Vec::new();
-    if matches!(
-        s.animation,
-        Some(Animation::Pop | Animation::SlideUp | Animation::Typewriter)
-    ) {
-        undrawn.push("animation (text fades in and out)");
-    }
-    if !undrawn.is_empty() {
-        out.push_str(&format!(
-            " — note: not drawn yet, kept for later: {}",
-            undrawn.join(", ")
-        ));
-    }
-    out
+    serde_json::to_string(s).unwrap_or_default()
 }

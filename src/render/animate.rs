@@ -13,6 +13,8 @@ pub struct FrameRun {
     pub pattern: PathBuf,
     /// Frames in the run.
     pub count: u64,
+    /// Frames per second the run plays at (the video's rate, or slower for typing).
+    pub rate: f64,
     /// Canvas position and size on the video frame.
     pub placed: Placed,
 }
@@ -78,12 +80,55 @@ pub fn pop(
     Ok(FrameRun {
         pattern,
         count,
+        rate: f64::from(fps),
         placed: Placed {
             x,
             y,
             width: cw,
             height: ch,
         },
+    })
+}
+
+/// Typing speed: clusters per second, unless the text's time on screen needs faster.
+const TYPE_RATE: f64 = 18.0;
+/// Share of its time on screen a text may spend being typed.
+const TYPE_SHARE: f64 = 0.6;
+
+/// Steps a typewriter entrance may have for a text on screen `frames` frames at `fps`: never
+/// more than one per video frame within its share of the time.
+pub fn typewriter_steps(frames: u64, fps: u32) -> usize {
+    ((frames as f64 * TYPE_SHARE).floor() as usize)
+        .max(1)
+        .min((fps as usize).saturating_mul(60))
+}
+
+/// Write a typewriter's steps (each the text's whole canvas) as a run played at typing speed,
+/// sped up so it ends within its share of `frames`.
+pub fn typewriter(
+    placed: Placed,
+    steps: &[Vec<u8>],
+    frames: u64,
+    fps: u32,
+    dir: &Path,
+    stem: &str,
+) -> Result<FrameRun, FrameError> {
+    for (i, rgba) in steps.iter().enumerate() {
+        let path = dir.join(format!("{stem}-{i:03}.png"));
+        write_png(&path, placed.width, placed.height, rgba).map_err(|source| FrameError {
+            path: path.clone(),
+            source,
+        })?;
+    }
+    let budget_s = frames as f64 * TYPE_SHARE / f64::from(fps.max(1));
+    let rate = (steps.len() as f64 / budget_s.max(1e-3))
+        .max(TYPE_RATE)
+        .min(f64::from(fps));
+    Ok(FrameRun {
+        pattern: dir.join(format!("{stem}-%03d.png")),
+        count: steps.len() as u64,
+        rate,
+        placed,
     })
 }
 

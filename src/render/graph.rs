@@ -45,12 +45,15 @@ pub enum Entrance {
     Fade,
     /// Rises this many pixels into place while fading in; fades out.
     SlideUp(u32),
-    /// Plays pre-drawn frames (a pattern numbered from 0), then holds the last; fades out.
+    /// Plays pre-drawn frames (a pattern numbered from 0) at `rate` per second, then holds the
+    /// last; fades out.
     Frames {
         /// printf-style file pattern.
         pattern: PathBuf,
         /// Frames drawn.
         count: u64,
+        /// Frames per second they play at.
+        rate: f64,
     },
 }
 
@@ -178,19 +181,25 @@ pub fn video_args(p: &VideoPass) -> Result<(Vec<OsString>, u64), RenderError> {
         // The image as a stream of o.frames frames: one picture looped, or drawn frames then
         // the last one held.
         let hold = match &o.entrance {
-            Entrance::Frames { pattern, count } => {
+            Entrance::Frames {
+                pattern,
+                count,
+                rate,
+            } => {
                 args.extend([
                     "-framerate".into(),
-                    fps.to_string().into(),
+                    format!("{rate:.4}").into(),
                     "-start_number".into(),
                     "0".into(),
                     "-i".into(),
                     pattern.clone().into_os_string(),
                 ]);
+                // At the video's rate the run lasts this many frames; hold the last after it.
+                let played = ((*count as f64) * f64::from(fps) / rate).ceil() as u64;
                 format!(
-                    ",trim=end_frame={},tpad=stop_mode=clone:stop={}",
+                    ",fps={fps},trim=end_frame={},tpad=stop_mode=clone:stop={}",
                     o.frames,
-                    o.frames.saturating_sub(*count)
+                    o.frames.saturating_sub(played)
                 )
             }
             _ => {

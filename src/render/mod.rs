@@ -398,6 +398,34 @@ async fn draw_text(tl: &Timeline, work: &Path) -> Result<Vec<OverlayImage>, Rend
                     let entrance = graph::Entrance::Frames {
                         pattern: run.pattern,
                         count: run.count,
+                        rate: run.rate,
+                    };
+                    (run.placed, entrance)
+                }
+                Animation::Typewriter => {
+                    let frames = end - start;
+                    let (placed, steps) = text::render_typewriter_rgba(
+                        text,
+                        role,
+                        style,
+                        w,
+                        h,
+                        &fonts,
+                        animate::typewriter_steps(frames, fps),
+                    )?;
+                    let run = animate::typewriter(
+                        placed,
+                        &steps,
+                        frames,
+                        fps,
+                        &work,
+                        &format!("type{i}"),
+                    )
+                    .map_err(|e| RenderError::Io(std::io::Error::other(e)))?;
+                    let entrance = graph::Entrance::Frames {
+                        pattern: run.pattern,
+                        count: run.count,
+                        rate: run.rate,
                     };
                     (run.placed, entrance)
                 }

@@ -32,9 +32,18 @@ fn frame(video: &Path, t: f64) -> Vec<u8> {
 
 /// Bounding box (x0, y0, x1, y1) of pixels that differ from the grey background in rows y0..y1.
 fn ink_box(px: &[u8], rows: std::ops::Range<usize>) -> Option<(usize, usize, usize, usize)> {
+    ink_box_in(px, rows, 0..W)
+}
+
+/// As [`ink_box`], within columns `cols` too.
+fn ink_box_in(
+    px: &[u8],
+    rows: std::ops::Range<usize>,
+    cols: std::ops::Range<usize>,
+) -> Option<(usize, usize, usize, usize)> {
     let mut b: Option<(usize, usize, usize, usize)> = None;
     for y in rows {
-        for x in 0..W {
+        for x in cols.clone() {
             let i = (y * W + x) * 3;
             let d = (0..3).map(|k| (px[i + k] as i32 - 64).abs()).max().unwrap();
             if d > 30 {
@@ -83,7 +92,9 @@ async fn pop_grows_and_slide_up_rises_on_the_frames() {
         {"op": "add_text", "text": "RISE", "role": "overlay", "start_s": 1.0, "end_s": 4.0,
          "style": {"color": "yellow", "size": "large", "position": "bottom", "animation": "slide_up"}},
         {"op": "add_text", "text": "NOW", "role": "overlay", "start_s": 1.0, "end_s": 4.0,
-         "style": {"color": "yellow", "size": "large", "position": "center", "animation": "none"}}
+         "style": {"color": "yellow", "size": "large", "position": "center", "animation": "none"}},
+        {"op": "add_text", "text": "TYPING", "role": "overlay", "start_s": 1.0, "end_s": 4.0,
+         "style": {"color": "yellow", "size": "medium", "position": "top_left", "animation": "typewriter"}}
     ]))
     .unwrap();
     b.create(CreateRequest {
@@ -121,8 +132,9 @@ async fn pop_grows_and_slide_up_rises_on_the_frames() {
     );
 
     // Pop: narrower at first (about 80% of full size), then full width.
-    let (a0, _, a1, _) = ink_box(&early, top.clone()).expect("pop visible at its first frames");
-    let (b0, _, b1, _) = ink_box(&later, top).unwrap();
+    let (a0, _, a1, _) =
+        ink_box_in(&early, top.clone(), W / 3..W).expect("pop visible at its first frames");
+    let (b0, _, b1, _) = ink_box_in(&later, top.clone(), W / 3..W).unwrap();
     let (wa, wb) = ((a1 - a0) as f64, (b1 - b0) as f64);
     assert!(wa < wb * 0.92 && wa > wb * 0.5, "pop width {wa} then {wb}");
     // Centred on the same spot.
@@ -133,6 +145,13 @@ async fn pop_grows_and_slide_up_rises_on_the_frames() {
     let (_, _, _, low) = ink_box(&early, bottom.clone()).expect("slide visible");
     let (_, _, _, settled) = ink_box(&later, bottom).unwrap();
     assert!(low >= settled + 8, "bottom edge {low} then {settled}");
+
+    // Typewriter: the first letters only at first, filling from the left, then the whole word.
+    let typing = frame(&out, 1.0 + 3.0 / 30.0 + 0.005);
+    let (e0, _, e1, _) = ink_box_in(&typing, top.clone(), 0..W / 3).expect("typing started");
+    let (f0, _, f1, _) = ink_box_in(&later, top, 0..W / 3).unwrap();
+    assert!(e0.abs_diff(f0) <= 3, "starts at the left: {e0} vs {f0}");
+    assert!(e1 + 10 < f1, "partly typed: right edge {e1} then {f1}");
 
     // None: the whole text from its first frame.
     let first = frame(&out, 1.0 + 0.005);

@@ -23,6 +23,7 @@ mod shaping_tests;
 mod style;
 #[cfg(test)]
 mod tests;
+mod typewriter;
 
 use super::fonts::{BOLD, FontError, FontSet, REGULAR};
 use crate::timeline::TextRole;
@@ -31,6 +32,7 @@ use layout::{Layout, fit, paragraphs, single_lines};
 use safe_area::SafeArea;
 use std::path::{Path, PathBuf};
 use style::{Anchor, Style};
+pub use typewriter::render_typewriter_rgba;
 
 /// Where and how big a rendered text image sits on the frame.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -203,8 +205,25 @@ pub fn render_styled_rgba(
     let (layout, style, safe) = lay_out(text, role, edit, frame_w, frame_h, fonts)?;
     let (w, h) = (layout.canvas_w as usize, layout.canvas_h as usize);
     let rgba = effects::compose(&raster::rasterise(&layout, fonts), &style, layout.size);
+    let (x0, y0) = canvas_origin(&layout, &style, &safe, frame_w, frame_h);
+    let ((cx, cy, cw, ch), cropped) = crop(&rgba, w, h);
+    let placed = Placed {
+        x: x0 + cx as u32,
+        y: y0 + cy as u32,
+        width: cw as u32,
+        height: ch as u32,
+    };
+    Ok((placed, cropped))
+}
 
-    // Where the uncropped canvas goes, then crop away fully transparent borders.
+/// Where the uncropped canvas of a laid-out text goes on the frame.
+fn canvas_origin(
+    layout: &Layout,
+    style: &Style,
+    safe: &SafeArea,
+    frame_w: u32,
+    frame_h: u32,
+) -> (u32, u32) {
     let x0 = match style.x_centre {
         None => safe.x0 + (safe.width() - layout.canvas_w) / 2,
         Some(fx) => {
@@ -222,14 +241,7 @@ pub fn render_styled_rgba(
         Anchor::Bottom => safe.y1 - layout.canvas_h,
         Anchor::Middle => safe.y0 + (safe.height() - layout.canvas_h) / 2,
     };
-    let ((cx, cy, cw, ch), cropped) = crop(&rgba, w, h);
-    let placed = Placed {
-        x: x0 + cx as u32,
-        y: y0 + cy as u32,
-        width: cw as u32,
-        height: ch as u32,
-    };
-    Ok((placed, cropped))
+    (x0, y0)
 }
 
 /// The size `text` is drawn at for `role` on a `frame_w`×`frame_h` frame, as a fraction of the

@@ -35,6 +35,16 @@ impl Ink {
 
 /// Draws the layout's glyphs on a canvas of its size.
 pub(super) fn rasterise(layout: &Layout, fonts: &FontSet) -> Ink {
+    rasterise_some(layout, fonts, &|_, _| true)
+}
+
+/// As [`rasterise`], drawing only the glyphs `keep(line, glyph)` accepts (the layout, and so
+/// every glyph's place, stays that of the whole text).
+pub(super) fn rasterise_some(
+    layout: &Layout,
+    fonts: &FontSet,
+    keep: &dyn Fn(usize, &cosmic_text::LayoutGlyph) -> bool,
+) -> Ink {
     let (w, h) = (layout.canvas_w as usize, layout.canvas_h as usize);
     let mut ink = Ink {
         w,
@@ -46,7 +56,7 @@ pub(super) fn rasterise(layout: &Layout, fonts: &FontSet) -> Ink {
     let engine = &mut *engine;
     for (i, line) in layout.glyphs.iter().enumerate() {
         let offset = (layout.shift(i), layout.baseline(i));
-        for g in line {
+        for g in line.iter().filter(|g| keep(i, g)) {
             let physical = g.physical(offset, 1.0);
             let Some(image) = engine
                 .swash
