@@ -4,6 +4,8 @@
 #
 # Renders the same job three ways in one run and prints wall times and ratios:
 #   reelsmith  — `reelsmith make` (release build)
+#   draft      — `reelsmith make --draft` (360p preview), also as a ratio to reelsmith's final
+#                render (render engine v2 target: ≤ 0.15)
 #   reference  — one hand-written ffmpeg command doing the same (zoompan on a 2x canvas, xfade
 #                chain, drawtext title, music with volume + fades, single-pass loudnorm)
 #   moviepy    — the same job in MoviePy, when `pip install moviepy` works (skipped otherwise)
@@ -45,6 +47,11 @@ timeit() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); 
 run_reelsmith() {
   "$bin" make "$out"/stills/s*.jpg --music "$music" --prompt "a 30-second promo with crossfades" \
     --duration 30 --transition fade --title "Promo 30" -o "$out/reelsmith.mp4" -f
+}
+
+run_draft() {
+  "$bin" make "$out"/stills/s*.jpg --music "$music" --prompt "a 30-second promo with crossfades" \
+    --duration 30 --transition fade --title "Promo 30" -o "$out/draft.mp4" -f --draft
 }
 
 # The hand-written command: shots of 104 frames overlapping by 15 (10*104 - 9*15 = 905 ≈ 30 s).
@@ -98,9 +105,10 @@ final.write_videofile(out + "/moviepy.mp4", fps=30, codec="libx264", preset="ver
 PY
 }
 
-r=(); f=(); m=()
+r=(); f=(); m=(); d=()
 for _ in $(seq 1 "$runs"); do
   r+=("$(timeit run_reelsmith)")
+  d+=("$(timeit run_draft)")
   f+=("$(timeit run_reference)")
   if [ -x "$moviepy_py" ]; then m+=("$(timeit run_moviepy)"); fi
 done
@@ -109,12 +117,14 @@ tf=$(printf '%s\n' "${f[@]}" | best)
 printf '%-12s %8s %8s\n' job wall_s ratio
 printf '%-12s %8.2f %8.2f\n' reference "$tf" 1
 printf '%-12s %8.2f %8.2f\n' reelsmith "$tr" "$(echo "scale=3; $tr / $tf" | bc)"
+td=$(printf '%s\n' "${d[@]}" | best)
+printf '%-12s %8.2f %8.2f   (draft / reelsmith final: %s)\n' draft "$td" "$(echo "scale=3; $td / $tf" | bc)" "$(echo "scale=3; $td / $tr" | bc)"
 if [ ${#m[@]} -gt 0 ]; then
   tm=$(printf '%s\n' "${m[@]}" | best)
   printf '%-12s %8.2f %8.2f\n' moviepy "$tm" "$(echo "scale=3; $tm / $tf" | bc)"
 else
   printf '%-12s %8s\n' moviepy "skipped (MOVIEPY=0, or pip install moviepy failed)"
 fi
-for v in reelsmith reference; do
+for v in reelsmith draft reference; do
   ffprobe -v error -show_entries format=duration:stream=width,height,codec_name -of csv=p=0 "$out/$v.mp4" | tr '\n' ' ' | sed "s/^/$v: /"; echo
 done

@@ -9,7 +9,7 @@ use crate::ffmpeg::Tools;
 use crate::media::{self, MediaInfo, Source};
 use crate::render::fonts::FontSet;
 use crate::render::text::TextError;
-use crate::render::{self, RenderProgress, RenderRequest, Stage};
+use crate::render::{self, RenderProgress, RenderRequest, Stage, encode};
 use crate::store::Store;
 use crate::timeline::{TT_TEXT, Timeline};
 use crate::workspace::Workspace;
@@ -182,8 +182,13 @@ impl LocalBackend {
         }
     }
 
-    fn default_output(&self, session: &str, rev: u64) -> PathBuf {
-        self.ws.export_path(session, rev)
+    fn default_output(&self, session: &str, rev: u64, draft: bool) -> PathBuf {
+        let path = self.ws.export_path(session, rev);
+        if draft {
+            path.with_extension("draft.mp4")
+        } else {
+            path
+        }
     }
 }
 
@@ -315,15 +320,15 @@ impl Backend for LocalBackend {
         };
         let output = match &req.output {
             Some(p) => std::path::absolute(p).unwrap_or_else(|_| p.clone()),
-            None => self.default_output(&session, tl.rev),
+            None => self.default_output(&session, tl.rev, req.draft),
         };
         let output_s = output.to_string_lossy().into_owned();
 
         // Never render a revision twice: hand back its finished file, or join the job already
         // rendering it (to this path, or to any path when none was asked for).
         let done = match &req.output {
-            Some(_) => self.store.job_for(&session, tl.rev, &output_s)?,
-            None => self.store.latest_done_job(&session, tl.rev)?,
+            Some(_) => self.store.job_for(&session, tl.rev, &output_s, req.draft)?,
+            None => self.store.latest_done_job(&session, tl.rev, req.draft)?,
         };
         if let Some(rec) = done
             && rec.state == JobState::Done
@@ -336,6 +341,7 @@ impl Backend for LocalBackend {
             |id, s| {
                 s.session_id == session
                     && s.revision == tl.rev
+                    && s.draft == req.draft
                     && self
                         .store
                         .job(id)
@@ -347,7 +353,9 @@ impl Backend for LocalBackend {
                 if !req.overwrite && output.exists() {
                     return Err(render::RenderError::OutputExists(output.clone()).into());
                 }
-                let rec = self.store.create_job(&session, tl.rev, &output_s)?;
+                let rec = self
+                    .store
+                    .create_job(&session, tl.rev, &output_s, req.draft)?;
                 let mut status = JobStatus::from_record(&rec);
                 status.message = "Queued".into();
                 Ok(status)
@@ -363,6 +371,16 @@ impl Backend for LocalBackend {
             .into_iter()
             .map(|m| (m.id.clone(), m))
             .collect();
+        // A draft is the same edit on a 360p frame (text and motion scale with the frame),
+        // encoded with the fastest preset.
+        let (tl, encode) = if req.draft {
+            let mut d = tl;
+            (d.meta.width, d.meta.height) = encode::draft_size(d.meta.width, d.meta.height);
+            (d, encode::EncodeSettings::draft())
+        } else {
+            (tl, encode::EncodeSettings::default())
+        };
+        let draft = req.draft;
         let store = self.store.clone();
         let scratch = self.ws.scratch();
         let job_id = handle.job_id.clone();
@@ -389,7 +407,7 @@ impl Backend for LocalBackend {
                     output: &output,
                     overwrite,
                     scratch: &scratch,
-                    encode: Default::default(),
+                    encode,
                 },
                 &tools,
                 &on_progress,
@@ -410,7 +428,12 @@ impl Backend for LocalBackend {
                         JobState::Done,
                         100.0,
                         format!(
-                            "Done: {} ({:.1} s, {}x{}, {:.1} MB)",
+                            "{}: {} ({:.1} s, {}x{}, {:.1} MB)",
+                            if draft {
+                                "Draft done (a quick 360p preview; export without quality \"draft\" for the final file)"
+                            } else {
+                                "Done"
+                            },
                             res.path.display(),
                             res.duration_s,
                             res.width,

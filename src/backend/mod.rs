@@ -160,6 +160,8 @@ pub struct ExportRequest {
     pub overwrite: bool,
     /// An earlier revision to render instead of the current one.
     pub revision: Option<u64>,
+    /// A quick 360p preview for checking motion and timing, not the final file.
+    pub draft: bool,
 }
 
 /// State of an export job.
@@ -200,6 +202,8 @@ pub struct JobStatus {
     pub message: String,
     /// The finished file, when done.
     pub result: Option<ExportResult>,
+    /// A draft preview rather than the final render.
+    pub draft: bool,
 }
 
 impl JobStatus {
@@ -216,6 +220,7 @@ impl JobStatus {
                 .result
                 .as_ref()
                 .and_then(|r| serde_json::from_value(r.clone()).ok()),
+            draft: rec.draft,
         }
     }
 }

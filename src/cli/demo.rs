@@ -74,6 +74,7 @@ pub async fn run(output: &Path) -> anyhow::Result<ExitCode> {
         Options::default(),
         output,
         true,
+        false,
     )
     .await
 }

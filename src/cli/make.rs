@@ -49,6 +49,9 @@ pub struct MakeArgs {
     /// No music.
     #[arg(long)]
     no_music: bool,
+    /// A quick 360p preview (fastest encoder settings) to check motion and timing first.
+    #[arg(long)]
+    draft: bool,
 }
 
 pub async fn run(a: MakeArgs) -> anyhow::Result<ExitCode> {
@@ -71,7 +74,10 @@ pub async fn run(a: MakeArgs) -> anyhow::Result<ExitCode> {
         music: a.no_music.then_some(false),
         captions: None,
     };
-    render(&files, &a.prompt, script, options, &a.output, a.force).await
+    render(
+        &files, &a.prompt, script, options, &a.output, a.force, a.draft,
+    )
+    .await
 }
 
 /// Create a session from `files` + `prompt`, export it to `output` with a progress bar.
@@ -82,6 +88,7 @@ pub async fn render(
     options: Options,
     output: &Path,
     overwrite: bool,
+    draft: bool,
 ) -> anyhow::Result<ExitCode> {
     if !overwrite && output.exists() {
         anyhow::bail!(
@@ -123,6 +130,7 @@ pub async fn render(
             output: Some(output.to_path_buf()),
             overwrite,
             revision: None,
+            draft,
         })
         .await?;
     let bar = ProgressBar::new(100);

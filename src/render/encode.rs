@@ -22,6 +22,31 @@ impl Default for EncodeSettings {
     }
 }
 
+impl EncodeSettings {
+    /// A draft: fastest preset, lower quality; for checking motion and timing, not for posting.
+    pub fn draft() -> Self {
+        EncodeSettings {
+            preset: "ultrafast".into(),
+            crf: 30,
+        }
+    }
+}
+
+/// Short side of a draft's frame.
+pub const DRAFT_SHORT_SIDE: u32 = 360;
+
+/// The frame size a draft of a `w`×`h` video is rendered at: the same shape with a 360 px short
+/// side (never larger than the video itself), both sides even.
+pub fn draft_size(w: u32, h: u32) -> (u32, u32) {
+    let short = w.min(h).max(1);
+    if short <= DRAFT_SHORT_SIDE {
+        return (w, h);
+    }
+    let scale =
+        |side: u32| ((u64::from(side) * u64::from(DRAFT_SHORT_SIDE)) / u64::from(short)) as u32;
+    (scale(w).max(2) & !1, scale(h).max(2) & !1)
+}
+
 /// The deliverable's audio codec settings: AAC-LC 192 kb/s, 48 kHz stereo.
 pub const AAC: [&str; 10] = [
     "-c:a",
@@ -58,4 +83,18 @@ pub fn mux_args(
     args.extend(["-t", &dur_s, "-movflags", "+faststart", "-f", "mp4"].map(OsString::from));
     args.push(out.into());
     args
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drafts_keep_the_shape_at_360p() {
+        assert_eq!(draft_size(1920, 1080), (640, 360));
+        assert_eq!(draft_size(1080, 1920), (360, 640));
+        assert_eq!(draft_size(1080, 1350), (360, 450));
+        assert_eq!(draft_size(3840, 2160), (640, 360));
+        assert_eq!(draft_size(640, 360), (640, 360));
+    }
 }

@@ -11,10 +11,11 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// The schema this build writes (SQLite's `user_version`). Round-one workspaces read 0 and are
-/// brought up to it (revision history gains `sessions.head` and `timelines.parent`); a larger
-/// number comes from a later reelsmith and is refused.
-pub const SCHEMA_VERSION: i64 = 1;
+/// The schema this build writes (SQLite's `user_version`). Older workspaces are brought up to it
+/// (1: revision history gains `sessions.head` and `timelines.parent`; 2: `jobs.draft`, so a
+/// draft is never handed back as the final file); a larger number comes from a later reelsmith
+/// and is refused.
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Our tables, in the order a repair copies them (sessions before what refers to them).
 const TABLES: [&str; 5] = ["sessions", "media", "timelines", "jobs", "kv"];
@@ -91,7 +92,11 @@ pub(super) fn open_checked(path: &Path) -> Result<Connection, StoreError> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.execute_batch(SCHEMA)?;
-        for (table, column) in [("sessions", "head"), ("timelines", "parent")] {
+        for (table, column) in [
+            ("sessions", "head"),
+            ("timelines", "parent"),
+            ("jobs", "draft"),
+        ] {
             add_column(&conn, table, column)?;
         }
         if version < SCHEMA_VERSION {
@@ -466,7 +471,10 @@ mod tests {
             .unwrap();
         let before = std::fs::read(&path).unwrap();
         let e = Store::open(&path).err().expect("refused");
-        assert!(matches!(e, StoreError::Newer { found: 2, .. }), "{e}");
+        assert!(
+            matches!(e, StoreError::Newer { found, .. } if found == SCHEMA_VERSION + 1),
+            "{e}"
+        );
         assert!(e.to_string().contains("newer reelsmith"), "{e}");
         assert!(matches!(repair(&path), Err(StoreError::Newer { .. })));
         assert_eq!(std::fs::read(&path).unwrap(), before);

@@ -137,6 +137,8 @@ pub struct JobRecord {
     pub message: String,
     /// Result JSON when done.
     pub result: Option<serde_json::Value>,
+    /// A quick low-resolution preview rather than the final file.
+    pub draft: bool,
 }
 
 /// The workspace database.
@@ -252,12 +254,13 @@ impl Store {
         session: &str,
         rev: u64,
         output: &str,
+        draft: bool,
     ) -> Result<JobRecord, StoreError> {
         let id = format!("job_{}", uuid::Uuid::new_v4().simple());
         self.conn().execute(
-            "INSERT INTO jobs (id, session_id, rev, output, state, percent, message, result, pid, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, 'running', 0, 'queued', NULL, ?5, ?6, ?6)",
-            params![id, session, rev as i64, output, std::process::id() as i64, now()],
+            "INSERT INTO jobs (id, session_id, rev, output, state, percent, message, result, pid, created_at, updated_at, draft)
+             VALUES (?1, ?2, ?3, ?4, 'running', 0, 'queued', NULL, ?5, ?6, ?6, ?7)",
+            params![id, session, rev as i64, output, std::process::id() as i64, now(), draft as i64],
         )?;
         Ok(JobRecord {
             id,
@@ -268,6 +271,7 @@ impl Store {
             percent: 0.0,
             message: "queued".into(),
             result: None,
+            draft,
         })
     }
 
@@ -305,10 +309,11 @@ impl Store {
         session: &str,
         rev: u64,
         output: &str,
+        draft: bool,
     ) -> Result<Option<JobRecord>, StoreError> {
         self.query_job(
-            "WHERE session_id = ?1 AND rev = ?2 AND output = ?3 ORDER BY created_at DESC, rowid DESC LIMIT 1",
-            params![session, rev as i64, output],
+            "WHERE session_id = ?1 AND rev = ?2 AND output = ?3 AND COALESCE(draft, 0) = ?4 ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            params![session, rev as i64, output, draft as i64],
         )
     }
 
@@ -317,10 +322,11 @@ impl Store {
         &self,
         session: &str,
         rev: u64,
+        draft: bool,
     ) -> Result<Option<JobRecord>, StoreError> {
         self.query_job(
-            "WHERE session_id = ?1 AND rev = ?2 AND state = 'done' ORDER BY created_at DESC, rowid DESC LIMIT 1",
-            params![session, rev as i64],
+            "WHERE session_id = ?1 AND rev = ?2 AND state = 'done' AND COALESCE(draft, 0) = ?3 ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            params![session, rev as i64, draft as i64],
         )
     }
 
@@ -338,7 +344,7 @@ impl Store {
         args: &[&dyn rusqlite::ToSql],
     ) -> Result<Option<JobRecord>, StoreError> {
         let sql = format!(
-            "SELECT id, session_id, rev, output, state, percent, message, result FROM jobs {filter}"
+            "SELECT id, session_id, rev, output, state, percent, message, result, COALESCE(draft, 0) FROM jobs {filter}"
         );
         let row = self
             .conn()
@@ -352,16 +358,18 @@ impl Store {
                     r.get::<_, f64>(5)?,
                     r.get::<_, String>(6)?,
                     r.get::<_, Option<String>>(7)?,
+                    r.get::<_, i64>(8)?,
                 ))
             })
             .optional()?;
         row.map(
-            |(id, session_id, rev, output, state, percent, message, result)| {
+            |(id, session_id, rev, output, state, percent, message, result, draft)| {
                 Ok(JobRecord {
                     id,
                     session_id,
                     rev: rev as u64,
                     output,
+                    draft: draft != 0,
                     state: JobState::parse(&state),
                     percent,
                     message,
@@ -478,7 +486,7 @@ mod tests {
         let path = dir.path().join("db");
         let s = Store::open(&path).unwrap();
         let ses = s.create_session().unwrap();
-        let job = s.create_job(&ses, 1, "/tmp/x.mp4").unwrap();
+        let job = s.create_job(&ses, 1, "/tmp/x.mp4", false).unwrap();
         // Pretend a process that no longer exists owned it.
         s.conn()
             .execute("UPDATE jobs SET pid = 999999999 WHERE id = ?1", [&job.id])

@@ -53,6 +53,7 @@ async fn render(
             output: Some(out.to_path_buf()),
             overwrite: false,
             revision: None,
+            draft: false,
         })
         .await
         .map_err(|e| e.to_string())?;

@@ -8,6 +8,7 @@ mod bad_input;
 mod bad_input_corpus;
 mod disk_space;
 mod doctor;
+mod draft_export;
 mod edit_local;
 mod edits_mcp;
 mod http_resume;

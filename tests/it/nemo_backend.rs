@@ -970,6 +970,7 @@ async fn cancel_reaches_a_stalled_render_submit() {
             output: Some(out.clone()),
             overwrite: false,
             revision: None,
+            draft: false,
         })
         .await
         .unwrap();
@@ -1032,6 +1033,7 @@ async fn cancel_reaches_a_stalled_describe_and_nothing_is_written() {
             output: Some(out.clone()),
             overwrite: false,
             revision: None,
+            draft: false,
         })
         .await
         .unwrap();

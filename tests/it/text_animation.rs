@@ -111,6 +111,7 @@ async fn pop_grows_and_slide_up_rises_on_the_frames() {
             output: Some(out.clone()),
             overwrite: false,
             revision: None,
+            draft: false,
         })
         .await
         .unwrap();

@@ -22,6 +22,11 @@ use tokio_util::sync::CancellationToken;
 /// Start (or join) the export of the session's current draft.
 pub(super) async fn start(b: &NemoBackend, req: ExportRequest) -> Result<JobHandle, BackendError> {
     let session = req.session_id.clone();
+    if req.draft {
+        return Err(BackendError::Unavailable(
+            "draft previews are rendered on this machine by the local backend; the NemoVideo cloud renders the final video only. Export without quality \"draft\"".into(),
+        ));
+    }
     let mut rec = b.record(&session)?;
     let draft = b.draft(&session, &mut rec).await?.ok_or_else(|| {
         BackendError::Unavailable(format!(
@@ -34,7 +39,7 @@ pub(super) async fn start(b: &NemoBackend, req: ExportRequest) -> Result<JobHand
         .output
         .as_ref()
         .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()));
-    if let Some(done) = b.store.latest_done_job(&session, rec.turns)?
+    if let Some(done) = b.store.latest_done_job(&session, rec.turns, false)?
         && Path::new(&done.output).is_file()
         && wanted
             .as_ref()
@@ -62,7 +67,7 @@ pub(super) async fn start(b: &NemoBackend, req: ExportRequest) -> Result<JobHand
             }
             let job = b
                 .store
-                .create_job(&session, rec.turns, &output.to_string_lossy())?;
+                .create_job(&session, rec.turns, &output.to_string_lossy(), false)?;
             let mut status = JobStatus::from_record(&job);
             status.message = "Submitting the render to NemoVideo".into();
             Ok(status)

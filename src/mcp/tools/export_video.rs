@@ -44,6 +44,19 @@ pub struct ExportArgs {
     /// overwritten).
     #[serde(default)]
     pub overwrite: Option<bool>,
+    /// "final" (default) or "draft": a quick 360p preview to check motion and timing first.
+    #[serde(default)]
+    pub quality: Option<Quality>,
+}
+
+/// How the export is rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Quality {
+    /// The deliverable: full resolution, ready to post.
+    Final,
+    /// 360p, fastest encoder settings: for checking, not for posting.
+    Draft,
 }
 
 /// Result of `export_video`.
@@ -76,6 +89,8 @@ pub struct ExportOut {
     /// File size in bytes, when done.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size_bytes: Option<u64>,
+    /// "final", or "draft" for a quick preview that is not for posting.
+    pub quality: &'static str,
 }
 
 impl ExportOut {
@@ -97,6 +112,7 @@ impl ExportOut {
             width: r.map(|r| r.width),
             height: r.map(|r| r.height),
             size_bytes: r.map(|r| r.size_bytes),
+            quality: if s.draft { "draft" } else { "final" },
         }
     }
 }
@@ -106,14 +122,25 @@ fn finished(s: &JobStatus) -> CallToolResult {
     match (s.state, &s.result) {
         (JobState::Done, Some(r)) => {
             let out = ExportOut::from_status(s);
-            let text = format!(
-                "Exported {} ({:.1} s, {}x{}, {:.1} MB, H.264/AAC MP4). It is ready to post.",
-                r.path.display(),
-                r.duration_s,
-                r.width,
-                r.height,
-                r.size_bytes as f64 / 1e6
-            );
+            let text = if s.draft {
+                format!(
+                    "Exported a draft preview {} ({:.1} s, {}x{}, {:.1} MB): a quick low-resolution render to check motion and timing, not for posting. Export again without quality \"draft\" for the final file.",
+                    r.path.display(),
+                    r.duration_s,
+                    r.width,
+                    r.height,
+                    r.size_bytes as f64 / 1e6
+                )
+            } else {
+                format!(
+                    "Exported {} ({:.1} s, {}x{}, {:.1} MB, H.264/AAC MP4). It is ready to post.",
+                    r.path.display(),
+                    r.duration_s,
+                    r.width,
+                    r.height,
+                    r.size_bytes as f64 / 1e6
+                )
+            };
             let mut result = structured_result(text, &out);
             let name = r
                 .path
@@ -279,6 +306,7 @@ impl ReelsmithServer {
                 output,
                 overwrite: args.overwrite.unwrap_or(false),
                 revision: args.revision,
+                draft: args.quality == Some(Quality::Draft),
             },
             Duration::from_secs_f64(wait),
             &ctx,
