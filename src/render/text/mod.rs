@@ -13,6 +13,7 @@
 //! `effects` adds outline, shadow and box, `style` says how each role looks and `safe_area`
 //! where it may go.
 
+mod breaks;
 mod effects;
 mod layout;
 mod raster;
@@ -28,7 +29,8 @@ mod typewriter;
 use super::fonts::{BOLD, FontError, FontSet, REGULAR};
 use crate::timeline::TextRole;
 use crate::timeline::style::TextStyle;
-use layout::{Layout, fit, paragraphs, single_lines};
+use breaks::paragraphs;
+use layout::{Layout, fit, single_lines};
 use safe_area::SafeArea;
 use std::path::{Path, PathBuf};
 use style::{Anchor, Style};

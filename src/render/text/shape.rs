@@ -4,10 +4,10 @@
 //! font, emoji the colour font, Latin the first font) and hand cosmic-text the text as runs of
 //! those faces. It does the rest: bidi (right-to-left runs reordered per line), shaping with
 //! HarfBuzz's rules (Arabic joining, Devanagari conjuncts, Thai marks), and UAX #14 line breaking,
-//! which our break policy has already tailored by marks in the text (`layout::with_break_policy`).
+//! which our break policy has already tailored by marks in the text (`breaks::with_break_policy`).
 //! Text is shaped once; each font size and width tried after that is only a re-layout.
 
-use super::layout::{Metrics, with_break_policy};
+use super::breaks::with_break_policy;
 use crate::render::fonts::script::{Kind, kind_of};
 use crate::render::fonts::{Engine, FontSet, is_invisible};
 use cosmic_text::{Align, Buffer, LayoutGlyph, Shaping, Wrap};
@@ -22,7 +22,7 @@ pub(super) struct Shaped {
 /// The lines of one layout, top to bottom.
 #[derive(Debug)]
 pub(super) struct Lines {
-    /// Each line's text with our break marks (see `layout::plain`).
+    /// Each line's text with our break marks (see `breaks::plain`).
     pub(super) texts: Vec<String>,
     /// Each line's advance width, trailing space excluded.
     pub(super) widths: Vec<f32>,
@@ -174,6 +174,29 @@ impl Shaped {
             .flatten()
             .map(|g| engine.face_of(g.font_id))
             .collect()
+    }
+}
+
+/// Extra space between lines, in em, so outlines of stacked lines do not touch.
+pub(super) const LEADING: f32 = 0.08;
+
+/// Per-em vertical metrics over the fonts a text uses (descent is negative).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Metrics {
+    pub(super) ascent: f32,
+    pub(super) descent: f32,
+    pub(super) gap: f32,
+}
+
+impl Metrics {
+    /// Baseline-to-baseline distance at `size`.
+    pub(super) fn step(&self, size: f32) -> f32 {
+        (self.ascent - self.descent + self.gap + LEADING) * size
+    }
+
+    /// Height of `lines` lines at `size`.
+    pub(super) fn block(&self, size: f32, lines: usize) -> f32 {
+        (self.ascent - self.descent) * size + lines.saturating_sub(1) as f32 * self.step(size)
     }
 }
 

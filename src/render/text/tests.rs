@@ -1,5 +1,5 @@
+use super::breaks::{NO_BREAK_SPACE, WORD_JOINER, with_break_policy};
 use super::effects::{box_blur, outline_mask};
-use super::layout::{NO_BREAK_SPACE, WORD_JOINER, with_break_policy};
 use super::shape::Shaped;
 use super::*;
 use crate::render::fonts::FontError;
@@ -140,7 +140,7 @@ pub(super) fn wrap(
     let mut engine = fonts.engine();
     let mut shaped = Shaped::new(fonts, &mut engine, &paragraphs(text), BOLD);
     let lines = shaped.lay_out(&mut engine, 40.0, width, split_long)?;
-    Some(lines.texts.iter().map(|t| layout::plain(t)).collect())
+    Some(lines.texts.iter().map(|t| breaks::plain(t)).collect())
 }
 
 #[test]
