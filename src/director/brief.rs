@@ -12,12 +12,12 @@ use serde::{Deserialize, Deserializer, Serialize};
 pub struct Options {
     /// Target length in seconds.
     pub duration_s: Option<f64>,
-    /// Frame shape ("landscape", "portrait", "vertical" and "square" are read too).
+    /// Frame shape ("landscape", "portrait", "square" are read too).
     pub aspect: Option<Aspect>,
     /// Output resolution.
     pub resolution: Option<Resolution>,
-    /// Transition between shots: an xfade name, a word for one ("crossfade", "slide", "dip to
-    /// black"), or "none" for hard cuts.
+    /// Transition between shots: an xfade name or a word for one ("crossfade", "slide"), or
+    /// "none" for cuts.
     #[serde(default, deserialize_with = "transition_option")]
     pub transition: Option<TransitionChoice>,
     /// Title text; an empty string means no title.

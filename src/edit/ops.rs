@@ -29,7 +29,7 @@ impl std::fmt::Display for ShotRef {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransitionSpec {
-    /// The transition's xfade name, or "none" (also "cut") for a cut.
+    /// An xfade name, or "none" (or "cut") for a cut.
     pub name: TransitionChoice,
     /// Overlap with the previous shot in seconds (default 0.5).
     #[serde(default)]

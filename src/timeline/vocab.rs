@@ -253,22 +253,22 @@ impl JsonSchema for TransitionChoice {
 
 // Music ----------------------------------------------------------------------------------------
 
-/// The mood of a music bed the renderer synthesises when no music file is given.
+/// Mood of a generated music bed (made when no music file is given).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Mood {
     // The order is the renderer's: its noise seed is the mood's index, so reordering would change
     // the bytes of every generated bed.
-    /// Bright pop pulse, four-on-the-floor (the default).
+    /// Bright pop pulse (the default).
     #[default]
     Upbeat,
-    /// Slow, soft chords, no drums.
+    /// Slow soft chords, no drums.
     Calm,
-    /// Minor key, wide pads, big hits.
+    /// Minor key, big hits.
     Epic,
-    /// Swung, warm, laid-back beats.
+    /// Swung, laid-back beats.
     Lofi,
-    /// Clean, steady, mid-tempo.
+    /// Clean, steady.
     Corporate,
     /// Light, bouncy, major.
     Happy,
