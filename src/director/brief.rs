@@ -30,7 +30,7 @@ pub struct Options {
 
 /// Read a transition option the way the prompt reader would: "none"/"cut", an xfade name, or a
 /// word for one ("crossfade", "slide", "dip to black", "iris"). Refused with the accepted names.
-pub fn parse_transition(t: &str) -> Result<TransitionChoice, DirectorError> {
+pub fn parse_transition(t: &str) -> Result<TransitionChoice, String> {
     if let Some(c) = TransitionChoice::parse(t) {
         return Ok(c);
     }
@@ -38,7 +38,12 @@ pub fn parse_transition(t: &str) -> Result<TransitionChoice, DirectorError> {
     crate::director::intent::parse_intent(&format!("{said} transition"))
         .ok()
         .and_then(|i| i.transition)
-        .ok_or_else(|| bad_transition(said))
+        .ok_or_else(|| {
+            format!(
+                "'{said}' is not a transition; use none (hard cuts) or one of {}",
+                TransitionKind::names()
+            )
+        })
 }
 
 /// The transition a choice makes between shots (None for cuts). A name the renderer cannot
@@ -63,9 +68,8 @@ fn transition_option<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Option<TransitionChoice>, D::Error> {
     Option::<String>::deserialize(d)?
-        .map(|t| parse_transition(&t))
+        .map(|t| parse_transition(&t).map_err(serde::de::Error::custom))
         .transpose()
-        .map_err(serde::de::Error::custom)
 }
 
 /// Everything the director reads for a first cut.

@@ -288,7 +288,7 @@ fn transition_options_read_like_the_prompt_and_name_the_accepted_ones() {
     assert_eq!(read("溶解".into()).unwrap(), kind(TransitionKind::Dissolve));
     let e = read("spin".into()).unwrap_err().to_string();
     assert!(
-        e.contains("'spin' is not accepted; use none, or one of fade, dissolve"),
+        e.contains("'spin' is not a transition; use none (hard cuts) or one of fade, dissolve"),
         "{e}"
     );
     // Shapes and resolutions take their other spellings too; bad ones say what is accepted.
