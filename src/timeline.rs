@@ -10,7 +10,9 @@ use serde_json::{Map, Value};
 use std::fmt::Write as _;
 
 pub mod style;
+pub mod vocab;
 pub use style::{Focus, Position, TextStyle};
+pub use vocab::{Aspect, Mood, Resolution, TransitionChoice, TransitionKind};
 
 /// Track type code (`tt`) of a video track in the cloud draft.
 pub const TT_VIDEO: u8 = 0;
@@ -44,22 +46,93 @@ pub struct Timeline {
 
 /// Timeline-wide metadata (`m`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "MetaWire", into = "MetaWire")]
 pub struct Meta {
     /// The video's title, if it has one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Output width in pixels.
-    #[serde(default = "default_width")]
     pub width: u32,
     /// Output height in pixels.
-    #[serde(default = "default_height")]
     pub height: u32,
     /// Output frame rate (frames per second); the renderer writes constant frame rate.
-    #[serde(default = "default_fps")]
     pub fps: u32,
+    /// The frame shape the video was made in (`aspect`), as the director or an edit chose it;
+    /// None when not recorded (e.g. a cloud draft).
+    pub aspect: Option<Aspect>,
+    /// The whole video's transition choice (`transition`: an xfade name, or "none" for cuts),
+    /// kept so a rebuild keeps it even while no shot shows it (one shot, or shots too short
+    /// to blend); None when not recorded.
+    pub transition: Option<TransitionChoice>,
+    /// The script's caption lines (`caption_lines`), kept while captions are off so turning
+    /// them back on restores them; empty when none.
+    pub caption_lines: Vec<String>,
     /// Fields this model does not know.
-    #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// [`Meta`] as written: the typed fields of our own live in the same object as the cloud's
+/// fields, under the keys they always had. A value under one of those keys that does not read as
+/// its type (a draft using the key for something else) stays in `extra`, untouched.
+#[derive(Serialize, Deserialize)]
+struct MetaWire {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    title: Option<String>,
+    #[serde(default = "default_width")]
+    width: u32,
+    #[serde(default = "default_height")]
+    height: u32,
+    #[serde(default = "default_fps")]
+    fps: u32,
+    #[serde(flatten)]
+    extra: Map<String, Value>,
+}
+
+/// Take `key` out of `extra` when it reads as a `T`; otherwise leave it there.
+fn take_typed<T: serde::de::DeserializeOwned>(
+    extra: &mut Map<String, Value>,
+    key: &str,
+) -> Option<T> {
+    let typed = serde_json::from_value(extra.get(key)?.clone()).ok()?;
+    extra.remove(key);
+    Some(typed)
+}
+
+impl From<MetaWire> for Meta {
+    fn from(w: MetaWire) -> Meta {
+        let mut extra = w.extra;
+        Meta {
+            title: w.title,
+            width: w.width,
+            height: w.height,
+            fps: w.fps,
+            aspect: take_typed(&mut extra, "aspect"),
+            transition: take_typed(&mut extra, "transition"),
+            caption_lines: take_typed(&mut extra, "caption_lines").unwrap_or_default(),
+            extra,
+        }
+    }
+}
+
+impl From<Meta> for MetaWire {
+    fn from(m: Meta) -> MetaWire {
+        let mut extra = m.extra;
+        if let Some(a) = m.aspect {
+            extra.insert("aspect".into(), Value::from(a.as_str()));
+        }
+        if let Some(t) = m.transition {
+            extra.insert("transition".into(), Value::from(String::from(t)));
+        }
+        if !m.caption_lines.is_empty() {
+            extra.insert("caption_lines".into(), Value::from(m.caption_lines));
+        }
+        MetaWire {
+            title: m.title,
+            width: m.width,
+            height: m.height,
+            fps: m.fps,
+            extra,
+        }
+    }
 }
 
 fn default_width() -> u32 {
@@ -79,6 +152,9 @@ impl Default for Meta {
             width: default_width(),
             height: default_height(),
             fps: default_fps(),
+            aspect: None,
+            transition: None,
+            caption_lines: Vec::new(),
             extra: Map::new(),
         }
     }
@@ -149,44 +225,12 @@ pub enum TextRole {
 /// A transition into a segment from the one before it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transition {
-    /// ffmpeg xfade transition name (see [`TRANSITIONS`]).
-    pub kind: String,
+    /// The ffmpeg xfade transition (see [`TransitionKind::ALL`]); a name this build does not
+    /// know is kept, and refused by the renderer.
+    pub kind: TransitionKind,
     /// Overlap with the previous segment in ms.
     #[serde(rename = "d")]
     pub duration_ms: u64,
-}
-
-/// The transitions the renderer supports: ffmpeg xfade names, with words people use for them.
-pub const TRANSITIONS: &[(&str, &str)] = &[
-    ("fade", "crossfade / fade"),
-    ("dissolve", "dissolve"),
-    ("fadeblack", "dip to black"),
-    ("fadewhite", "dip to white"),
-    ("wipeleft", "wipe left"),
-    ("wiperight", "wipe right"),
-    ("wipeup", "wipe up"),
-    ("wipedown", "wipe down"),
-    ("slideleft", "slide left"),
-    ("slideright", "slide right"),
-    ("slideup", "slide up"),
-    ("slidedown", "slide down"),
-    ("smoothleft", "smooth left"),
-    ("smoothright", "smooth right"),
-    ("circleopen", "circle open / iris"),
-    ("circleclose", "circle close"),
-    ("radial", "radial / clock wipe"),
-    ("pixelize", "pixelate"),
-    ("hblur", "blur"),
-    ("zoomin", "zoom"),
-    ("squeezeh", "squeeze"),
-    ("diagtl", "diagonal"),
-    ("hlslice", "slice"),
-    ("distance", "distance"),
-];
-
-/// True when `kind` is a transition the renderer can draw.
-pub fn is_known_transition(kind: &str) -> bool {
-    TRANSITIONS.iter().any(|(k, _)| *k == kind)
 }
 
 /// One segment (`sg[i]`): a span of time on a track and what fills it.
@@ -233,7 +277,7 @@ pub struct Segment {
     pub fade_out_ms: Option<u64>,
     /// Mood of a music bed synthesised offline (when no music file was supplied).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub generated: Option<String>,
+    pub generated: Option<Mood>,
     /// Segment metadata (`m`), kept as given.
     #[serde(rename = "m", default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Value>,
@@ -443,6 +487,76 @@ mod tests {
     }
 
     #[test]
+    fn meta_reads_its_typed_fields_from_the_keys_stored_before() {
+        let stored = json!({
+            "d": 1000,
+            "m": {
+                "width": 1080, "height": 1920, "fps": 30,
+                "aspect": "9:16", "transition": "none", "caption_lines": ["One.", "Two."],
+                "bg": "#000"
+            }
+        });
+        let tl = Timeline::from_draft(stored.clone()).unwrap();
+        assert_eq!(tl.meta.aspect, Some(Aspect::Portrait));
+        assert_eq!(tl.meta.transition, Some(TransitionChoice::Cut));
+        assert_eq!(tl.meta.caption_lines, ["One.", "Two."]);
+        assert_eq!(tl.meta.extra.keys().collect::<Vec<_>>(), ["bg"]);
+        // Written back under the same keys, with the same values.
+        assert_eq!(tl.to_draft()["m"], stored["m"]);
+        let mut m = tl.meta.clone();
+        m.transition = Some(TransitionChoice::Kind(TransitionKind::WipeUp));
+        assert_eq!(serde_json::to_value(&m).unwrap()["transition"], "wipeup");
+    }
+
+    #[test]
+    fn a_draft_using_our_keys_otherwise_keeps_them_as_they_were() {
+        // An aspect we cannot read, or a transition that is not a string, is not ours: it stays
+        // in `extra` and goes back out unchanged.
+        let draft = json!({"m": {"aspect": "21:9", "transition": {"type": 3}, "caption_lines": 2}});
+        let tl = Timeline::from_draft(draft.clone()).unwrap();
+        assert_eq!(tl.meta.aspect, None);
+        assert_eq!(tl.meta.transition, None);
+        assert!(tl.meta.caption_lines.is_empty());
+        assert_eq!(tl.meta.extra.len(), 3);
+        assert_eq!(tl.to_draft()["m"], {
+            let mut m = draft["m"].clone();
+            m["width"] = json!(1920);
+            m["height"] = json!(1080);
+            m["fps"] = json!(30);
+            m
+        });
+    }
+
+    #[test]
+    fn segments_keep_transition_names_and_moods_as_strings() {
+        let draft = json!({"t": [
+            {"tt": 0, "sg": [{"d": 1000}, {"d": 1000, "transition": {"kind": "cloudspin", "d": 400}}]},
+            {"tt": 0, "sg": [{"d": 1000}, {"d": 1000, "transition": {"kind": "slideup", "d": 400}}]},
+            {"tt": 1, "sg": [{"d": 2000, "generated": "lofi"}]}
+        ]});
+        let tl = Timeline::from_draft(draft.clone()).unwrap();
+        let kind = |t: usize| {
+            tl.tracks[t].segments[1]
+                .transition
+                .as_ref()
+                .unwrap()
+                .kind
+                .clone()
+        };
+        assert_eq!(kind(0), TransitionKind::Other("cloudspin".into()));
+        assert_eq!(kind(1), TransitionKind::SlideUp);
+        assert_eq!(tl.segments(TT_AUDIO)[0].generated, Some(Mood::Lofi));
+        let back = tl.to_draft();
+        for t in 0..2 {
+            assert_eq!(
+                back["t"][t]["sg"][1]["transition"],
+                draft["t"][t]["sg"][1]["transition"]
+            );
+        }
+        assert_eq!(back["t"][2]["sg"][0]["generated"], "lofi");
+    }
+
+    #[test]
     fn summary_reads_like_the_seed() {
         let tl = Timeline {
             tracks: vec![
@@ -461,7 +575,7 @@ mod tests {
                     tt: TT_AUDIO,
                     segments: vec![Segment {
                         duration_ms: 10_000,
-                        generated: Some("lofi".into()),
+                        generated: Some(Mood::Lofi),
                         volume: Some(0.35),
                         ..Default::default()
                     }],

@@ -4,8 +4,9 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use reelsmith::backend::local::{LocalBackend, default_home};
 use reelsmith::backend::{Backend, CreateRequest, ExportRequest, JobState};
-use reelsmith::director::Options;
+use reelsmith::director::{Options, parse_transition};
 use reelsmith::media::Source;
+use reelsmith::timeline::{Aspect, Resolution, TransitionChoice};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -34,15 +35,15 @@ pub struct MakeArgs {
     /// Length in seconds (overrides the prompt).
     #[arg(long)]
     duration: Option<f64>,
-    /// Frame shape: 16:9, 9:16, 1:1, 4:5 (overrides the prompt).
+    /// Frame shape: 16:9, 9:16, 1:1, 4:5, landscape, portrait or square (overrides the prompt).
     #[arg(long)]
-    aspect: Option<String>,
+    aspect: Option<Aspect>,
     /// 720p, 1080p or 4k (overrides the prompt).
     #[arg(long)]
-    resolution: Option<String>,
+    resolution: Option<Resolution>,
     /// Transition name, e.g. fade, slideleft, wipeup, or none (overrides the prompt).
-    #[arg(long)]
-    transition: Option<String>,
+    #[arg(long, value_parser = parse_transition)]
+    transition: Option<TransitionChoice>,
     /// Title text (overrides the prompt and script).
     #[arg(long)]
     title: Option<String>,
@@ -67,8 +68,8 @@ pub async fn run(a: MakeArgs) -> anyhow::Result<ExitCode> {
         .map_err(anyhow::Error::msg)?;
     let options = Options {
         duration_s: a.duration,
-        aspect: a.aspect.clone(),
-        resolution: a.resolution.clone(),
+        aspect: a.aspect,
+        resolution: a.resolution,
         transition: a.transition.clone(),
         title: a.title.clone(),
         music: a.no_music.then_some(false),

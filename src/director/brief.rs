@@ -3,7 +3,8 @@
 //! without importing upward.
 
 use crate::media::MediaInfo;
-use serde::{Deserialize, Serialize};
+use crate::timeline::{Aspect, Resolution, TransitionChoice, TransitionKind};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Structured options; each one set here overrides what the prompt says.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -11,18 +12,64 @@ use serde::{Deserialize, Serialize};
 pub struct Options {
     /// Target length in seconds.
     pub duration_s: Option<f64>,
-    /// Frame shape: "16:9", "9:16", "1:1", "4:5", or "landscape" / "portrait" / "square".
-    pub aspect: Option<String>,
-    /// "720p", "1080p" or "4k".
-    pub resolution: Option<String>,
-    /// Transition name (an ffmpeg xfade name such as "fade", "slideleft", "wipeup"), or "none" for cuts.
-    pub transition: Option<String>,
+    /// Frame shape ("landscape", "portrait", "square" are read too).
+    pub aspect: Option<Aspect>,
+    /// Output resolution.
+    pub resolution: Option<Resolution>,
+    /// Transition between shots: an xfade name or a word for one ("crossfade", "slide"), or
+    /// "none" for cuts.
+    #[serde(default, deserialize_with = "transition_option")]
+    pub transition: Option<TransitionChoice>,
     /// Title text; an empty string means no title.
     pub title: Option<String>,
     /// true for music (generated when none is supplied), false for none.
     pub music: Option<bool>,
     /// Show the script as captions.
     pub captions: Option<bool>,
+}
+
+/// Read a transition option the way the prompt reader would: "none"/"cut", an xfade name, or a
+/// word for one ("crossfade", "slide", "dip to black", "iris"). Refused with the accepted names.
+pub fn parse_transition(t: &str) -> Result<TransitionChoice, String> {
+    if let Some(c) = TransitionChoice::parse(t) {
+        return Ok(c);
+    }
+    let said = t.trim().to_lowercase();
+    crate::director::intent::parse_intent(&format!("{said} transition"))
+        .ok()
+        .and_then(|i| i.transition)
+        .ok_or_else(|| {
+            format!(
+                "'{said}' is not a transition; use none (hard cuts) or one of {}",
+                TransitionKind::names()
+            )
+        })
+}
+
+/// The transition a choice makes between shots (None for cuts). A name the renderer cannot
+/// draw is refused here, so it never reaches a timeline the director builds.
+pub(super) fn transition_of(c: &TransitionChoice) -> Result<Option<TransitionKind>, DirectorError> {
+    match c.kind() {
+        Some(TransitionKind::Other(name)) => Err(bad_transition(name.clone())),
+        k => Ok(k.cloned()),
+    }
+}
+
+fn bad_transition(value: String) -> DirectorError {
+    DirectorError::BadOption {
+        field: "transition",
+        value,
+        accepted: format!("none, or one of {}", TransitionKind::names()),
+    }
+}
+
+/// `Options.transition`, read with [`parse_transition`].
+fn transition_option<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<TransitionChoice>, D::Error> {
+    Option::<String>::deserialize(d)?
+        .map(|t| parse_transition(&t).map_err(serde::de::Error::custom))
+        .transpose()
 }
 
 /// Everything the director reads for a first cut.

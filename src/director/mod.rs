@@ -12,7 +12,7 @@ mod pace;
 mod recipe;
 mod script;
 
-pub use brief::{Brief, DirectorError, Options};
+pub use brief::{Brief, DirectorError, Options, parse_transition};
 pub use format::{Aspect, Resolution, frame_size};
 pub(crate) use intent::normalise;
 pub use intent::{

@@ -246,3 +246,81 @@ fn edits_say_their_adjustments() {
         ["The music cannot go louder than 100%, so it stays at 100%"]
     );
 }
+
+#[test]
+fn cuts_chosen_for_one_shot_stay_cuts_when_a_shot_is_added() {
+    let all = photos(2);
+    let one = first_cut("a 10 second video with hard cuts", &all[..1]);
+    let meta = one.timeline.to_draft()["m"].clone();
+    assert_eq!(meta["transition"], "none", "a cut is stored as before");
+    let two = edit_with(&one.timeline, &[], &Options::default(), &all, &all[1..])
+        .unwrap()
+        .unwrap();
+    let video = two.timeline.segments(crate::timeline::TT_VIDEO);
+    assert_eq!(video.len(), 2);
+    assert!(video[1].transition.is_none(), "{:?}", video[1].transition);
+}
+
+#[test]
+fn transition_options_read_like_the_prompt_and_name_the_accepted_ones() {
+    use crate::timeline::{TransitionChoice, TransitionKind};
+    let read = |v: serde_json::Value| {
+        serde_json::from_value::<Options>(serde_json::json!({ "transition": v }))
+            .map(|o| o.transition)
+    };
+    for cut in ["none", "cut", "Hard Cut"] {
+        assert_eq!(
+            read(cut.into()).unwrap(),
+            Some(TransitionChoice::Cut),
+            "{cut}"
+        );
+    }
+    let kind = |k| Some(TransitionChoice::Kind(k));
+    assert_eq!(read("wipeup".into()).unwrap(), kind(TransitionKind::WipeUp));
+    assert_eq!(
+        read("slide".into()).unwrap(),
+        kind(TransitionKind::SlideLeft)
+    );
+    assert_eq!(
+        read("Dip to black".into()).unwrap(),
+        kind(TransitionKind::FadeBlack)
+    );
+    assert_eq!(read("溶解".into()).unwrap(), kind(TransitionKind::Dissolve));
+    let e = read("spin".into()).unwrap_err().to_string();
+    assert!(
+        e.contains("'spin' is not a transition; use none (hard cuts) or one of fade, dissolve"),
+        "{e}"
+    );
+    // Shapes and resolutions take their other spellings too; bad ones say what is accepted.
+    let o: Options =
+        serde_json::from_value(serde_json::json!({"aspect": "portrait", "resolution": "4K"}))
+            .unwrap();
+    assert_eq!(
+        (o.aspect, o.resolution),
+        (Some(Aspect::Portrait), Some(Resolution::P2160))
+    );
+    let e = serde_json::from_value::<Options>(serde_json::json!({"resolution": "8k"}))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("use 720p, 1080p or 4k"), "{e}");
+}
+
+#[test]
+fn an_unknown_transition_in_options_is_refused_before_it_reaches_a_timeline() {
+    use crate::timeline::{TransitionChoice, TransitionKind};
+    let options = Options {
+        transition: Some(TransitionChoice::Kind(TransitionKind::Other("spin".into()))),
+        ..Default::default()
+    };
+    let e = plan(&Brief {
+        prompt: "a video",
+        script: None,
+        media: &photos(2),
+        options: &options,
+    })
+    .unwrap_err();
+    assert!(
+        matches!(&e, DirectorError::BadOption { field: "transition", value, .. } if value == "spin"),
+        "{e}"
+    );
+}

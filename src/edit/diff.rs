@@ -107,7 +107,7 @@ fn short(v: &serde_json::Value) -> String {
 
 fn music_name(s: &Segment) -> String {
     s.generated
-        .clone()
+        .map(|m| m.to_string())
         .or_else(|| s.media_id.clone())
         .unwrap_or_else(|| "audio".into())
 }

@@ -22,7 +22,7 @@ pub use apply::{Applied, apply};
 pub use carry::carry_over;
 pub use common::{EditError, Library, MAX_VIDEO_MS, MIN_SHOT_MS, seconds};
 pub use diff::diff;
-pub use ops::{AspectArg, EditOp, MoodArg, ResolutionArg, RoleArg, ShotRef, TransitionSpec};
+pub use ops::{EditOp, RoleArg, ShotRef, TransitionSpec};
 pub use shots::resolve_shot;
 
 #[cfg(test)]

@@ -1,14 +1,13 @@
 //! Music ops: an uploaded track or a generated mood under the whole video, or none.
 
 use super::common::{DEFAULT_MUSIC_VOLUME, EditError, Err, Library, seconds, track_of};
-use super::ops::MoodArg;
-use crate::timeline::{Segment, TT_AUDIO, Timeline, secs};
+use crate::timeline::{Mood, Segment, TT_AUDIO, Timeline, secs};
 
 /// The fields of a set_music op.
 pub(super) struct MusicChange<'a> {
     pub(super) media_id: Option<&'a str>,
     pub(super) file: Option<&'a str>,
-    pub(super) mood: Option<MoodArg>,
+    pub(super) mood: Option<Mood>,
     pub(super) volume: Option<f32>,
     pub(super) fade_in_s: Option<f64>,
     pub(super) fade_out_s: Option<f64>,
@@ -43,17 +42,9 @@ pub(super) fn set_music(
             }
             (Some(m.id.clone()), None, m.file_name.clone())
         }
-        (false, Some(mood)) => (
-            None,
-            Some(mood.as_str().to_string()),
-            format!("a generated {} bed", mood.as_str()),
-        ),
+        (false, Some(mood)) => (None, Some(mood), format!("a generated {mood} bed")),
         (false, None) => match &current {
-            Some(c) => (
-                c.media_id.clone(),
-                c.generated.clone(),
-                "the current music".into(),
-            ),
+            Some(c) => (c.media_id.clone(), c.generated, "the current music".into()),
             None => {
                 return Err(err(
                     "mood",

@@ -2,7 +2,7 @@
 //! items of the timeline, typed so the schema tells the agent every field and value.
 
 use crate::timeline::style::{Focus, Position, TextStyle};
-use crate::timeline::{Motion, TextRole};
+use crate::timeline::{Aspect, Mood, Motion, Resolution, TextRole, TransitionChoice};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -29,11 +29,8 @@ impl std::fmt::Display for ShotRef {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TransitionSpec {
-    /// An xfade name: fade, dissolve, fadeblack, fadewhite, wipeleft, wiperight, wipeup,
-    /// wipedown, slideleft, slideright, slideup, slidedown, smoothleft, smoothright, circleopen,
-    /// circleclose, radial, pixelize, hblur, zoomin, squeezeh, diagtl, hlslice, distance; or
-    /// "none" for a cut.
-    pub name: String,
+    /// An xfade name, or "none" (or "cut") for a cut.
+    pub name: TransitionChoice,
     /// Overlap with the previous shot in seconds (default 0.5).
     #[serde(default)]
     pub duration_s: Option<f64>,
@@ -62,69 +59,6 @@ impl From<RoleArg> for TextRole {
             RoleArg::EndCard => TextRole::EndCard,
         }
     }
-}
-
-/// Music moods the local engine synthesises.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum MoodArg {
-    /// Bright, driving pop.
-    Upbeat,
-    /// Soft pads, slow.
-    Calm,
-    /// Big, dramatic.
-    Epic,
-    /// Laid-back beats.
-    Lofi,
-    /// Cheerful, bouncy.
-    Happy,
-    /// Pulsing electronic.
-    Corporate,
-}
-
-impl MoodArg {
-    /// The mood's name as the timeline stores it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MoodArg::Upbeat => "upbeat",
-            MoodArg::Calm => "calm",
-            MoodArg::Epic => "epic",
-            MoodArg::Lofi => "lofi",
-            MoodArg::Happy => "happy",
-            MoodArg::Corporate => "corporate",
-        }
-    }
-}
-
-/// Frame shapes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub enum AspectArg {
-    /// Landscape (YouTube).
-    #[serde(rename = "16:9")]
-    Landscape,
-    /// Portrait (TikTok, Reels, Shorts).
-    #[serde(rename = "9:16")]
-    Portrait,
-    /// Square.
-    #[serde(rename = "1:1")]
-    Square,
-    /// Instagram feed portrait.
-    #[serde(rename = "4:5")]
-    Feed,
-}
-
-/// Output resolutions, by the frame's short side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub enum ResolutionArg {
-    /// 720 px.
-    #[serde(rename = "720p")]
-    P720,
-    /// 1080 px.
-    #[serde(rename = "1080p")]
-    P1080,
-    /// 2160 px.
-    #[serde(rename = "4k")]
-    P2160,
 }
 
 /// One exact change. Ops apply in order, all or nothing, and make one new revision.
@@ -268,7 +202,7 @@ pub enum EditOp {
         file: Option<String>,
         /// A generated bed in this mood.
         #[serde(default)]
-        mood: Option<MoodArg>,
+        mood: Option<Mood>,
         /// 0–1 (default: the current music's volume, else 0.35).
         #[serde(default)]
         volume: Option<f32>,
@@ -289,10 +223,10 @@ pub enum EditOp {
         duration_s: Option<f64>,
         /// Frame shape.
         #[serde(default)]
-        aspect: Option<AspectArg>,
+        aspect: Option<Aspect>,
         /// Output resolution.
         #[serde(default)]
-        resolution: Option<ResolutionArg>,
+        resolution: Option<Resolution>,
     },
     /// Go back to the revision before the current one.
     Undo {},
@@ -387,6 +321,70 @@ mod tests {
         assert!(bad.is_err());
         let unknown = serde_json::from_value::<EditOp>(json!({"op": "explode"}));
         assert!(unknown.is_err());
+    }
+
+    #[test]
+    fn vocab_fields_are_typed_and_a_cut_is_spelled_none_or_cut() {
+        use crate::timeline::TransitionKind;
+        let ops: Vec<EditOp> = serde_json::from_value(json!([
+            {"op": "set_shot", "shot": 2, "transition": {"name": "none"}},
+            {"op": "set_shot", "shot": 2, "transition": {"name": "cut"}},
+            {"op": "set_shot", "shot": 2, "transition": {"name": "slideup", "duration_s": 0.4}},
+            {"op": "set_music", "mood": "lofi"},
+            {"op": "set_video", "aspect": "4:5", "resolution": "4k"}
+        ]))
+        .unwrap();
+        let name = |op: &EditOp| match op {
+            EditOp::SetShot {
+                transition: Some(t),
+                ..
+            } => t.name.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(name(&ops[0]), TransitionChoice::Cut);
+        assert_eq!(name(&ops[1]), TransitionChoice::Cut);
+        assert_eq!(
+            name(&ops[2]),
+            TransitionChoice::Kind(TransitionKind::SlideUp)
+        );
+        assert!(matches!(
+            ops[3],
+            EditOp::SetMusic {
+                mood: Some(Mood::Lofi),
+                ..
+            }
+        ));
+        assert!(matches!(
+            ops[4],
+            EditOp::SetVideo {
+                aspect: Some(Aspect::Vertical4x5),
+                resolution: Some(Resolution::P2160),
+                ..
+            }
+        ));
+        // Written back as agents write them.
+        assert_eq!(
+            serde_json::to_value(&ops[1]).unwrap()["transition"]["name"],
+            "none"
+        );
+        assert_eq!(serde_json::to_value(&ops[4]).unwrap()["aspect"], "4:5");
+        let bad = serde_json::from_value::<EditOp>(json!({"op": "set_music", "mood": "polka"}));
+        assert!(bad.unwrap_err().to_string().contains("upbeat"));
+    }
+
+    #[test]
+    fn the_schema_lists_the_allowed_values() {
+        let schema = serde_json::to_value(schemars::schema_for!(EditOp)).unwrap();
+        let defs = &schema["$defs"];
+        assert_eq!(
+            defs["Aspect"]["enum"],
+            json!(["16:9", "9:16", "1:1", "4:5"])
+        );
+        assert_eq!(defs["Resolution"]["enum"], json!(["720p", "1080p", "4k"]));
+        let transitions = defs["TransitionChoice"]["enum"].as_array().unwrap();
+        assert!(transitions.contains(&json!("none")) && transitions.contains(&json!("hlslice")));
+        let moods = serde_json::to_string(&defs["Mood"]).unwrap();
+        assert!(moods.contains("\"corporate\""), "{moods}");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use super::common::{
 use super::ops::{ShotRef, TransitionSpec};
 use crate::media::MediaKind;
 use crate::timeline::{
-    Motion, Segment, TT_VIDEO, Timeline, Track, Transition, is_known_transition, secs,
+    Motion, Segment, TT_VIDEO, Timeline, Track, Transition, TransitionChoice, TransitionKind, secs,
 };
 use serde_json::json;
 
@@ -261,24 +261,16 @@ pub(super) fn set_shot(
                 "the first shot has no shot before it to blend from".into(),
             ));
         }
-        if t.name == "none" {
-            new.transition = None;
-            said.push("cut (no transition)".into());
-        } else {
-            if !is_known_transition(&t.name) {
-                return Err(err(
-                    "transition.name",
-                    format!(
-                        "'{}' is not a transition; use one of {}",
-                        t.name,
-                        crate::timeline::TRANSITIONS
-                            .iter()
-                            .map(|(k, _)| *k)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                ));
-            }
+        if let TransitionChoice::Kind(TransitionKind::Other(name)) = &t.name {
+            return Err(err(
+                "transition.name",
+                format!(
+                    "'{name}' is not a transition; use \"none\" for a cut or one of {}",
+                    TransitionKind::names()
+                ),
+            ));
+        }
+        if let TransitionChoice::Kind(kind) = &t.name {
             let ms = t
                 .duration_s
                 .map(seconds)
@@ -298,10 +290,13 @@ pub(super) fn set_shot(
                 ));
             }
             new.transition = Some(Transition {
-                kind: t.name.clone(),
+                kind: kind.clone(),
                 duration_ms: ms,
             });
-            said.push(format!("{} transition ({})", t.name, secs(ms)));
+            said.push(format!("{kind} transition ({})", secs(ms)));
+        } else {
+            new.transition = None;
+            said.push("cut (no transition)".into());
         }
     }
     if let Some(v) = c.volume {

@@ -4,7 +4,8 @@ use super::*;
 use crate::media::{MediaInfo, MediaKind};
 use crate::timeline::style::{Place, Position, SizeStep, TextSize};
 use crate::timeline::{
-    Motion, Segment, TT_AUDIO, TT_OVERLAY, TT_TEXT, TT_VIDEO, TextRole, Timeline, Track, Transition,
+    Mood, Motion, Segment, TT_AUDIO, TT_OVERLAY, TT_TEXT, TT_VIDEO, TextRole, Timeline, Track,
+    Transition,
 };
 use serde_json::json;
 
@@ -85,7 +86,7 @@ fn promo() -> Timeline {
         segments: vec![Segment {
             id: "bgm".into(),
             duration_ms: total,
-            generated: Some("upbeat".into()),
+            generated: Some(Mood::Upbeat),
             volume: Some(0.35),
             ..Default::default()
         }],
@@ -165,14 +166,11 @@ fn end_card_text() {
 fn calmer_and_quieter_music() {
     let a = run(&promo(), json!([{"op": "set_music", "mood": "calm"}])).unwrap();
     let m = &a.timeline.segments(TT_AUDIO)[0];
-    assert_eq!(m.generated.as_deref(), Some("calm"));
+    assert_eq!(m.generated, Some(Mood::Calm));
     assert_eq!(m.volume, Some(0.35), "volume kept");
     let a = run(&promo(), json!([{"op": "set_music", "volume": 0.2}])).unwrap();
     let m = &a.timeline.segments(TT_AUDIO)[0];
-    assert_eq!(
-        (m.generated.as_deref(), m.volume),
-        (Some("upbeat"), Some(0.2))
-    );
+    assert_eq!((m.generated, m.volume), (Some(Mood::Upbeat), Some(0.2)));
 }
 
 #[test]

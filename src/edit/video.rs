@@ -1,18 +1,17 @@
 //! The whole-video op: length (shots retimed in proportion), frame shape and resolution.
 
 use super::common::{EditError, Err, MAX_VIDEO_MS, MIN_SHOT_MS, seconds};
-use super::ops::{AspectArg, ResolutionArg};
 use super::shots::video_track;
-use crate::timeline::{TT_VIDEO, Timeline, secs};
-use serde_json::json;
+use crate::director::frame_size;
+use crate::timeline::{Aspect, Resolution, TT_VIDEO, Timeline, secs};
 
 /// Change the video's length, aspect or resolution.
 pub(super) fn set_video(
     tl: &mut Timeline,
     err: Err,
     duration_s: Option<f64>,
-    aspect: Option<AspectArg>,
-    resolution: Option<ResolutionArg>,
+    aspect: Option<Aspect>,
+    resolution: Option<Resolution>,
 ) -> Result<String, EditError> {
     let mut said = Vec::new();
     if let Some(d) = duration_s {
@@ -45,28 +44,17 @@ pub(super) fn set_video(
         said.push(format!("length {} asked", secs(ms)));
     }
     if aspect.is_some() || resolution.is_some() {
-        use crate::director::{Aspect, Resolution, frame_size};
-        let a = match aspect.unwrap_or_else(|| current_aspect(tl)) {
-            AspectArg::Landscape => Aspect::Landscape,
-            AspectArg::Portrait => Aspect::Portrait,
-            AspectArg::Square => Aspect::Square,
-            AspectArg::Feed => Aspect::Vertical4x5,
-        };
-        let r = match resolution {
-            Some(ResolutionArg::P720) => Resolution::P720,
-            Some(ResolutionArg::P1080) => Resolution::P1080,
-            Some(ResolutionArg::P2160) => Resolution::P2160,
-            None => match tl.meta.width.min(tl.meta.height) {
-                0..=720 => Resolution::P720,
-                721..=1080 => Resolution::P1080,
-                _ => Resolution::P2160,
-            },
-        };
+        let a = aspect.unwrap_or_else(|| current_aspect(tl));
+        let r = resolution.unwrap_or(match tl.meta.width.min(tl.meta.height) {
+            0..=720 => Resolution::P720,
+            721..=1080 => Resolution::P1080,
+            _ => Resolution::P2160,
+        });
         let (w, h) = frame_size(a, r);
         said.push(format!("{}x{} → {w}x{h}", tl.meta.width, tl.meta.height));
         tl.meta.width = w;
         tl.meta.height = h;
-        tl.meta.extra.insert("aspect".into(), json!(a.as_str()));
+        tl.meta.aspect = Some(a);
     }
     if said.is_empty() {
         return Err(err(
@@ -78,15 +66,15 @@ pub(super) fn set_video(
 }
 
 /// The aspect of the timeline's frame: any wide frame is landscape, any tall one not 4:5 portrait.
-fn current_aspect(tl: &Timeline) -> AspectArg {
+fn current_aspect(tl: &Timeline) -> Aspect {
     let (w, h) = (tl.meta.width, tl.meta.height);
     if w * 9 == h * 16 || w > h {
-        AspectArg::Landscape
+        Aspect::Landscape
     } else if w == h {
-        AspectArg::Square
+        Aspect::Square
     } else if w * 5 == h * 4 {
-        AspectArg::Feed
+        Aspect::Vertical4x5
     } else {
-        AspectArg::Portrait
+        Aspect::Portrait
     }
 }

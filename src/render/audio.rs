@@ -8,7 +8,7 @@
 
 use super::RenderError;
 use super::encode::AAC;
-use super::music::{self, Mood};
+use super::music;
 use super::shots::layout_shots;
 use crate::ffmpeg::{self, RunOptions, Tools};
 use crate::media::{MediaInfo, MediaKind};
@@ -45,8 +45,7 @@ pub async fn soundtrack(
         if dur_s <= 0.0 {
             continue;
         }
-        let src: PathBuf = if let Some(mood) = &seg.generated {
-            let mood = Mood::parse(mood).unwrap_or_default();
+        let src: PathBuf = if let Some(mood) = seg.generated {
             let path = work.join(format!("bed{i}.wav"));
             let ms = seg.duration_ms;
             let (p, c) = (path.clone(), cancel.clone());

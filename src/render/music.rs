@@ -13,54 +13,11 @@ use std::path::Path;
 /// Sample rate of the bed.
 pub const RATE: u32 = 48_000;
 
-/// The character of a generated bed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Mood {
-    /// Bright pop pulse, four-on-the-floor (the default for promos).
-    #[default]
-    Upbeat,
-    /// Slow, soft chords and a gentle arpeggio, no drums.
-    Calm,
-    /// Minor-key, wide pads and big low hits.
-    Epic,
-    /// Swung, warm, jazzy seventh chords at a laid-back tempo.
-    Lofi,
-    /// Clean, steady, confident mid-tempo.
-    Corporate,
-    /// Light, bouncy, major.
-    Happy,
-}
+pub use crate::timeline::Mood;
 
+// The moods are the timeline's vocabulary; how each one sounds is the renderer's business, so
+// their arrangements live here.
 impl Mood {
-    /// Every mood, for listing and testing.
-    pub const ALL: [Mood; 6] = [
-        Mood::Upbeat,
-        Mood::Calm,
-        Mood::Epic,
-        Mood::Lofi,
-        Mood::Corporate,
-        Mood::Happy,
-    ];
-
-    /// Parse a mood name as the director writes it.
-    pub fn parse(s: &str) -> Option<Mood> {
-        Mood::ALL
-            .into_iter()
-            .find(|m| m.as_str().eq_ignore_ascii_case(s.trim()))
-    }
-
-    /// The mood's name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mood::Upbeat => "upbeat",
-            Mood::Calm => "calm",
-            Mood::Epic => "epic",
-            Mood::Lofi => "lofi",
-            Mood::Corporate => "corporate",
-            Mood::Happy => "happy",
-        }
-    }
-
     /// Beats per minute.
     pub fn bpm(self) -> f32 {
         self.style().bpm

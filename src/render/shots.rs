@@ -3,7 +3,7 @@
 //! place things by it.
 
 use super::RenderError;
-use crate::timeline::{TT_VIDEO, Timeline, ms_to_frames};
+use crate::timeline::{TT_VIDEO, Timeline, TransitionKind, ms_to_frames};
 
 /// The frame-exact layout of the video track.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,8 +16,8 @@ pub struct Shot {
     pub frames: u64,
     /// Frames overlapping the previous shot (transition length), 0 for a cut.
     pub overlap: u64,
-    /// xfade transition name, when `overlap > 0`.
-    pub transition: Option<String>,
+    /// The xfade transition, when `overlap > 0` (always one the renderer knows).
+    pub transition: Option<TransitionKind>,
 }
 
 /// Lay the video track out in whole frames and check it covers the timeline without gaps.
@@ -60,12 +60,22 @@ pub fn layout_shots(tl: &Timeline) -> Result<Vec<Shot>, RenderError> {
                 i + 1
             )));
         }
-        let transition = (overlap > 0).then(|| {
-            s.transition
+        let transition = if overlap > 0 {
+            let kind = s
+                .transition
                 .as_ref()
-                .map(|t| t.kind.clone())
-                .unwrap_or_else(|| "fade".into())
-        });
+                .map_or(TransitionKind::Fade, |t| t.kind.clone());
+            if let TransitionKind::Other(name) = &kind {
+                return Err(RenderError::Invalid(format!(
+                    "the transition into shot {} is '{name}', which this renderer cannot draw; use one of {}",
+                    i + 1,
+                    TransitionKind::names()
+                )));
+            }
+            Some(kind)
+        } else {
+            None
+        };
         shots.push(Shot {
             index: i,
             start,
@@ -76,4 +86,52 @@ pub fn layout_shots(tl: &Timeline) -> Result<Vec<Shot>, RenderError> {
         prev_end = end;
     }
     Ok(shots)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timeline::{Segment, Track, Transition};
+
+    fn two_shots(kind: &str) -> Timeline {
+        let shot = |st: u64, t: Option<&str>| Segment {
+            start_ms: st,
+            duration_ms: 2000,
+            media_id: Some("m".into()),
+            transition: t.map(|k| Transition {
+                kind: k.into(),
+                duration_ms: 500,
+            }),
+            ..Default::default()
+        };
+        Timeline {
+            tracks: vec![Track {
+                id: "v".into(),
+                tt: TT_VIDEO,
+                segments: vec![shot(0, None), shot(1500, Some(kind))],
+                extra: Default::default(),
+            }],
+            duration_ms: 3500,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_known_transition_is_laid_out_by_kind() {
+        let shots = layout_shots(&two_shots("wipeup")).unwrap();
+        assert_eq!(shots[1].transition, Some(TransitionKind::WipeUp));
+        assert_eq!(shots[1].overlap, 15);
+    }
+
+    #[test]
+    fn a_transition_the_renderer_does_not_know_is_refused_with_the_known_ones() {
+        let e = layout_shots(&two_shots("cloudspin"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("shot 2 is 'cloudspin', which this renderer cannot draw; use one of fade, dissolve, fadeblack"),
+            "{e}"
+        );
+        assert!(e.contains("distance"), "{e}");
+    }
 }

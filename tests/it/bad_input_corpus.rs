@@ -40,7 +40,7 @@ async fn render(
             prompt: prompt.into(),
             files: reelsmith::media::Source::parse_all(&files).unwrap(),
             options: reelsmith::director::Options {
-                resolution: Some("720p".into()),
+                resolution: Some(reelsmith::timeline::Resolution::P720),
                 ..Default::default()
             },
             ..Default::default()

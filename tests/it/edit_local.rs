@@ -99,7 +99,7 @@ async fn english_edits_change_what_they_say() {
         .filter_map(|s| s.transition.as_ref().map(|t| t.kind.clone()))
         .collect();
     assert!(
-        !kinds.is_empty() && kinds.iter().all(|k| k.starts_with("slide")),
+        !kinds.is_empty() && kinds.iter().all(|k| k.as_str().starts_with("slide")),
         "{kinds:?}"
     );
 

@@ -235,7 +235,7 @@ fn length(c: &Ctx, ms: u64) -> Result<(), String> {
 fn mood(c: &Ctx, m: &str) -> Result<(), String> {
     eq(
         "mood",
-        Ctx::music(c.new).and_then(|s| s.generated.as_deref()),
+        Ctx::music(c.new).and_then(|s| s.generated.map(|m| m.as_str())),
         Some(m),
     )
 }

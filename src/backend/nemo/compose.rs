@@ -70,7 +70,7 @@ mod tests {
             script: Some("Line one.".into()),
             options: crate::director::Options {
                 duration_s: Some(15.0),
-                aspect: Some("9:16".into()),
+                aspect: Some(crate::timeline::Aspect::Portrait),
                 music: Some(false),
                 ..Default::default()
             },

@@ -8,6 +8,7 @@ use super::words::{
 };
 use super::{normalise, re};
 use crate::director::format::{Aspect, Resolution};
+use crate::timeline::{Mood, TransitionChoice};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -31,12 +32,12 @@ pub enum Edit {
     Title(String),
     /// No title.
     RemoveTitle,
-    /// New transition (xfade name, or "none").
-    Transition(String),
+    /// New transition, or hard cuts.
+    Transition(TransitionChoice),
     /// Music on or off.
     Music(bool),
     /// Generated music in this mood.
-    Mood(String),
+    Mood(Mood),
     /// Music level, 0–1.
     MusicVolume(f32),
     /// Music level multiplied by this factor ("louder", "quieter").
@@ -312,6 +313,7 @@ fn find_shot_edit(p: &str) -> Option<Edit> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::timeline::TransitionKind;
 
     #[test]
     fn edits_in_english() {
@@ -337,7 +339,9 @@ mod tests {
         );
         assert_eq!(
             parse_edits("use slide transitions").unwrap(),
-            vec![Edit::Transition("slideleft".into())]
+            vec![Edit::Transition(TransitionChoice::Kind(
+                TransitionKind::SlideLeft
+            ))]
         );
         assert_eq!(
             parse_edits("remove the music").unwrap(),
@@ -346,7 +350,7 @@ mod tests {
         assert_eq!(parse_edits("add music").unwrap(), vec![Edit::Music(true)]);
         assert_eq!(
             parse_edits("make the music calmer").unwrap(),
-            vec![Edit::Mood("calm".into())]
+            vec![Edit::Mood(Mood::Calm)]
         );
         assert_eq!(
             parse_edits("music at 20%").unwrap(),
@@ -445,7 +449,9 @@ mod tests {
         );
         assert_eq!(
             parse_edits("换成滑动转场").unwrap(),
-            vec![Edit::Transition("slideleft".into())]
+            vec![Edit::Transition(TransitionChoice::Kind(
+                TransitionKind::SlideLeft
+            ))]
         );
         assert_eq!(
             parse_edits("去掉字幕").unwrap(),

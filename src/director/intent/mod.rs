@@ -18,6 +18,7 @@ pub use exact::{Exact, NotAvailable, ShotWord, TextWhich, names_a_shot, read_exa
 pub use numbers::{NotReadable, Quantity, Unreadable};
 
 use super::format::{Aspect, Resolution};
+use crate::timeline::{Mood, TransitionChoice};
 use length::find_duration;
 use regex::Regex;
 use words::{
@@ -37,12 +38,12 @@ pub struct Intent {
     pub platform: Option<String>,
     /// Output resolution.
     pub resolution: Option<Resolution>,
-    /// xfade transition name, or "none" for hard cuts.
-    pub transition: Option<String>,
+    /// Transition between shots, or hard cuts.
+    pub transition: Option<TransitionChoice>,
     /// Music wanted (true) or refused (false).
     pub music: Option<bool>,
-    /// Music mood word ("upbeat", "calm", "epic", "lofi", "corporate", "happy").
-    pub mood: Option<String>,
+    /// Music mood.
+    pub mood: Option<Mood>,
     /// Title text given in quotes or after "titled".
     pub title: Option<String>,
     /// Captions wanted or refused.
@@ -276,22 +277,22 @@ mod tests {
 
     #[test]
     fn reads_transitions_conservatively() {
+        use crate::timeline::TransitionKind as K;
         let t = |p: &str| parse_intent(p).unwrap().transition;
+        let kind = |k: K| Some(TransitionChoice::Kind(k));
+        let cut = Some(TransitionChoice::Cut);
         assert_eq!(t("with transitions"), None);
-        assert_eq!(t("use slide transitions").as_deref(), Some("slideleft"));
-        assert_eq!(t("crossfades between photos").as_deref(), Some("fade"));
-        assert_eq!(t("dissolve between shots").as_deref(), Some("dissolve"));
-        assert_eq!(t("wipe up transitions").as_deref(), Some("wipeup"));
-        assert_eq!(
-            t("dip to black between shots").as_deref(),
-            Some("fadeblack")
-        );
-        assert_eq!(t("hard cuts only").as_deref(), Some("none"));
-        assert_eq!(t("no transitions").as_deref(), Some("none"));
-        assert_eq!(t("zoom transitions").as_deref(), Some("zoomin"));
-        assert_eq!(t("用淡入淡出转场").as_deref(), Some("fade"));
-        assert_eq!(t("滑动转场").as_deref(), Some("slideleft"));
-        assert_eq!(t("不要转场").as_deref(), Some("none"));
+        assert_eq!(t("use slide transitions"), kind(K::SlideLeft));
+        assert_eq!(t("crossfades between photos"), kind(K::Fade));
+        assert_eq!(t("dissolve between shots"), kind(K::Dissolve));
+        assert_eq!(t("wipe up transitions"), kind(K::WipeUp));
+        assert_eq!(t("dip to black between shots"), kind(K::FadeBlack));
+        assert_eq!(t("hard cuts only"), cut);
+        assert_eq!(t("no transitions"), cut);
+        assert_eq!(t("zoom transitions"), kind(K::ZoomIn));
+        assert_eq!(t("用淡入淡出转场"), kind(K::Fade));
+        assert_eq!(t("滑动转场"), kind(K::SlideLeft));
+        assert_eq!(t("不要转场"), cut);
         // Without a transition word, ambiguous words are not transitions.
         assert_eq!(t("a video from my slides"), None);
         assert_eq!(t("zoom in on the product"), None);
@@ -307,16 +308,16 @@ mod tests {
         assert_eq!(parse_intent("不要音乐").unwrap().music, Some(false));
         assert_eq!(parse_intent("a video").unwrap().music, None);
         assert_eq!(
-            parse_intent("with calm music").unwrap().mood.as_deref(),
-            Some("calm")
+            parse_intent("with calm music").unwrap().mood,
+            Some(Mood::Calm)
         );
         assert_eq!(
-            parse_intent("an epic trailer").unwrap().mood.as_deref(),
-            Some("epic")
+            parse_intent("an epic trailer").unwrap().mood,
+            Some(Mood::Epic)
         );
         assert_eq!(
-            parse_intent("欢快的背景音乐").unwrap().mood.as_deref(),
-            Some("upbeat")
+            parse_intent("欢快的背景音乐").unwrap().mood,
+            Some(Mood::Upbeat)
         );
         assert_eq!(parse_intent("no music, calm").unwrap().mood, None);
     }

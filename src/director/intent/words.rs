@@ -3,6 +3,8 @@
 
 use super::re;
 use crate::director::format::{Aspect, Resolution};
+use crate::timeline::TransitionChoice::{self, Cut, Kind};
+use crate::timeline::{Mood, TransitionKind as K};
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -95,75 +97,80 @@ pub(super) fn find_resolution(p: &str) -> Option<Resolution> {
 
 // Transitions ----------------------------------------------------------------------------------
 
-/// Words for transitions: (pattern, xfade name, needs a transition word nearby).
-const TRANSITION_WORDS: &[(&str, &str, bool)] = &[
+/// Words for transitions: (pattern, what it chooses, needs a transition word nearby).
+const TRANSITION_WORDS: &[(&str, TransitionChoice, bool)] = &[
     (
         r"\b(no|without)( any)? transitions?\b|hard cuts?|jump cuts?|straight cuts?|cuts only|just cuts|无转场|不要转场|不加转场|硬切|直接切",
-        "none",
+        Cut,
         false,
     ),
     (
         r"dip to black|fade (to|through) black|黑场",
-        "fadeblack",
+        Kind(K::FadeBlack),
         false,
     ),
     (
         r"dip to white|fade (to|through) white|白场|闪白",
-        "fadewhite",
+        Kind(K::FadeWhite),
         false,
     ),
-    (r"\bflash(es)?\b", "fadewhite", true),
+    (r"\bflash(es)?\b", Kind(K::FadeWhite), true),
     (
         r"cross-?fades?|cross-?dissolves?|淡入淡出|渐变|叠化",
-        "fade",
+        Kind(K::Fade),
         false,
     ),
-    (r"dissolves?|溶解", "dissolve", false),
-    (r"wipes? (to the )?right|向右擦除", "wiperight", false),
-    (r"wipes? up|向上擦除", "wipeup", false),
-    (r"wipes? down|向下擦除", "wipedown", false),
-    (r"\bwipes?\b|擦除", "wipeleft", false),
-    (r"slides? (to the )?right|向右滑", "slideright", true),
-    (r"slides? up|向上滑", "slideup", true),
-    (r"slides? down|向下滑", "slidedown", true),
+    (r"dissolves?|溶解", Kind(K::Dissolve), false),
+    (
+        r"wipes? (to the )?right|向右擦除",
+        Kind(K::WipeRight),
+        false,
+    ),
+    (r"wipes? up|向上擦除", Kind(K::WipeUp), false),
+    (r"wipes? down|向下擦除", Kind(K::WipeDown), false),
+    (r"\bwipes?\b|擦除", Kind(K::WipeLeft), false),
+    (r"slides? (to the )?right|向右滑", Kind(K::SlideRight), true),
+    (r"slides? up|向上滑", Kind(K::SlideUp), true),
+    (r"slides? down|向下滑", Kind(K::SlideDown), true),
     (
         r"\bslid(e|es|ing)\b|\bpush\b|滑动|滑入|推入",
-        "slideleft",
+        Kind(K::SlideLeft),
         true,
     ),
-    (r"smooth (slide )?left", "smoothleft", false),
-    (r"smooth (slide )?right", "smoothright", false),
-    (r"\biris\b|circle ?close", "circleclose", false),
-    (r"\bcircles?\b|圆形", "circleopen", true),
-    (r"\bradial\b|clock ?wipe|时钟", "radial", false),
+    (r"smooth (slide )?left", Kind(K::SmoothLeft), false),
+    (r"smooth (slide )?right", Kind(K::SmoothRight), false),
+    (r"\biris\b|circle ?close", Kind(K::CircleClose), false),
+    (r"\bcircles?\b|圆形", Kind(K::CircleOpen), true),
+    (r"\bradial\b|clock ?wipe|时钟", Kind(K::Radial), false),
     (
         r"\bpixel(ate|ated|ize|ized|s)?\b|马赛克|像素",
-        "pixelize",
+        Kind(K::Pixelize),
         true,
     ),
-    (r"\bblur(ry|red)?\b|模糊", "hblur", true),
-    (r"\bzoom(s|ing)?\b|缩放|放大", "zoomin", true),
-    (r"\bsqueeze\b|挤压", "squeezeh", true),
-    (r"\bdiagonal\b|对角", "diagtl", true),
-    (r"\bslices?\b|切片|百叶窗", "hlslice", true),
-    (r"\bdistance\b", "distance", true),
+    (r"\bblur(ry|red)?\b|模糊", Kind(K::HBlur), true),
+    (r"\bzoom(s|ing)?\b|缩放|放大", Kind(K::ZoomIn), true),
+    (r"\bsqueeze\b|挤压", Kind(K::SqueezeH), true),
+    (r"\bdiagonal\b|对角", Kind(K::DiagTl), true),
+    (r"\bslices?\b|切片|百叶窗", Kind(K::HlSlice), true),
+    (r"\bdistance\b", Kind(K::Distance), true),
     (
         r"\bfades?\b|\bfading\b|\bsmooth\b|\bsoft\b|\bgentle\b|淡化|淡出|平滑|柔和",
-        "fade",
+        Kind(K::Fade),
         true,
     ),
 ];
 
 static TRANSITION_CONTEXT: LazyLock<Regex> = LazyLock::new(|| re(r"transitions?|转场|过渡|切换"));
-static TRANSITION_RES: LazyLock<Vec<(Regex, &'static str, bool)>> = LazyLock::new(|| {
-    TRANSITION_WORDS
-        .iter()
-        .map(|(p, k, ctx)| (re(p), *k, *ctx))
-        .collect()
-});
+static TRANSITION_RES: LazyLock<Vec<(Regex, &'static TransitionChoice, bool)>> =
+    LazyLock::new(|| {
+        TRANSITION_WORDS
+            .iter()
+            .map(|(p, k, ctx)| (re(p), k, *ctx))
+            .collect()
+    });
 
-/// The transition a prompt names, as an xfade name or "none".
-pub(super) fn find_transition(p: &str) -> Option<String> {
+/// The transition a prompt names, or a cut.
+pub(super) fn find_transition(p: &str) -> Option<TransitionChoice> {
     let context = TRANSITION_CONTEXT.is_match(p);
     TRANSITION_RES
         .iter()
@@ -171,7 +178,7 @@ pub(super) fn find_transition(p: &str) -> Option<String> {
         .filter_map(|(r, k, _)| r.find(p).map(|m| (m.start(), *k)))
         // The first named one wins, so "slide transitions, not fades" means slide.
         .min_by_key(|(at, _)| *at)
-        .map(|(_, k)| k.to_string())
+        .map(|(_, k)| k.clone())
 }
 
 // Music ----------------------------------------------------------------------------------------
@@ -198,33 +205,36 @@ pub(super) fn find_music(p: &str) -> Option<bool> {
 }
 
 /// Mood words → the moods the music generator knows.
-const MOODS: &[(&str, &str)] = &[
-    (r"\b(lo-?fi|chillhop|chill beats?|jazzy)\b|低保真", "lofi"),
+const MOODS: &[(&str, Mood)] = &[
+    (
+        r"\b(lo-?fi|chillhop|chill beats?|jazzy)\b|低保真",
+        Mood::Lofi,
+    ),
     (
         r"\b(epic|cinematic|dramatic|inspiring|inspirational|powerful|trailer|heroic)\b|史诗|大气|震撼|激昂|电影感",
-        "epic",
+        Mood::Epic,
     ),
     (
         r"\b(calm|calmer|relaxing|relaxed|peaceful|gentle|soft|soothing|ambient|mellow|chill|quiet|romantic|warm)\b|舒缓|安静|轻柔|放松|温柔|浪漫|温暖|治愈",
-        "calm",
+        Mood::Calm,
     ),
     (
         r"\b(corporate|professional|business|tech|modern|clean)\b|商务|专业|科技",
-        "corporate",
+        Mood::Corporate,
     ),
     (
         r"\b(happy|cheerful|playful|fun|funny|cute|sunny|bright|joyful|summery)\b|开心|快乐|可爱|活泼|阳光",
-        "happy",
+        Mood::Happy,
     ),
     (
         r"\b(upbeat|energetic|exciting|lively|dynamic|dance|party|fast|hype|pop)\b|欢快|轻快|动感|节奏感|热闹|燃",
-        "upbeat",
+        Mood::Upbeat,
     ),
 ];
-static MOOD_RES: LazyLock<Vec<(Regex, &'static str)>> =
+static MOOD_RES: LazyLock<Vec<(Regex, Mood)>> =
     LazyLock::new(|| MOODS.iter().map(|(p, m)| (re(p), *m)).collect());
 
-pub(super) fn find_mood(p: &str) -> Option<String> {
+pub(super) fn find_mood(p: &str) -> Option<Mood> {
     // A mood word only means music when music is mentioned ("a calm video" still counts: the
     // mood of the whole piece is the music's mood) — but not when the music is refused.
     if NO_MUSIC.is_match(p) {
@@ -234,7 +244,7 @@ pub(super) fn find_mood(p: &str) -> Option<String> {
         .iter()
         .filter_map(|(r, m)| r.find(p).map(|f| (f.start(), *m)))
         .min_by_key(|(at, _)| *at)
-        .map(|(_, m)| m.to_string())
+        .map(|(_, m)| m)
 }
 
 // Title, captions, end card --------------------------------------------------------------------

@@ -8,11 +8,12 @@ use crate::director::brief::DirectorError;
 use crate::director::format::frame_size;
 use crate::director::pace::pace;
 use crate::media::{MediaInfo, MediaKind};
+use crate::timeline::TransitionChoice;
 use crate::timeline::{
     Meta, Motion, Segment, TT_AUDIO, TT_TEXT, TT_VIDEO, TextRole, Timeline, Track, Transition,
     fit_scale, secs,
 };
-use serde_json::{Map, json};
+use serde_json::Map;
 
 /// Title length on screen, in ms.
 const TITLE_MS: u64 = 3000;
@@ -57,15 +58,6 @@ impl Recipe {
                 extra: Map::new(),
             });
         }
-        let mut extra = Map::new();
-        extra.insert("aspect".into(), json!(self.aspect.as_str()));
-        extra.insert(
-            "transition".into(),
-            json!(self.transition.as_deref().unwrap_or("none")),
-        );
-        if !self.caption_lines.is_empty() {
-            extra.insert("caption_lines".into(), json!(self.caption_lines));
-        }
         Ok(Timeline {
             tracks,
             duration_ms,
@@ -74,7 +66,10 @@ impl Recipe {
                 width,
                 height,
                 fps: FPS,
-                extra,
+                aspect: Some(self.aspect),
+                transition: Some(TransitionChoice::from_kind(self.transition.clone())),
+                caption_lines: self.caption_lines.clone(),
+                extra: Map::new(),
             },
             rev: 0,
             extra: Map::new(),
@@ -137,7 +132,10 @@ impl Recipe {
                 media_id: Some(m.id.clone()),
                 motion,
                 transition: (i > 0 && trans > 0).then(|| Transition {
-                    kind: self.transition.clone().unwrap_or_else(|| "fade".into()),
+                    kind: self
+                        .transition
+                        .clone()
+                        .unwrap_or(crate::timeline::TransitionKind::Fade),
                     duration_ms: frames_to_ms(trans),
                 }),
                 volume,
@@ -192,7 +190,7 @@ impl Recipe {
     /// One music bed under the whole video, faded in and out; None without music.
     fn music_track(&self, duration_ms: u64) -> Option<Track> {
         let (generated, media_id) = match self.music.as_ref()? {
-            Music::Generated { mood } => (Some(mood.clone()), None),
+            Music::Generated { mood } => (Some(*mood), None),
             Music::Track { media_id } => (None, Some(media_id.clone())),
         };
         Some(Track {

@@ -4,15 +4,14 @@
 mod build;
 mod length;
 
-use super::brief::{Brief, DirectorError, Options};
+use super::brief::{Brief, DirectorError, Options, transition_of};
 use super::format::{Aspect, Resolution, frame_size};
 use super::intent::{Edit, Intent, ShotRef};
 use super::script::{is_call_to_action, split_sentences};
 use crate::media::{MediaInfo, MediaKind};
 use crate::timeline::{
-    TRANSITIONS, TT_AUDIO, TT_TEXT, TT_VIDEO, TextRole, Timeline, is_known_transition,
+    Mood, TT_AUDIO, TT_TEXT, TT_VIDEO, TextRole, Timeline, TransitionChoice, TransitionKind,
 };
-use serde_json::Value;
 
 /// Frame rate of every output: what all the platforms take.
 const FPS: u32 = 30;
@@ -26,8 +25,8 @@ const MIN_MUSIC_VOLUME: f32 = 0.05;
 pub enum Music {
     /// Synthesised offline in a mood.
     Generated {
-        /// Mood word ("upbeat", "calm", …).
-        mood: String,
+        /// Its mood.
+        mood: Mood,
     },
     /// A supplied audio file.
     Track {
@@ -48,7 +47,7 @@ pub struct Recipe {
     /// Output resolution.
     pub resolution: Resolution,
     /// Transition between shots; None for hard cuts.
-    pub transition: Option<String>,
+    pub transition: Option<TransitionKind>,
     /// Music, if any.
     pub music: Option<Music>,
     /// Music level, 0–1.
@@ -82,20 +81,14 @@ impl Recipe {
         let o = brief.options;
 
         let duration_ms = length::first_cut(o, intent, &visuals, &mut changes, notes)?;
-        let aspect = match &o.aspect {
-            Some(a) => parse_aspect(a)?,
-            None => intent.aspect.unwrap_or(Aspect::Landscape),
-        };
-        let resolution = match &o.resolution {
-            Some(r) => parse_resolution(r)?,
-            None => intent.resolution.unwrap_or(Resolution::P1080),
-        };
-        let transition = match &o.transition {
-            Some(t) => parse_transition(t)?,
-            None => match intent.transition.as_deref() {
-                Some(t) => parse_transition(t)?,
-                None => Some("fade".into()),
-            },
+        let aspect = o.aspect.or(intent.aspect).unwrap_or(Aspect::Landscape);
+        let resolution = o
+            .resolution
+            .or(intent.resolution)
+            .unwrap_or(Resolution::P1080);
+        let transition = match o.transition.as_ref().or(intent.transition.as_ref()) {
+            Some(t) => transition_of(t)?,
+            None => Some(TransitionKind::Fade),
         };
         let wants_music = o.music.or(intent.music);
         let music = match (wants_music, audio) {
@@ -104,14 +97,14 @@ impl Recipe {
                 media_id: a.id.clone(),
             }),
             (Some(true), None) => Some(Music::Generated {
-                mood: intent.mood.clone().unwrap_or_else(|| "upbeat".into()),
+                mood: intent.mood.unwrap_or_default(),
             }),
             (None, None) => {
                 let silent = visuals.iter().all(|m| !m.has_audio);
                 if silent {
                     changes.push("Added an upbeat music bed, since the pictures have no sound (say \"no music\" to remove it)".into());
                     Some(Music::Generated {
-                        mood: intent.mood.clone().unwrap_or_else(|| "upbeat".into()),
+                        mood: intent.mood.unwrap_or_default(),
                     })
                 } else {
                     None
@@ -164,21 +157,16 @@ impl Recipe {
             .collect();
         let (w, h) = (tl.meta.width.max(1), tl.meta.height.max(1));
         let ratio = w as f64 / h as f64;
-        let aspect = [
-            Aspect::Landscape,
-            Aspect::Portrait,
-            Aspect::Square,
-            Aspect::Vertical4x5,
-        ]
-        .into_iter()
-        .min_by(|a, b| {
-            let r = |x: Aspect| {
-                let (p, q) = x.ratio();
-                (p as f64 / q as f64 - ratio).abs()
-            };
-            r(*a).total_cmp(&r(*b))
-        })
-        .unwrap_or(Aspect::Landscape);
+        let aspect = Aspect::ALL
+            .into_iter()
+            .min_by(|a, b| {
+                let r = |x: Aspect| {
+                    let (p, q) = x.ratio();
+                    (p as f64 / q as f64 - ratio).abs()
+                };
+                r(*a).total_cmp(&r(*b))
+            })
+            .unwrap_or(Aspect::Landscape);
         let short = w.min(h);
         let resolution = if short >= 1800 {
             Resolution::P2160
@@ -187,29 +175,22 @@ impl Recipe {
         } else {
             Resolution::P720
         };
+        // The shots' transition, else the one recorded for the whole video (kept while no shot
+        // shows it: one shot, or shots too short to blend).
         let transition = tl
             .segments(TT_VIDEO)
             .iter()
-            .find_map(|s| s.transition.as_ref().map(|t| t.kind.clone()));
-        let transition = if tl.segments(TT_VIDEO).len() > 1 && transition.is_none() {
-            tl.meta
-                .extra
-                .get("transition")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .filter(|t| t != "none")
-        } else {
-            transition.or_else(|| {
+            .find_map(|s| s.transition.as_ref().map(|t| t.kind.clone()))
+            .or_else(|| {
                 tl.meta
-                    .extra
-                    .get("transition")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            })
-        };
+                    .transition
+                    .as_ref()
+                    .and_then(TransitionChoice::kind)
+                    .cloned()
+            });
         let bgm = tl.segments(TT_AUDIO).first();
         let music = bgm.and_then(|s| match (&s.generated, &s.media_id) {
-            (Some(mood), _) => Some(Music::Generated { mood: mood.clone() }),
+            (Some(mood), _) => Some(Music::Generated { mood: *mood }),
             (None, Some(id)) => Some(Music::Track {
                 media_id: id.clone(),
             }),
@@ -226,12 +207,7 @@ impl Recipe {
             .filter(|s| s.role == Some(TextRole::Caption))
             .filter_map(|s| s.text.clone())
             .collect();
-        let stored: Vec<String> = tl
-            .meta
-            .extra
-            .get("caption_lines")
-            .and_then(|v| serde_json::from_value(v.clone()).ok())
-            .unwrap_or_default();
+        let stored = tl.meta.caption_lines.clone();
         Recipe {
             shots,
             duration_ms: tl.duration_ms,
@@ -275,13 +251,12 @@ impl Recipe {
                 self.title = None;
                 "Removed the title".into()
             }
-            Edit::Transition(kind) => {
-                let kind = parse_transition(kind)?;
-                let note = format!(
-                    "Transitions {} → {}",
-                    self.transition.as_deref().unwrap_or("cuts"),
-                    kind.as_deref().unwrap_or("cuts")
-                );
+            Edit::Transition(choice) => {
+                let kind = transition_of(choice)?;
+                let name = |k: &Option<TransitionKind>| {
+                    k.as_ref().map_or("cuts".to_string(), ToString::to_string)
+                };
+                let note = format!("Transitions {} → {}", name(&self.transition), name(&kind));
                 self.transition = kind;
                 note
             }
@@ -291,16 +266,14 @@ impl Recipe {
             }
             Edit::Music(true) => {
                 if self.music.is_none() {
-                    self.music = Some(Music::Generated {
-                        mood: "upbeat".into(),
-                    });
+                    self.music = Some(Music::Generated { mood: Mood::Upbeat });
                     "Added an upbeat music bed".into()
                 } else {
                     "Music was already on".into()
                 }
             }
             Edit::Mood(m) => {
-                self.music = Some(Music::Generated { mood: m.clone() });
+                self.music = Some(Music::Generated { mood: *m });
                 format!("Music is now a generated '{m}' bed")
             }
             Edit::MusicVolume(asked) => {
@@ -403,11 +376,11 @@ impl Recipe {
         if let Some(s) = o.duration_s {
             edits.push(Edit::Duration(length::secs_option(s)?));
         }
-        if let Some(a) = &o.aspect {
-            edits.push(Edit::Aspect(parse_aspect(a)?));
+        if let Some(a) = o.aspect {
+            edits.push(Edit::Aspect(a));
         }
-        if let Some(r) = &o.resolution {
-            edits.push(Edit::Resolution(parse_resolution(r)?));
+        if let Some(r) = o.resolution {
+            edits.push(Edit::Resolution(r));
         }
         if let Some(t) = &o.transition {
             edits.push(Edit::Transition(t.clone()));
@@ -445,50 +418,4 @@ fn resolve(r: ShotRef, n: usize) -> Result<usize, DirectorError> {
             if n == 1 { "" } else { "s" }
         ))),
     }
-}
-
-fn parse_aspect(a: &str) -> Result<Aspect, DirectorError> {
-    Aspect::parse(a).ok_or_else(|| DirectorError::BadOption {
-        field: "aspect",
-        value: a.into(),
-        accepted: "16:9, 9:16, 1:1, 4:5, landscape, portrait, vertical or square".into(),
-    })
-}
-
-fn parse_resolution(r: &str) -> Result<Resolution, DirectorError> {
-    Resolution::parse(r).ok_or_else(|| DirectorError::BadOption {
-        field: "resolution",
-        value: r.into(),
-        accepted: "720p, 1080p or 4k".into(),
-    })
-}
-
-/// A transition name (or a word for one) → its xfade name; "none"/"cut" → hard cuts.
-fn parse_transition(t: &str) -> Result<Option<String>, DirectorError> {
-    let t = t.trim().to_lowercase();
-    if matches!(t.as_str(), "none" | "cut" | "cuts" | "hard cut") {
-        return Ok(None);
-    }
-    if is_known_transition(&t) {
-        return Ok(Some(t));
-    }
-    if let Some(k) = crate::director::intent::parse_intent(&format!("{t} transition"))
-        .ok()
-        .and_then(|i| i.transition)
-        && is_known_transition(&k)
-    {
-        return Ok(Some(k));
-    }
-    Err(DirectorError::BadOption {
-        field: "transition",
-        value: t,
-        accepted: format!(
-            "none, or one of {}",
-            TRANSITIONS
-                .iter()
-                .map(|(k, _)| *k)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    })
 }
