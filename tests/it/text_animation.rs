@@ -76,9 +76,9 @@ async fn pop_grows_and_slide_up_rises_on_the_frames() {
             prompt: "a 4 second clip, no music".into(),
             files: reelsmith::media::Source::parse_all(&[grey.display().to_string()]).unwrap(),
             options: reelsmith::director::Options {
-                resolution: Some("720p".into()),
+                resolution: Some(reelsmith::timeline::Resolution::P720),
                 title: Some(String::new()),
-                transition: Some("none".into()),
+                transition: Some(reelsmith::timeline::TransitionChoice::Cut),
                 ..Default::default()
             },
             ..Default::default()
