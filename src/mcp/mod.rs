@@ -12,6 +12,7 @@
 pub mod paths;
 mod resume;
 pub mod route;
+mod schema;
 pub mod server;
 pub mod tools;
 
@@ -49,9 +50,9 @@ impl ReelsmithServer {
         let cloud = backend.reaches_network();
         for route in tool_router.map.values_mut() {
             let tool = &mut route.attr;
-            tool.input_schema = Arc::new(tidy_schema(&tool.input_schema, true));
+            tool.input_schema = Arc::new(schema::tidy(&tool.input_schema));
             if let Some(out) = &tool.output_schema {
-                tool.output_schema = Some(Arc::new(tidy_schema(out, true)));
+                tool.output_schema = Some(Arc::new(schema::tidy(out)));
             }
             // Annotations must be true of the backend in use: the cloud one talks to a service.
             if cloud && let Some(a) = tool.annotations.as_mut() {
@@ -130,39 +131,6 @@ impl ServerHandler for ReelsmithServer {
         tracing::debug!(level = ?request.level, "client set the log level");
         Ok(())
     }
-}
-
-/// A schema as an agent should read it: no Rust type names as titles at the top, and no
-/// "uint32"/"int64" formats (not JSON Schema formats; validators warn about them — the
-/// `minimum` schemars also writes already says "not negative").
-fn tidy_schema(schema: &JsonObject, top: bool) -> JsonObject {
-    let mut out = JsonObject::new();
-    for (k, v) in schema {
-        match (k.as_str(), v) {
-            ("title" | "description", _) if top => {}
-            ("format", serde_json::Value::String(f))
-                if f.starts_with("uint") || f.starts_with("int") => {}
-            (_, serde_json::Value::Object(o)) => {
-                out.insert(k.clone(), serde_json::Value::Object(tidy_schema(o, false)));
-            }
-            (_, serde_json::Value::Array(a)) => {
-                let items = a
-                    .iter()
-                    .map(|x| match x {
-                        serde_json::Value::Object(o) => {
-                            serde_json::Value::Object(tidy_schema(o, false))
-                        }
-                        x => x.clone(),
-                    })
-                    .collect();
-                out.insert(k.clone(), serde_json::Value::Array(items));
-            }
-            _ => {
-                out.insert(k.clone(), v.clone());
-            }
-        }
-    }
-    out
 }
 
 /// Parse tool arguments into `T`; a mistake becomes JSON-RPC invalid params naming the field.
