@@ -9,6 +9,7 @@ use crate::timeline::{TT_OVERLAY, TT_TEXT, TT_VIDEO, Timeline};
 
 /// Carry the edit-made parts of `old` onto `new` (the prompt's rebuild of it).
 pub fn carry_over(old: &Timeline, new: &mut Timeline) {
+    keep_pacing(old, new);
     // Shots keep their ids across a rebuild; their focus and motion come along.
     if let Some(track) = new.track_mut(TT_VIDEO) {
         for seg in &mut track.segments {
@@ -67,4 +68,32 @@ pub fn carry_over(old: &Timeline, new: &mut Timeline) {
     if let Some(t) = staged.track(TT_OVERLAY) {
         new.tracks.push(t.clone());
     }
+}
+
+/// A prompt that leaves the shots, their transitions and the length alone ("use calmer music",
+/// "change the title to …") keeps each shot's length and trims as they were — set by an exact
+/// edit perhaps — instead of the rebuild's even pacing; the rebuilt text follows its shots.
+fn keep_pacing(old: &Timeline, new: &mut Timeline) {
+    let (o, n) = (old.segments(TT_VIDEO), new.segments(TT_VIDEO));
+    let same = o.len() == n.len()
+        && o.iter().zip(n).all(|(a, b)| a.id == b.id && a.transition == b.transition)
+        // The rebuild reads the length back to whole frames: within one frame is the same.
+        && old.duration_ms.abs_diff(new.duration_ms) <= 1000 / u64::from(new.meta.fps.max(1)) + 1;
+    let paced = o
+        .iter()
+        .zip(n)
+        .any(|(a, b)| a.duration_ms != b.duration_ms || a.in_ms != b.in_ms);
+    if !same || !paced {
+        return;
+    }
+    let before = layout::spans(new);
+    let lengths: Vec<_> = o.iter().map(|s| (s.duration_ms, s.in_ms)).collect();
+    if let Some(track) = new.track_mut(TT_VIDEO) {
+        for (seg, (d, in_ms)) in track.segments.iter_mut().zip(lengths) {
+            seg.duration_ms = d;
+            seg.in_ms = in_ms;
+        }
+    }
+    layout::relayout_shots(new);
+    layout::follow_shots(new, &before);
 }

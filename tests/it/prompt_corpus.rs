@@ -312,6 +312,19 @@ fn corpus() -> Vec<Case> {
             |c| motion(c, 0, Motion::ZoomOut),
         ),
         no("add a voice-over reading the script", "voice-over"),
+        // A whole-video prompt after an exact change keeps that change.
+        after("make the second shot 5 seconds", "use calmer music", |c| {
+            shot_len(c, 1, 5_000)?;
+            mood(c, "calm")
+        }),
+        after(
+            "make the captions bigger",
+            "change the title to 'Open Now'",
+            |c| {
+                size(c, Caption, Large)?;
+                title_text(c, "Open Now")
+            },
+        ),
         // English — more of the same kinds.
         ok("make it vertical", |c| {
             eq("portrait", c.new.meta.height > c.new.meta.width, true)
