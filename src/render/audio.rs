@@ -26,12 +26,17 @@ pub const TARGET_TP: f64 = -1.5;
 
 /// Build the soundtrack for `tl` in `work`, returning its path: AAC in MP4 when there is sound
 /// to normalise, a WAV of silence otherwise.
+///
+/// `one_pass` (drafts) mixes, limits the peaks and encodes in one cheap run, without loudness
+/// normalisation (loudnorm resamples to 192 kHz and would be a draft's slowest step): a draft
+/// plays at the mix's own level, below the final's −14 LUFS.
 pub async fn soundtrack(
     tl: &Timeline,
     media: &HashMap<String, MediaInfo>,
     work: &Path,
     tools: &Tools,
     cancel: &CancellationToken,
+    one_pass: bool,
 ) -> Result<PathBuf, RenderError> {
     let fps = tl.meta.fps;
     let total_s = ms_to_frames(tl.duration_ms, fps) as f64 / fps as f64;
@@ -143,6 +148,29 @@ pub async fn soundtrack(
         );
     }
     let silent = labels.is_empty();
+    if one_pass && !silent {
+        let out = work.join("soundtrack.m4a");
+        let _ = write!(
+            graph,
+            ";[mix]alimiter=limit=0.84:level=false,aresample=48000[out]"
+        );
+        let mut cmd = tools.ffmpeg_command();
+        cmd.args(&args).arg("-filter_complex").arg(&graph);
+        cmd.args(["-map", "[out]"])
+            .args(AAC)
+            .args(["-f", "mp4"])
+            .arg(&out);
+        ffmpeg::run(
+            "ffmpeg",
+            cmd,
+            RunOptions {
+                cancel: Some(cancel),
+                ..Default::default()
+            },
+        )
+        .await?;
+        return Ok(out);
+    }
     if !silent {
         graph.push_str(";[mix]asplit=2[mixw][mixm];[mixm]loudnorm=I=-14:TP=-1.5:LRA=11:print_format=json[meas]");
     }

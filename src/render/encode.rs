@@ -11,6 +11,8 @@ pub struct EncodeSettings {
     pub preset: String,
     /// x264 constant rate factor (quality).
     pub crf: u8,
+    /// A draft: loudness normalised in one pass, not two.
+    pub one_pass_audio: bool,
 }
 
 impl Default for EncodeSettings {
@@ -18,6 +20,7 @@ impl Default for EncodeSettings {
         EncodeSettings {
             preset: "veryfast".into(),
             crf: 20,
+            one_pass_audio: false,
         }
     }
 }
@@ -28,6 +31,7 @@ impl EncodeSettings {
         EncodeSettings {
             preset: "ultrafast".into(),
             crf: 30,
+            one_pass_audio: true,
         }
     }
 }

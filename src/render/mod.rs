@@ -235,7 +235,14 @@ async fn render_checked(
             ..Default::default()
         },
     );
-    let sound = audio::soundtrack(tl, req.media, work.path(), tools, cancel);
+    let sound = audio::soundtrack(
+        tl,
+        req.media,
+        work.path(),
+        tools,
+        cancel,
+        req.encode.one_pass_audio,
+    );
     let (soundtrack, _) =
         tokio::try_join!(sound, async { video.await.map_err(RenderError::from) })?;
     if cancel.is_cancelled() {
