@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Render engine v2 figures for the promo-30s job, each measured in this run against a reference
+# measured in the same run (targets from the render-engine issue):
+#   (a) full render vs the encode-only floor: the finished MP4 decoded and re-encoded with the
+#       same x264 settings, audio copied — target ≤ 1.30
+#   (b) re-export after changing one caption vs the full render — target ≤ 0.25 (needs the
+#       segment cache; printed as "not measurable yet" until it lands)
+#   (c) draft vs final — target ≤ 0.15
+#   (d) four formats in one export vs four single renders — target ≤ 0.6 (not measurable yet)
+#   (e) peak memory of the whole render (reelsmith + its ffmpeg children) at 1080p and 4K —
+#       targets ≤ 400 MB and ≤ 1.2 GB
+#
+# Usage: bench/render-v2.sh [RUNS]   (best of RUNS, default 1)
+#        REELSMITH_BIN=target/debug/reelsmith bench/render-v2.sh   (skip the release build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-1}
+out=bench/out
+mkdir -p "$out/stills"
+export REELSMITH_HOME="$PWD/$out/home"
+. bench/lib/promo-inputs.sh
+
+best() { sort -n | head -1; }
+timeit() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc; }
+ratio() { echo "scale=3; $1 / $2" | bc; }
+make_promo() { # OUTPUT [extra make args]
+  local o=$1; shift
+  "$bin" make "$out"/stills/s*.jpg --music "$music" --prompt "a 30-second promo with crossfades" \
+    --duration 30 --transition fade --title "Promo 30" -o "$o" -f "$@"
+}
+floor() { # the encode-only floor of the final file
+  ffmpeg -v error -y -i "$out/v2-final.mp4" -map 0 -c:v libx264 -preset veryfast -crf 20 \
+    -profile:v high -pix_fmt yuv420p -c:a copy "$out/v2-floor.mp4"
+}
+
+full=(); flo=(); dra=()
+for _ in $(seq 1 "$runs"); do
+  full+=("$(timeit make_promo "$out/v2-final.mp4")")
+  flo+=("$(timeit floor)")
+  dra+=("$(timeit make_promo "$out/v2-draft.mp4" --draft)")
+done
+tfull=$(printf '%s\n' "${full[@]}" | best)
+tfloor=$(printf '%s\n' "${flo[@]}" | best)
+tdraft=$(printf '%s\n' "${dra[@]}" | best)
+peak() { bench/peak-rss.py "$@" 2>&1 >/dev/null | awk '/peak_rss_mb/ {print $2}'; }
+p1080=$(peak "$bin" make "$out"/stills/s*.jpg --music "$music" --prompt "a 30-second promo" \
+  --duration 30 --transition fade --title "Promo 30" -o "$out/v2-mem1080.mp4" -f)
+p2160=$(peak "$bin" make "$out"/stills/s*.jpg --music "$music" --prompt "a 30-second promo" \
+  --duration 30 --transition fade --title "Promo 30" --resolution 4k -o "$out/v2-mem2160.mp4" -f)
+
+printf '%-34s %9s %9s %8s %8s\n' figure measured reference ratio target
+printf '%-34s %8.2fs %8.2fs %8s %8s\n' "(a) full render / encode floor" "$tfull" "$tfloor" "$(ratio "$tfull" "$tfloor")" "<=1.30"
+printf '%-34s %9s %9s %8s %8s\n' "(b) one-caption re-export / full" - - "n/a" "<=0.25"
+printf '%-34s %8.2fs %8.2fs %8s %8s\n' "(c) draft / final" "$tdraft" "$tfull" "$(ratio "$tdraft" "$tfull")" "<=0.15"
+printf '%-34s %9s %9s %8s %8s\n' "(d) four formats / four renders" - - "n/a" "<=0.6"
+printf '%-34s %8sMB %9s %8s %8s\n' "(e) peak memory 1080p" "$p1080" - - "<=400MB"
+printf '%-34s %8sMB %9s %8s %8s\n' "(e) peak memory 4K" "$p2160" - - "<=1200MB"
+echo "(b) and (d) need the segment cache and multi-format export (not built yet)."
