@@ -30,6 +30,38 @@ pub fn info() -> &'static SkillInfo {
     &INFO
 }
 
+/// The frontmatter's `description`, folded onto one line (it is written as a `>` block).
+pub fn description(text: &str) -> Option<String> {
+    let mut lines = text.lines();
+    if lines.next()?.trim() != "---" {
+        return None;
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    let mut inside = false;
+    for line in lines {
+        if line.trim() == "---" {
+            break;
+        }
+        if inside {
+            if line.starts_with([' ', '\t']) {
+                parts.push(line.trim());
+                continue;
+            }
+            break;
+        }
+        if let Some(rest) = line.strip_prefix("description:") {
+            let rest = rest.trim();
+            if rest.starts_with(['>', '|']) {
+                inside = true;
+            } else {
+                return Some(rest.trim_matches(['"', '\'']).to_string());
+            }
+        }
+    }
+    let folded = parts.join(" ");
+    (!folded.is_empty()).then_some(folded)
+}
+
 /// Read `name` and `version` from a `---`-delimited frontmatter block (top-level keys only).
 pub fn parse_frontmatter(text: &str) -> Option<SkillInfo> {
     let mut lines = text.lines();

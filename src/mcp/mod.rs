@@ -14,6 +14,7 @@ mod resume;
 pub mod route;
 mod schema;
 pub mod server;
+mod skills;
 pub mod tools;
 
 use crate::backend::{Backend, BackendError};
@@ -21,8 +22,10 @@ use crate::media::Source;
 use rmcp::handler::server::router::tool::ToolRouter;
 // Logging (setLevel) is deprecated by a protocol version no client speaks yet; we still serve it.
 use rmcp::model::{
-    CallToolResult, ContentBlock, Implementation, JsonObject, ProgressNotificationParam,
-    ProgressToken, ServerCapabilities, ServerConfig,
+    CallToolResult, ContentBlock, GetSkillRequestParams, GetSkillResult, Implementation,
+    JsonObject, ListResourcesResult, ListSkillsResult, PaginatedRequestParams,
+    ProgressNotificationParam, ProgressToken, ReadResourceRequestParams, ReadResourceResponse,
+    ServerCapabilities, ServerConfig,
 };
 #[allow(deprecated)]
 use rmcp::model::{LoggingLevel, SetLevelRequestParams};
@@ -115,10 +118,46 @@ impl ServerHandler for ReelsmithServer {
         let caps = ServerCapabilities::builder()
             .enable_tools()
             .enable_logging()
+            .enable_resources()
+            .enable_skills()
             .build();
         ServerConfig::new(caps)
             .with_server_info(Implementation::new("reelsmith", env!("CARGO_PKG_VERSION")))
             .with_instructions(INSTRUCTIONS)
+    }
+
+    async fn list_skills(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListSkillsResult, McpError> {
+        Ok(skills::list())
+    }
+
+    async fn get_skill(
+        &self,
+        request: GetSkillRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetSkillResult, McpError> {
+        skills::get(&request.uri)
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, McpError> {
+        Ok(skills::resources())
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, McpError> {
+        skills::read(&request.uri).map(Into::into).ok_or_else(|| {
+            McpError::resource_not_found(format!("no resource {}", request.uri), None)
+        })
     }
 
     #[allow(deprecated)]
