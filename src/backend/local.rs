@@ -375,7 +375,19 @@ impl Backend for LocalBackend {
         // encoded with the fastest preset.
         let (tl, encode) = if req.draft {
             let mut d = tl;
+            let short = d.meta.width.min(d.meta.height).max(1);
             (d.meta.width, d.meta.height) = encode::draft_size(d.meta.width, d.meta.height);
+            // Sizes given in pixels are pixels of the final frame: scale them with it.
+            let scale = f64::from(d.meta.width.min(d.meta.height)) / f64::from(short);
+            if let Some(track) = d.track_mut(crate::timeline::TT_TEXT) {
+                for seg in &mut track.segments {
+                    if let Some(style) = seg.style.as_mut()
+                        && let Some(crate::timeline::style::TextSize::Px(px)) = style.size
+                    {
+                        style.size = Some(crate::timeline::style::TextSize::Px(px * scale));
+                    }
+                }
+            }
             (d, encode::EncodeSettings::draft())
         } else {
             (tl, encode::EncodeSettings::default())

@@ -61,7 +61,7 @@ pub fn read(prompt: &str, current: &Timeline, lib: &Library) -> Result<PromptPla
                 }
                 Err(why) => plan.not_done.push(format!("\"{clause}\" was not done: {why}")),
             },
-            Reading::NotAvailable(why) => {
+            Reading::Refusal(why) => {
                 plan.not_done.push(format!("\"{clause}\" was not done: {why}"));
             }
             Reading::Unknown(hint) => plan.not_done.push(match hint {

@@ -11,7 +11,8 @@ pub struct EncodeSettings {
     pub preset: String,
     /// x264 constant rate factor (quality).
     pub crf: u8,
-    /// A draft: loudness normalised in one pass, not two.
+    /// A draft: the soundtrack mixed and peak-limited in one pass, without loudness
+    /// normalisation.
     pub one_pass_audio: bool,
 }
 

@@ -436,6 +436,41 @@ fn corpus() -> Vec<Case> {
         ),
         no("make every photo 3 seconds", "set_shot"),
         no("make the captions white on a black box", "set_style"),
+        // Phrasings a reviewer found misread: each applied exactly or refused.
+        ok(
+            "make the first photo 3 seconds, and the second 4 seconds",
+            |c| shot_len(c, 0, 3_000),
+        ),
+        no("make the second shot 1,5 seconds", "point"),
+        no("make the transitions 1 second", "not understood"),
+        no("fade the music out over 3 seconds", "not understood"),
+        no("remove the 'SALE' badge", "remove_text"),
+        no("move the 'SALE' badge to the bottom left", "set_text"),
+        ok("set the title to 'Bigger Savings'", |c| {
+            title_text(c, "Bigger Savings")
+        }),
+        ok("change the title to 'Red Hot Deals'", |c| {
+            title_text(c, "Red Hot Deals")
+        }),
+        ok("set the title to '30 Seconds to Mars'", |c| {
+            title_text(c, "30 Seconds to Mars")?;
+            same_length(c)
+        }),
+        no("make the second shot 2 seconds longer", "longer"),
+        no("make the title 2 seconds longer", "longer"),
+        no("show the title for 2 seconds on the first shot", "set_text"),
+        no("don't zoom in on the first photo", "motion"),
+        no("the second photo is still too dark", "not understood"),
+        no("make the text on the second photo yellow", "set_text"),
+        no("make the caption on the cat shot bigger", "set_text"),
+        no(
+            "change the caption on the second photo to 'Hello'",
+            "set_text",
+        ),
+        no("move chelsea.png after the first photo", "move_shot"),
+        no("cut chelsea.png shorter", "not understood"),
+        no("remove the outro music", "not understood"),
+        ok("make the promo video 20 seconds", |c| length(c, 20_000)),
         // Chinese.
         ok("第二个镜头5秒", |c| shot_len(c, 1, 5_000)),
         ok("把chelsea.png放最前面", |c| {
@@ -498,6 +533,13 @@ fn corpus() -> Vec<Case> {
         ok("第四张3秒", |c| shot_len(c, 3, 3_000)),
         ok("标题改成红色", |c| colour(c, &[Title], "red")),
         no("加上配音", "voice-over"),
+        ok("把第二张恢复到3秒", |c| shot_len(c, 1, 3_000)),
+        no("第一张不要放大", "motion"),
+        no("第一张的字幕放大", "set_text"),
+        no("第二张延长2秒", "longer"),
+        ok("标题改成“红色星期五”", |c| {
+            title_text(c, "红色星期五")
+        }),
         no("把猫那张放最前面", "move_shot"),
         no("让视频更有感觉", "not understood"),
         no("把那张图片放大一点", "set_shot"),

@@ -39,10 +39,11 @@ impl LocalBackend {
                 (Some(o), PromptPlan::default())
             }
             Some(tl) => {
+                let lib = Library { media: &media };
                 let plan = if prompt.is_empty() {
                     PromptPlan::default()
                 } else {
-                    edit::prompt::read(prompt, tl, &Library { media: &media })?
+                    edit::prompt::read(prompt, tl, &lib)?
                 };
                 let o = director::edit_with(tl, &plan.recipe, &req.options, &media, &added)?.map(
                     |mut o| {
@@ -50,6 +51,12 @@ impl LocalBackend {
                         o
                     },
                 );
+                // The exact ops apply after the recipe, so they are resolved against what it
+                // made ("the end card for 12 s" after "make it 40 s" times the new end card).
+                let plan = match &o {
+                    Some(o) if !prompt.is_empty() => edit::prompt::read(prompt, &o.timeline, &lib)?,
+                    _ => plan,
+                };
                 if o.is_none() && plan.ops.is_empty() && req.edits.is_empty() {
                     return Err(nothing_done(prompt, &plan).into());
                 }

@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 /// "and" when a verb follows it ("black and white" stays whole).
 static SPLIT: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)[,;!?\n，；。！？]+\s*|\.+(?:\s+|$)|\s+(?:and\s+)?then\s+|\s+also\s+|\s+and\s+(?:also\s+)?(?:make|use|change|add|remove|delete|set|put|move|turn|swap|show|give|zoom|undo|drop|cut|lower|raise|mute)\b|然后|并且|同时|另外|再把",
+        r"(?i)[,;!?\n，；。！？]+\s*|\.+(?:\s+|$)|\s+(?:and\s+)?then\s+|\s+also\s+|\s+and\s+(?:also\s+)?(?P<verb>make|use|change|add|remove|delete|set|put|move|turn|swap|show|give|zoom|undo|drop|cut|lower|raise|mute)\b|然后|并且|同时|另外|再把",
     )
 });
 
@@ -32,16 +32,20 @@ pub fn clauses(prompt: &str) -> Vec<String> {
         if inside(m.start()) {
             continue;
         }
+        // A comma between digits is inside a number ("1,5 seconds"), not between clauses.
+        if m.as_str().starts_with(',')
+            && prompt[..m.start()].ends_with(|c: char| c.is_ascii_digit())
+            && prompt[m.end()..].starts_with(|c: char| c.is_ascii_digit())
+        {
+            continue;
+        }
         // "and make" splits before the verb: keep the verb in the next clause.
-        let text = m.as_str();
-        let cut_end = match text.trim_start().to_lowercase() {
-            t if t.starts_with("and ") && !t.trim_start_matches("and ").starts_with("then") => {
-                let verb_at = text
-                    .rfind(char::is_whitespace)
-                    .map_or(text.len(), |i| i + 1);
-                m.start() + verb_at
-            }
-            _ => m.end(),
+        let cut_end = match SPLIT
+            .captures(&prompt[m.start()..])
+            .and_then(|c| c.name("verb"))
+        {
+            Some(v) => m.start() + v.start(),
+            None => m.end(),
         };
         push(&mut out, &prompt[start..m.start()]);
         start = cut_end;
@@ -133,6 +137,15 @@ mod tests {
         assert_eq!(
             clauses("it's great, put 'SALE' top right"),
             ["it's great", "put 'SALE' top right"]
+        );
+        // Non-ASCII spaces never cut a character in two.
+        assert_eq!(
+            clauses("use calmer music and \u{a0}make the captions bigger"),
+            ["use calmer music", "make the captions bigger"]
+        );
+        assert_eq!(
+            clauses("make shot 2 1,5 seconds"),
+            ["make shot 2 1,5 seconds"]
         );
         assert!(is_filler("thanks!") && is_filler("谢谢") && !is_filler("undo"));
     }

@@ -6,7 +6,7 @@ use super::words::{
     ADD_MUSIC, find_aspect, find_captions, find_mood, find_music, find_resolution, find_transition,
     quoted,
 };
-use super::{normalise, re};
+use super::{normalise, re, without_quotes};
 use crate::director::format::{Aspect, Resolution};
 use crate::timeline::{Mood, TransitionChoice};
 use regex::Regex;
@@ -65,7 +65,8 @@ pub enum Edit {
 /// categories (length, shape, resolution, transitions, music, title, captions, shots, end card).
 /// Fails only on a number written as one that cannot be read.
 pub fn parse_edits(prompt: &str) -> Result<Vec<Edit>, Unreadable> {
-    let p = normalise(prompt);
+    // Quoted words are new text (a title, an end card), never instructions.
+    let p = without_quotes(&normalise(prompt));
     let mut edits = Vec::new();
     if let Some(ms) = find_duration(&p)?.total_ms {
         edits.push(Edit::Duration(ms));

@@ -6,7 +6,7 @@
 
 use super::edits::{ShotRef, shot_refs};
 use super::words::quoted;
-use super::{normalise, re};
+use super::{normalise, re, without_quotes};
 use crate::timeline::style::Place;
 use crate::timeline::{Motion, TextRole};
 use regex::Regex;
@@ -119,7 +119,7 @@ pub enum Exact {
 
 /// What a clause asks for that reelsmith cannot do yet, with what to do instead.
 #[derive(Debug, Clone, PartialEq)]
-pub struct NotAvailable(pub String);
+pub struct Refusal(pub String);
 
 static SECONDS: LazyLock<Regex> =
     LazyLock::new(|| re(r"(\d+(?:\.\d+)?)\s*(?:s\b|secs?\b|seconds?\b|秒)"));
@@ -142,7 +142,7 @@ static FILE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static NAMED_SHOT: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"\bthe ([a-z][\w\-]*) (?:photo|image|picture|pic|shot|clip|still|one|video)s?\b")
+    re(r"\bthe ([a-z][\w\-]*) (?:photo|image|picture|pic|shot|clip|still|one)s?\b")
 });
 static NOT_A_NAME: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -155,9 +155,9 @@ pub fn names_a_shot(clause: &str) -> bool {
     !shot_words(&normalise(clause)).is_empty()
 }
 
-/// What `clause` asks for, if it is about one part of the video; Err when it asks for something
-/// reelsmith cannot do yet.
-pub fn read_exact(clause: &str) -> Result<Option<Exact>, NotAvailable> {
+/// What `clause` asks for, if it is about one part of the video; Err when it must not be done as
+/// said (not available yet, or a phrasing an exact op would get wrong), with what to send.
+pub fn read_exact(clause: &str) -> Result<Option<Exact>, Refusal> {
     let p = normalise(clause);
     if let Some(h) = history(&p) {
         return Ok(Some(h));
@@ -168,37 +168,69 @@ pub fn read_exact(clause: &str) -> Result<Option<Exact>, NotAvailable> {
         )
     });
     if VOICE.is_match(&p) {
-        return Err(NotAvailable(
-            "a voice-over is not made yet; upload a recording of the script and say \"use it as the voice-over\" once narration is supported, or keep the script as captions".into(),
+        return Err(Refusal(
+            "a voice-over is not made yet; keep the script as captions for now".into(),
         ));
     }
     let shots = shot_words(&p);
     let quote = quoted(clause);
+    // Keywords are read outside quotes: "set the title to 'Bigger Savings'" is new words.
+    let bare = without_quotes(&p);
+    let bare = bare.as_str();
     // Two lengths in one clause ("the first photo 3 seconds and the second 4") are more than
     // one exact change can say: leave it to be refused rather than do half.
-    if SECONDS.find_iter(&p).count() > 1 {
+    if SECONDS.find_iter(bare).count() > 1 {
         return Ok(None);
     }
-    let secs = SECONDS.captures(&p).and_then(|c| c[1].parse::<f64>().ok());
-    if let Some(b) = badge(&p, quote.as_deref()) {
+    // "1,5 seconds": a decimal comma would be read as "5 seconds".
+    static COMMA_DECIMAL: LazyLock<Regex> =
+        LazyLock::new(|| re(r"\d,\d+\s*(?:s\b|secs?\b|seconds?\b|秒)"));
+    if COMMA_DECIMAL.is_match(bare) {
+        return Err(Refusal(
+            "write a fraction of a second with a point (1.5 seconds), or send the exact op".into(),
+        ));
+    }
+    let secs = SECONDS
+        .captures(bare)
+        .and_then(|c| c[1].parse::<f64>().ok());
+    if let Some(b) = badge(bare, quote.as_deref(), !shots.is_empty())? {
         return Ok(Some(b));
     }
-    if let Some(s) = swap(&p, &shots) {
+    if let Some(s) = swap(bare, &shots) {
         return Ok(Some(s));
     }
     let first_shot = shots.first().cloned();
+    let about_text = CAPTION.is_match(bare) || TITLE.is_match(bare) || ANY_TEXT.is_match(bare);
     if let (Some(text), Some(shot)) = (&quote, &first_shot)
-        && SAYS.is_match(&p)
+        && SAYS.is_match(bare)
     {
+        // Adding words is exact; changing the words already there needs their id.
+        if !ADD.is_match(bare) || CHANGE.is_match(bare) {
+            return Err(Refusal(format!(
+                "to change the words already on a shot send {{\"op\":\"set_text\",\"id\":\"<its id from get_timeline>\",\"text\":\"{}\"}}",
+                text.replace('"', "\\\"")
+            )));
+        }
         return Ok(Some(Exact::TextOnShot {
             text: text.clone(),
             shot: shot.clone(),
         }));
     }
-    let per_each = p.contains(" each") || p.contains("per ") || p.contains("每");
+    if secs.is_some()
+        && (first_shot.is_some()
+            || ((TITLE.is_match(bare) || END_CARD.is_match(bare)) && !VIDEO.is_match(bare)))
+    {
+        // "2 seconds longer", "start at 5 seconds", "the transition 1 second": not a length to set.
+        if RELATIVE.is_match(bare) {
+            return Err(Refusal(
+                "a length said as longer/shorter, a start or trim, or a transition's length is not read from a prompt; send set_shot {\"duration_s\"|\"trim_start_s\"|\"transition\"} or set_text {\"start_s\",\"end_s\"} with the values".into(),
+            ));
+        }
+    }
+    let per_each = EACH.is_match(bare);
     if let (Some(seconds), Some(shot)) = (secs, &first_shot)
         && !per_each
-        && !CAPTION.is_match(&p)
+        && !about_text
     {
         return Ok(Some(Exact::ShotLength {
             shot: shot.clone(),
@@ -206,15 +238,16 @@ pub fn read_exact(clause: &str) -> Result<Option<Exact>, NotAvailable> {
         }));
     }
     if let Some(seconds) = secs
-        && !VIDEO.is_match(&p)
+        && !VIDEO.is_match(bare)
+        && first_shot.is_none()
     {
-        if TITLE.is_match(&p) {
+        if TITLE.is_match(bare) {
             return Ok(Some(Exact::TextLength {
                 role: TextRole::Title,
                 seconds,
             }));
         }
-        if END_CARD.is_match(&p) {
+        if END_CARD.is_match(bare) {
             return Ok(Some(Exact::TextLength {
                 role: TextRole::EndCard,
                 seconds,
@@ -222,41 +255,78 @@ pub fn read_exact(clause: &str) -> Result<Option<Exact>, NotAvailable> {
         }
     }
     if let Some(shot) = &first_shot
-        && let Some(motion) = motion(&p)
+        && !about_text
+        && let Some(motion) = motion(bare)?
     {
         return Ok(Some(Exact::ShotMotion {
             shot: shot.clone(),
             motion,
         }));
     }
-    if let Some(e) = text_look(&p) {
+    if let Some(e) = text_look(bare) {
+        // A style said about one shot's text would restyle every text of the role.
+        if first_shot.is_some() {
+            return Err(Refusal(
+                "a style for the text on one shot needs that text's id: send {\"op\":\"set_text\",\"id\":\"<id from get_timeline>\",\"style\":{…}}".into(),
+            ));
+        }
         return Ok(Some(e));
     }
-    static MOVE: LazyLock<Regex> =
-        LazyLock::new(|| re(r"\b(move|put|bring|place|make)\b|放到|移到|挪到|调到|放在|放|移"));
-    static REMOVE: LazyLock<Regex> = LazyLock::new(|| {
-        re(r"\b(remove|delete|drop|cut|take out|get rid of)\b|删掉|删除|去掉|拿掉|不要")
-    });
-    // "remove the caption on the cat shot" is about the caption, not the shot.
-    let about_text = CAPTION.is_match(&p) || TITLE.is_match(&p) || ANY_TEXT.is_match(&p);
     if let Some(ShotWord::File(f)) = first_shot.as_ref().filter(|_| !about_text) {
-        if MOVE.is_match(&p)
-            && let Some(to) = target_after(&p, f)
-        {
-            return Ok(Some(Exact::MoveShot {
-                shot: ShotWord::File(f.clone()),
-                to,
-            }));
+        if MOVE.is_match(bare) {
+            if RELATION.is_match(bare) {
+                return Err(Refusal(format!(
+                    "a place said as before/after another shot is not read from a prompt; send {{\"op\":\"move_shot\",\"shot\":\"{f}\",\"to\":<1-based position>}}"
+                )));
+            }
+            if let Some(to) = target_after(bare, f) {
+                return Ok(Some(Exact::MoveShot {
+                    shot: ShotWord::File(f.clone()),
+                    to,
+                }));
+            }
         }
-        if REMOVE.is_match(&p) {
+        if REMOVE.is_match(bare) {
             return Ok(Some(Exact::RemoveShot(ShotWord::File(f.clone()))));
         }
     }
-    if REMOVE.is_match(&p) && END_CARD.is_match(&p) && quote.is_none() {
+    if REMOVE.is_match(bare)
+        && END_CARD.is_match(bare)
+        && quote.is_none()
+        && !OTHER_THING.is_match(bare)
+    {
         return Ok(Some(Exact::RemoveEndCard));
     }
     Ok(None)
 }
+
+static ADD: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"\b(add|put|place|show|include|stick|write|insert)\b|加|添加|写上|显示|放")
+});
+static CHANGE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b(change|replace|edit|rename|update|switch)\b|改成|改为|换成|替换"));
+static RELATIVE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(longer|shorter|more|less|extra|another|additional|start|starts|starting|begin|trim|cut off|transition|fade|crossfade|dissolve|at)\b|延长|缩短|多|少|开始|转场|裁",
+    )
+});
+static EACH: LazyLock<Regex> = LazyLock::new(|| re(r"\b(each|per|every|all)\b|每"));
+static RELATION: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(after|before|behind|next to|in front of|following|ahead of)\b|之后|之前|[^最]后面|[^最]前面|旁边",
+    )
+});
+static MOVE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b(move|put|bring|place|make)\b|放到|移到|挪到|调到|放在|放|移"));
+static REMOVE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"\b(remove|delete|drop|cut out|take out|get rid of)\b|删掉|删除|去掉|拿掉|不要")
+});
+/// Things other than the end card a removal could be about ("remove the outro music").
+static OTHER_THING: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(music|song|bgm|audio|sound|photo|picture|image|shot|clip|logo|badge)s?\b|音乐|配乐|图|镜头|视频",
+    )
+});
 
 fn history(p: &str) -> Option<Exact> {
     static UNDO: LazyLock<Regex> = LazyLock::new(|| {
@@ -269,7 +339,7 @@ fn history(p: &str) -> Option<Exact> {
     });
     static REVERT: LazyLock<Regex> = LazyLock::new(|| {
         re(
-            r"\b(?:revert|go back|roll ?back|return|restore)(?: it)? to (?:revision|version|rev\.?) ?#?(\d+)\b|(?:回到|恢复到|还原到)(?:第)?(?:版本)?\s*(\d+)\s*(?:个)?(?:版本)?",
+            r"\b(?:revert|go back|roll ?back|return|restore)(?: it)? to (?:revision|version|rev\.?) ?#?(\d+)\b|^(?:回到|恢复到|还原到)(?:第\s*(\d+)\s*个?版本|版本\s*(\d+))$",
         )
     });
     let p = p.trim().trim_end_matches(['.', '!']);
@@ -281,7 +351,8 @@ fn history(p: &str) -> Option<Exact> {
     }
     let c = REVERT.captures(p)?;
     c.get(1)
-        .or(c.get(2))?
+        .or(c.get(2))
+        .or(c.get(3))?
         .as_str()
         .parse()
         .ok()
@@ -370,38 +441,43 @@ fn swap(p: &str, shots: &[ShotWord]) -> Option<Exact> {
     }
 }
 
-fn motion(p: &str) -> Option<Motion> {
-    let table: &[(&str, Motion)] = &[
-        (
-            r"\bzoom(?:ing)?[- ]?out\b|\bpull(?:ing)? (?:back|out)\b|拉远|缩小",
-            Motion::ZoomOut,
-        ),
-        (
-            r"\bzoom(?:ing)?[- ]?in\b|\bpush(?:ing)? in\b|推近|放大",
-            Motion::ZoomIn,
-        ),
-        (
-            r"\bpan(?:ning)? (?:to the )?left\b|向左平移|左移",
-            Motion::PanLeft,
-        ),
-        (
-            r"\bpan(?:ning)? (?:to the )?right\b|向右平移|右移",
-            Motion::PanRight,
-        ),
-        (r"\bpan(?:ning)? up\b|向上平移|上移", Motion::PanUp),
-        (r"\bpan(?:ning)? down\b|向下平移|下移", Motion::PanDown),
-        (
-            r"\b(?:no (?:motion|movement|zoom|ken burns)|(?:keep|hold) (?:it )?(?:still|static)|static|still)\b|不要动|静止|不动",
-            Motion::None,
-        ),
-    ];
+/// A Ken Burns move said about a shot; a move said with "don't"/"不要" is refused, not done.
+fn motion(p: &str) -> Result<Option<Motion>, Refusal> {
+    static TABLE: LazyLock<Vec<(Regex, Motion)>> = LazyLock::new(|| {
+        [
+            (r"\bzoom(?:ing)?[- ]?out\b|\bpull(?:ing)? (?:back|out)\b|拉远|缩小", Motion::ZoomOut),
+            (r"\bzoom(?:ing)?[- ]?in\b|\bpush(?:ing)? in\b|推近|放大", Motion::ZoomIn),
+            (r"\bpan(?:ning)? (?:to the )?left\b|向左平移|左移", Motion::PanLeft),
+            (r"\bpan(?:ning)? (?:to the )?right\b|向右平移|右移", Motion::PanRight),
+            (r"\bpan(?:ning)? up\b|向上平移|上移", Motion::PanUp),
+            (r"\bpan(?:ning)? down\b|向下平移|下移", Motion::PanDown),
+            (
+                r"\b(?:no (?:motion|movement|zoom|ken burns)|(?:keep|hold) (?:it )?(?:still|static)|static)\b|不要动|静止|不动",
+                Motion::None,
+            ),
+        ]
+        .into_iter()
+        .map(|(pat, m)| (re(pat), m))
+        .collect()
+    });
+    static NEGATED: LazyLock<Regex> =
+        LazyLock::new(|| re(r"\b(don'?t|do not|no more|stop|without|never)\b|不要|别|不用"));
     // "instead of zoom-in": the move named after "instead of" is the one to drop.
     let said = p.split("instead of").next().unwrap_or(p);
     let said = said.split("而不是").next().unwrap_or(said);
-    table
+    let Some(m) = TABLE
         .iter()
-        .find(|(pat, _)| re(pat).is_match(said))
+        .find(|(r, _)| r.is_match(said))
         .map(|(_, m)| *m)
+    else {
+        return Ok(None);
+    };
+    if m != Motion::None && NEGATED.is_match(said) {
+        return Err(Refusal(
+            "say the move the shot should have: send {\"op\":\"set_shot\",\"shot\":…,\"motion\":\"none\"|\"zoom_out\"|…}".into(),
+        ));
+    }
+    Ok(Some(m))
 }
 
 /// Size or colour of a role's text, or of all text.
@@ -495,42 +571,60 @@ fn colour(p: &str) -> Option<String> {
     }
 }
 
-fn badge(p: &str, quote: Option<&str>) -> Option<Exact> {
+/// A word badge for the whole video ("put a 'SALE' badge top right"). Removing or moving one, or
+/// a badge on one shot, needs its id: refused with the op.
+fn badge(p: &str, quote: Option<&str>, names_shot: bool) -> Result<Option<Exact>, Refusal> {
     static BADGE: LazyLock<Regex> =
         LazyLock::new(|| re(r"\b(badge|sticker|tag|stamp|label)\b|角标|标签|贴纸"));
-    let text = quote?;
+    let Some(text) = quote else {
+        return Ok(None);
+    };
     if !BADGE.is_match(p) {
-        return None;
+        return Ok(None);
     }
-    Some(Exact::Badge {
+    if REMOVE.is_match(p)
+        || CHANGE.is_match(p)
+        || MOVE_ONLY.is_match(p)
+        || names_shot
+        || !ADD.is_match(p)
+    {
+        return Err(Refusal(
+            "a badge that exists, or one on a single shot, is changed by its id: send remove_text / set_text {\"id\":\"<id from get_timeline>\",…}, or add_text {\"role\":\"overlay\",\"shot\":…} for one shot".into(),
+        ));
+    }
+    Ok(Some(Exact::Badge {
         text: text.to_string(),
         place: place(p).unwrap_or(Place::TopRight),
-    })
+    }))
 }
 
+static MOVE_ONLY: LazyLock<Regex> = LazyLock::new(|| re(r"\b(move|shift|reposition)\b|移到|挪到"));
+
 fn place(p: &str) -> Option<Place> {
-    let table: &[(&str, Place)] = &[
-        (
-            r"\btop[- ]?right\b|\bupper[- ]right\b|右上",
-            Place::TopRight,
-        ),
-        (r"\btop[- ]?left\b|\bupper[- ]left\b|左上", Place::TopLeft),
-        (
-            r"\bbottom[- ]?right\b|\blower[- ]right\b|右下",
-            Place::BottomRight,
-        ),
-        (
-            r"\bbottom[- ]?left\b|\blower[- ]left\b|左下",
-            Place::BottomLeft,
-        ),
-        (r"\b(?:centre|center|middle)\b|中间|中央", Place::Center),
-        (r"\btop\b|顶部|上方", Place::Top),
-        (r"\bbottom\b|底部|下方", Place::Bottom),
-    ];
-    table
-        .iter()
-        .find(|(pat, _)| re(pat).is_match(p))
-        .map(|(_, pl)| *pl)
+    static TABLE: LazyLock<Vec<(Regex, Place)>> = LazyLock::new(|| {
+        [
+            (
+                r"\btop[- ]?right\b|\bupper[- ]right\b|右上",
+                Place::TopRight,
+            ),
+            (r"\btop[- ]?left\b|\bupper[- ]left\b|左上", Place::TopLeft),
+            (
+                r"\bbottom[- ]?right\b|\blower[- ]right\b|右下",
+                Place::BottomRight,
+            ),
+            (
+                r"\bbottom[- ]?left\b|\blower[- ]left\b|左下",
+                Place::BottomLeft,
+            ),
+            (r"\b(?:centre|center|middle)\b|中间|中央", Place::Center),
+            (r"\btop\b|顶部|上方", Place::Top),
+            (r"\bbottom\b|底部|下方", Place::Bottom),
+        ]
+        .into_iter()
+        .map(|(pat, pl)| (re(pat), pl))
+        .collect()
+    });
+    TABLE.iter().find(|(r, _)| r.is_match(p)).map(|(_, pl)| *pl)
 }
 
 #[cfg(test)]

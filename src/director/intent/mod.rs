@@ -14,7 +14,7 @@ mod words;
 
 pub use clauses::{clauses, is_filler};
 pub use edits::{Edit, ShotRef, parse_edits};
-pub use exact::{Exact, NotAvailable, ShotWord, TextWhich, names_a_shot, read_exact};
+pub use exact::{Exact, Refusal, ShotWord, TextWhich, names_a_shot, read_exact};
 pub use numbers::{NotReadable, Quantity, Unreadable};
 
 use super::format::{Aspect, Resolution};
@@ -86,7 +86,7 @@ pub enum Reading {
     /// A change to one named part, done by the exact edit op it maps to.
     Exact(Exact),
     /// Something reelsmith cannot do yet, and what to do instead.
-    NotAvailable(String),
+    Refusal(String),
     /// Politeness ("please", "thanks"): asks for nothing.
     Filler,
     /// Not understood; with a hint naming the op when the clause is about one part.
@@ -113,7 +113,7 @@ pub fn read_clause(clause: &str) -> Result<Reading, Unreadable> {
     match read_exact(clause) {
         Ok(Some(e)) => return Ok(Reading::Exact(e)),
         Ok(None) => {}
-        Err(NotAvailable(why)) => return Ok(Reading::NotAvailable(why)),
+        Err(Refusal(why)) => return Ok(Reading::Refusal(why)),
     }
     let edits = parse_edits(clause)?;
     if edits.is_empty() {
@@ -145,7 +145,7 @@ static SECONDS_SAID: std::sync::LazyLock<Regex> =
     std::sync::LazyLock::new(|| re(r"\d+(?:\.\d+)?\s*(?:s\b|secs?\b|seconds?\b|秒)"));
 static PART: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
     re(
-        r"\b(photos?|images?|pictures?|pics?|shots?|clips?|slides?|stills?|scenes?|title|captions?|subtitles?|text|end ?card|badge|logo)\b|镜头|张|图|片段|标题|字幕|文字|结尾",
+        r"\b(photos?|images?|pictures?|pics?|shots?|clips?|slides?|stills?|scenes?|title|captions?|subtitles?|text|end ?card|badge|logo|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|rest|others?|transitions?|fades?|crossfades?|dissolves?|intro|outro)\b|镜头|张|图|片段|标题|字幕|文字|结尾|转场|第",
     )
 });
 static WHOLE: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
@@ -180,6 +180,15 @@ fn hint(clause: &str) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// `p` with quoted spans blanked out, so keywords inside new words ("'Bigger Savings'", "'30
+/// Seconds to Mars'") are not read as instructions.
+pub(crate) fn without_quotes(p: &str) -> String {
+    static QUOTES: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+        re(r#""[^"]*"|“[^”]*”|「[^」]*」|『[^』]*』|《[^》]*》|‘[^’]*’|(?:^|[\s(:])'[^']*'"#)
+    });
+    QUOTES.replace_all(p, " «» ").into_owned()
 }
 
 pub(crate) fn re(s: &str) -> Regex {
