@@ -177,42 +177,30 @@ fn to_ops(e: &Exact, tl: &Timeline, lib: &Library) -> Result<Vec<EditOp>, String
                 )
             })
             .collect(),
-        Exact::TextColor { which, color } => roles(*which, tl)?
-            .into_iter()
-            .map(|role| {
-                set_style(
-                    role,
-                    TextStyle {
-                        color: Some(color.clone()),
-                        ..Default::default()
-                    },
-                )
-            })
-            .collect(),
-        Exact::TextPlace { which, place } => roles(*which, tl)?
-            .into_iter()
-            .map(|role| {
-                set_style(
-                    role,
-                    TextStyle {
-                        position: Some(Position::Named(*place)),
-                        ..Default::default()
-                    },
-                )
-            })
-            .collect(),
-        Exact::TextWeight { which, bold } => roles(*which, tl)?
-            .into_iter()
-            .map(|role| {
-                set_style(
-                    role,
-                    TextStyle {
-                        weight: Some(if *bold { Weight::Bold } else { Weight::Normal }),
-                        ..Default::default()
-                    },
-                )
-            })
-            .collect(),
+        Exact::TextColor { which, color } => style_each(
+            *which,
+            tl,
+            TextStyle {
+                color: Some(color.clone()),
+                ..Default::default()
+            },
+        )?,
+        Exact::TextPlace { which, place } => style_each(
+            *which,
+            tl,
+            TextStyle {
+                position: Some(Position::Named(*place)),
+                ..Default::default()
+            },
+        )?,
+        Exact::TextWeight { which, bold } => style_each(
+            *which,
+            tl,
+            TextStyle {
+                weight: Some(if *bold { Weight::Bold } else { Weight::Normal }),
+                ..Default::default()
+            },
+        )?,
         Exact::RemoveEndCard => {
             let seg = text_of(tl, TextRole::EndCard).ok_or("there is no end card")?;
             vec![EditOp::RemoveText { id: seg.id.clone() }]
@@ -238,6 +226,14 @@ fn set_shot(shot: OpShot, fill: impl FnOnce(&mut EditOp)) -> EditOp {
     };
     fill(&mut op);
     op
+}
+
+/// One set_style op per role the clause is about that has text.
+fn style_each(which: TextWhich, tl: &Timeline, style: TextStyle) -> Result<Vec<EditOp>, String> {
+    Ok(roles(which, tl)?
+        .into_iter()
+        .map(|role| set_style(role, style.clone()))
+        .collect())
 }
 
 fn set_style(role: TextRole, style: TextStyle) -> EditOp {

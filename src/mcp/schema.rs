@@ -3,7 +3,8 @@
 //! folded away: no Rust type names as titles or `$schema` at the top, no non-JSON-Schema number formats
 //! ("uint32", "double"; `minimum` already says "not negative"), no `"default": null` and no
 //! explicit null alternatives (an optional field is simply left out), and fixed vocabularies as
-//! a plain `enum` of their values rather than one `const` object per value.
+//! a plain `enum` of their values rather than one `const` object per value (what each value
+//! means stays, as one line of the enum's description).
 
 use rmcp::model::JsonObject;
 use serde_json::{Map, Value};
@@ -72,6 +73,25 @@ fn compact_object(o: &mut Map<String, Value>) {
         && alts.iter().all(is_string_const)
     {
         let values: Vec<Value> = alts.iter().map(|a| a["const"].clone()).collect();
+        // What a value means is kept, folded into one line of the parent's description.
+        let meanings: Vec<String> = alts
+            .iter()
+            .filter_map(|a| {
+                Some(format!(
+                    "{}: {}",
+                    a["const"].as_str()?,
+                    a["description"].as_str()?
+                ))
+            })
+            .collect();
+        if !meanings.is_empty() {
+            let joined = meanings.join("; ");
+            let text = match o.get("description").and_then(Value::as_str) {
+                Some(d) => format!("{d} ({joined})"),
+                None => joined,
+            };
+            o.insert("description".into(), Value::String(text));
+        }
         o.remove("oneOf");
         o.insert("type".into(), Value::String("string".into()));
         o.insert("enum".into(), Value::Array(values));
@@ -138,7 +158,7 @@ mod tests {
         );
         assert_eq!(
             t["$defs"]["Motion"],
-            json!({"description": "Ken Burns.", "type": "string", "enum": ["zoom_in", "none"]})
+            json!({"description": "Ken Burns. (zoom_in: Push in.)", "type": "string", "enum": ["zoom_in", "none"]})
         );
         // Tagged object variants are not a vocabulary.
         assert!(t["$defs"]["Op"]["oneOf"].is_array());

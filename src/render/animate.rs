@@ -62,7 +62,8 @@ pub fn pop(
     let x = (cx - cw as i64 / 2).clamp(0, (frame.0 - cw) as i64) as u32;
     let y = (cy - ch as i64 / 2).clamp(0, (frame.1 - ch) as i64) as u32;
     // Where the text's centre lands on the canvas.
-    let (ox, oy) = ((cx - x as i64) as f64, (cy - y as i64) as f64);
+    let ox = f64::from(placed.x) + f64::from(placed.width) / 2.0 - f64::from(x);
+    let oy = f64::from(placed.y) + f64::from(placed.height) / 2.0 - f64::from(y);
 
     let count = ((secs * fps as f64).round() as u64).max(2);
     let pattern = dir.join(format!("{stem}-%03d.png"));

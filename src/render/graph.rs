@@ -181,11 +181,7 @@ pub fn video_args(p: &VideoPass) -> Result<(Vec<OsString>, u64), RenderError> {
         // The image as a stream of o.frames frames: one picture looped, or drawn frames then
         // the last one held.
         let hold = match &o.entrance {
-            Entrance::Frames {
-                pattern,
-                count,
-                rate,
-            } => {
+            Entrance::Frames { pattern, rate, .. } => {
                 args.extend([
                     "-framerate".into(),
                     format!("{rate:.4}").into(),
@@ -194,12 +190,11 @@ pub fn video_args(p: &VideoPass) -> Result<(Vec<OsString>, u64), RenderError> {
                     "-i".into(),
                     pattern.clone().into_os_string(),
                 ]);
-                // At the video's rate the run lasts this many frames; hold the last after it.
-                let played = ((*count as f64) * f64::from(fps) / rate).ceil() as u64;
+                // At the video's rate, then the last frame held for as long as needed and cut
+                // to the overlay's length (no frame count to guess from the rate conversion).
                 format!(
-                    ",fps={fps},trim=end_frame={},tpad=stop_mode=clone:stop={}",
-                    o.frames,
-                    o.frames.saturating_sub(played)
+                    ",fps={fps},tpad=stop_mode=clone:stop=-1,trim=end_frame={}",
+                    o.frames
                 )
             }
             _ => {

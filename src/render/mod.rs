@@ -36,6 +36,9 @@ pub enum RenderError {
     /// The timeline cannot be rendered as it is; the text says what to change.
     #[error("{0}")]
     Invalid(String),
+    /// An animation's frames could not be written.
+    #[error(transparent)]
+    Frames(#[from] animate::FrameError),
     /// A title or caption could not be drawn (e.g. no font has its characters).
     #[error(transparent)]
     Text(#[from] text::TextError),
@@ -400,8 +403,7 @@ async fn draw_text(tl: &Timeline, work: &Path) -> Result<Vec<OverlayImage>, Rend
                 Animation::Pop => {
                     let (placed, rgba) = text::render_styled_rgba(text, role, style, w, h, &fonts)?;
                     let run =
-                        animate::pop(placed, &rgba, (w, h), fps, 0.3, &work, &format!("pop{i}"))
-                            .map_err(|e| RenderError::Io(std::io::Error::other(e)))?;
+                        animate::pop(placed, &rgba, (w, h), fps, 0.3, &work, &format!("pop{i}"))?;
                     let entrance = graph::Entrance::Frames {
                         pattern: run.pattern,
                         count: run.count,
@@ -427,8 +429,7 @@ async fn draw_text(tl: &Timeline, work: &Path) -> Result<Vec<OverlayImage>, Rend
                         fps,
                         &work,
                         &format!("type{i}"),
-                    )
-                    .map_err(|e| RenderError::Io(std::io::Error::other(e)))?;
+                    )?;
                     let entrance = graph::Entrance::Frames {
                         pattern: run.pattern,
                         count: run.count,

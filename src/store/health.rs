@@ -32,7 +32,8 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS sessions (
      CREATE TABLE IF NOT EXISTS jobs (
         id TEXT PRIMARY KEY, session_id TEXT NOT NULL, rev INTEGER NOT NULL,
         output TEXT NOT NULL, state TEXT NOT NULL, percent REAL NOT NULL, message TEXT NOT NULL,
-        result TEXT, pid INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+        result TEXT, pid INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+        draft INTEGER);
      CREATE INDEX IF NOT EXISTS jobs_by_session ON jobs (session_id, rev);
      CREATE TABLE IF NOT EXISTS kv (
         scope TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
