@@ -22,14 +22,16 @@ use crate::media::Source;
 use rmcp::handler::server::router::tool::ToolRouter;
 // Logging (setLevel) is deprecated by a protocol version no client speaks yet; we still serve it.
 use rmcp::model::{
-    CallToolResult, ContentBlock, GetSkillRequestParams, GetSkillResult, Implementation,
-    JsonObject, ListResourcesResult, ListSkillsResult, PaginatedRequestParams,
-    ProgressNotificationParam, ProgressToken, ReadResourceRequestParams, ReadResourceResponse,
-    ServerCapabilities, ServerConfig,
+    CallToolResult, CancelTaskParams, ContentBlock, GetSkillRequestParams, GetSkillResult,
+    GetTaskParams, GetTaskResult, Implementation, JsonObject, ListResourcesResult,
+    ListSkillsResult, PaginatedRequestParams, ProgressNotificationParam, ProgressToken,
+    ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig,
+    UpdateTaskParams,
 };
 #[allow(deprecated)]
 use rmcp::model::{LoggingLevel, SetLevelRequestParams};
 use rmcp::service::{Peer, RequestContext};
+use rmcp::task_manager::TaskManager;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, tool_handler};
 use serde::de::DeserializeOwned;
 use std::sync::{Arc, Mutex};
@@ -43,6 +45,8 @@ pub struct ReelsmithServer {
     tool_router: ToolRouter<ReelsmithServer>,
     log_level: Arc<Mutex<LoggingLevel>>,
     paths: paths::PathPolicy,
+    /// Exports run as MCP tasks for clients that declare the tasks extension.
+    tasks: TaskManager,
 }
 
 #[allow(deprecated)]
@@ -67,6 +71,7 @@ impl ReelsmithServer {
             tool_router,
             log_level: Arc::new(Mutex::new(LoggingLevel::Info)),
             paths: paths::PathPolicy::unrestricted(),
+            tasks: TaskManager::new(),
         }
     }
 
@@ -120,10 +125,36 @@ impl ServerHandler for ReelsmithServer {
             .enable_logging()
             .enable_resources()
             .enable_skills()
+            .enable_tasks()
             .build();
         ServerConfig::new(caps)
             .with_server_info(Implementation::new("reelsmith", env!("CARGO_PKG_VERSION")))
             .with_instructions(INSTRUCTIONS)
+    }
+
+    async fn get_task(
+        &self,
+        request: GetTaskParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetTaskResult, McpError> {
+        Ok(GetTaskResult::new(self.tasks.get_task(&request.task_id)?))
+    }
+
+    async fn update_task(
+        &self,
+        request: UpdateTaskParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        self.tasks
+            .update_task(&request.task_id, request.input_responses)
+    }
+
+    async fn cancel_task(
+        &self,
+        request: CancelTaskParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        self.tasks.cancel_task(&request.task_id)
     }
 
     async fn list_skills(

@@ -20,6 +20,7 @@ mod preview_local;
 mod prompt_corpus;
 mod skills_mcp;
 mod soak_http;
+mod tasks_mcp;
 mod text_animation;
 mod text_shaping;
 mod transitions;

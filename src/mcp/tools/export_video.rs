@@ -7,7 +7,7 @@ use crate::mcp::{
     structured_result,
 };
 use rmcp::handler::server::tool::{schema_for_output, schema_for_type};
-use rmcp::model::{CallToolResult, ContentBlock, JsonObject, Resource};
+use rmcp::model::{CallToolResponse, CallToolResult, ContentBlock, JsonObject, Resource};
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, tool, tool_router};
 use schemars::JsonSchema;
@@ -118,7 +118,7 @@ impl ExportOut {
 }
 
 /// What the agent sees once the job has stopped running.
-fn finished(s: &JobStatus) -> CallToolResult {
+pub(super) fn finished(s: &JobStatus) -> CallToolResult {
     match (s.state, &s.result) {
         (JobState::Done, Some(r)) => {
             let out = ExportOut::from_status(s);
@@ -260,13 +260,14 @@ impl ReelsmithServer {
         &self,
         args: JsonObject,
         ctx: RequestContext<RoleServer>,
-    ) -> Result<CallToolResult, McpError> {
+    ) -> Result<CallToolResponse, McpError> {
         let args: ExportArgs = parse_args(args)?;
         if args.revision.is_some() && !self.backend.supports_edits() {
             return Ok(crate::mcp::error_result(format!(
                 "The {} backend renders only the current revision; leave out revision.",
                 self.backend.name()
-            )));
+            ))
+            .into());
         }
         let wait = args.wait_s.unwrap_or(DEFAULT_WAIT_S);
         if !(0.0..=MAX_WAIT_S).contains(&wait) {
@@ -295,23 +296,37 @@ impl ReelsmithServer {
                     ));
                 }
                 if let Err(refused) = self.check_write(p) {
-                    return Ok(refused);
+                    return Ok(refused.into());
                 }
                 Some(path)
             }
         };
+        let req = ExportRequest {
+            session_id: args.session_id,
+            output,
+            overwrite: args.overwrite.unwrap_or(false),
+            revision: args.revision,
+            draft: args.quality == Some(Quality::Draft),
+        };
+        // A client that runs tasks gets one: the render goes on to the end in the background.
+        if ctx
+            .client_capabilities()
+            .is_some_and(|c| c.supports_tasks())
+        {
+            return Ok(super::export_task::export_as_task(
+                &self.tasks,
+                self.backend.clone(),
+                req,
+                Progress::new(&ctx),
+            ));
+        }
         self.export_result(
-            ExportRequest {
-                session_id: args.session_id,
-                output,
-                overwrite: args.overwrite.unwrap_or(false),
-                revision: args.revision,
-                draft: args.quality == Some(Quality::Draft),
-            },
+            req,
             Duration::from_secs_f64(wait),
             &ctx,
             &Progress::new(&ctx),
         )
         .await
+        .map(Into::into)
     }
 }

@@ -1,0 +1,71 @@
+//! export_video as an MCP task (tasks extension, SEP-2663) for clients that declare it: the call
+//! returns a task at once, the render runs to the end in the background, `tasks/get` reports
+//! the render's progress message and then the same result a waiting call would give, and
+//! `tasks/cancel` stops the render and removes the partial file. Progress notifications keep
+//! flowing to the request's token either way.
+
+use super::export_video::finished;
+use crate::backend::{Backend, ExportRequest, JobState};
+use crate::mcp::{Progress, error_result};
+use rmcp::model::{CallToolResponse, CreateTaskResult};
+use rmcp::task_manager::{TaskExit, TaskManager, TaskOptions};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a finished export task stays readable by `tasks/get` (and how long a render may
+/// run as a task): a day.
+const TASK_TTL_MS: u64 = 24 * 3600 * 1000;
+/// How often clients are asked to poll.
+const POLL_MS: u64 = 1000;
+
+/// Start (or join) the export as a task and return it.
+pub(crate) fn export_as_task(
+    tasks: &TaskManager,
+    backend: Arc<dyn Backend>,
+    req: ExportRequest,
+    progress: Progress,
+) -> CallToolResponse {
+    let task = tasks.spawn(
+        TaskOptions::new()
+            .with_ttl_ms(TASK_TTL_MS)
+            .with_poll_interval_ms(POLL_MS)
+            .with_status_message("Starting the render"),
+        move |tctx| {
+            Box::pin(async move {
+                let handle = match backend.export(req).await {
+                    Ok(h) => h,
+                    Err(e) => return Ok(error_result(e.to_string())),
+                };
+                let job_id = handle.job_id.clone();
+                let mut rx = handle.status;
+                let mut tick = tokio::time::interval(Duration::from_secs(1));
+                loop {
+                    let s = rx.borrow_and_update().clone();
+                    tctx.set_status_message(s.message.clone());
+                    progress.report(s.percent, &s.message).await;
+                    if s.state != JobState::Running {
+                        return Ok(finished(&s));
+                    }
+                    tokio::select! {
+                        changed = rx.changed() => {
+                            if changed.is_err() {
+                                // The job's sender is gone; its last word is in the store.
+                                return Ok(match backend.job(&job_id).await {
+                                    Ok(s) => finished(&s),
+                                    Err(e) => error_result(e.to_string()),
+                                });
+                            }
+                        }
+                        _ = tick.tick() => {}
+                        _ = tctx.cancelled() => {
+                            let _ = backend.cancel(&job_id).await;
+                            tracing::info!(job = %job_id, task = %tctx.task_id(), "export task cancelled");
+                            return Err(TaskExit::Cancelled);
+                        }
+                    }
+                }
+            })
+        },
+    );
+    CallToolResponse::Task(CreateTaskResult::new(task))
+}
