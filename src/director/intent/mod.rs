@@ -10,12 +10,14 @@ mod edits;
 mod exact;
 mod length;
 mod numbers;
+mod request;
 mod words;
 
 pub use clauses::{clauses, is_filler};
 pub use edits::{Edit, ShotRef, parse_edits};
-pub use exact::{Exact, Refusal, ShotWord, TextWhich, names_a_shot, read_exact};
+pub use exact::{names_a_shot, read_exact};
 pub use numbers::{NotReadable, Quantity, Unreadable};
+pub use request::{Exact, Refusal, ShotWord, TextWhich};
 
 use super::format::{Aspect, Resolution};
 use crate::timeline::{Mood, TransitionChoice};

@@ -4,10 +4,9 @@
 //! `tasks/cancel` stops the render and removes the partial file. Progress notifications keep
 //! flowing to the request's token either way.
 
-use super::export_video::finished;
-use crate::backend::{Backend, ExportRequest, JobState};
+use crate::backend::{Backend, ExportRequest, JobState, JobStatus};
 use crate::mcp::{Progress, error_result};
-use rmcp::model::{CallToolResponse, CreateTaskResult};
+use rmcp::model::{CallToolResponse, CallToolResult, CreateTaskResult};
 use rmcp::task_manager::{TaskExit, TaskManager, TaskOptions};
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,12 +17,14 @@ const TASK_TTL_MS: u64 = 24 * 3600 * 1000;
 /// How often clients are asked to poll.
 const POLL_MS: u64 = 1000;
 
-/// Start (or join) the export as a task and return it.
+/// Start (or join) the export as a task and return it; `finished` says what a stopped job means
+/// to the agent (the same words a waiting call gives).
 pub(crate) fn export_as_task(
     tasks: &TaskManager,
     backend: Arc<dyn Backend>,
     req: ExportRequest,
     progress: Progress,
+    finished: fn(&JobStatus) -> CallToolResult,
 ) -> CallToolResponse {
     let task = tasks.spawn(
         TaskOptions::new()

@@ -118,7 +118,7 @@ impl ExportOut {
 }
 
 /// What the agent sees once the job has stopped running.
-pub(super) fn finished(s: &JobStatus) -> CallToolResult {
+fn finished(s: &JobStatus) -> CallToolResult {
     match (s.state, &s.result) {
         (JobState::Done, Some(r)) => {
             let out = ExportOut::from_status(s);
@@ -318,6 +318,7 @@ impl ReelsmithServer {
                 self.backend.clone(),
                 req,
                 Progress::new(&ctx),
+                finished,
             ));
         }
         self.export_result(
