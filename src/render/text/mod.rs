@@ -205,17 +205,31 @@ pub fn render_styled_rgba(
     fonts: &FontSet,
 ) -> Result<(Placed, Vec<u8>), TextError> {
     let (layout, style, safe) = lay_out(text, role, edit, frame_w, frame_h, fonts)?;
-    let (w, h) = (layout.canvas_w as usize, layout.canvas_h as usize);
     let rgba = effects::compose(&raster::rasterise(&layout, fonts), &style, layout.size);
-    let (x0, y0) = canvas_origin(&layout, &style, &safe, frame_w, frame_h);
-    let ((cx, cy, cw, ch), cropped) = crop(&rgba, w, h);
+    let (placed, ink) = place_ink(&layout, &style, &safe, frame_w, frame_h, &rgba);
+    Ok((placed, crop_to(&rgba, layout.canvas_w as usize, ink)))
+}
+
+/// A drawn canvas's ink box (x, y, w, h on the canvas; the whole canvas when it is clear) and
+/// where that box sits on the frame.
+fn place_ink(
+    layout: &Layout,
+    style: &Style,
+    safe: &SafeArea,
+    frame_w: u32,
+    frame_h: u32,
+    rgba: &[u8],
+) -> (Placed, (usize, usize, usize, usize)) {
+    let (w, h) = (layout.canvas_w as usize, layout.canvas_h as usize);
+    let ink = opaque_bounds(rgba, w, h).unwrap_or((0, 0, w, h));
+    let (x0, y0) = canvas_origin(layout, style, safe, frame_w, frame_h);
     let placed = Placed {
-        x: x0 + cx as u32,
-        y: y0 + cy as u32,
-        width: cw as u32,
-        height: ch as u32,
+        x: x0 + ink.0 as u32,
+        y: y0 + ink.1 as u32,
+        width: ink.2 as u32,
+        height: ink.3 as u32,
     };
-    Ok((placed, cropped))
+    (placed, ink)
 }
 
 /// Where the uncropped canvas of a laid-out text goes on the frame.
@@ -340,8 +354,8 @@ pub fn render_plain_rgba(
     style.fill = [0.0; 3];
     let (w, h) = (layout.canvas_w as usize, layout.canvas_h as usize);
     let rgba = effects::compose(&raster::rasterise(&layout, fonts), &style, size_px);
-    let ((_, _, cw, ch), cropped) = crop(&rgba, w, h);
-    Ok((cw as u32, ch as u32, cropped))
+    let ink = opaque_bounds(&rgba, w, h).unwrap_or((0, 0, w, h));
+    Ok((ink.2 as u32, ink.3 as u32, crop_to(&rgba, w, ink)))
 }
 
 /// The glyphs `text` is shaped into, one line per paragraph, in visual (left-to-right) order:
@@ -377,13 +391,12 @@ pub fn shaped_glyphs(
 }
 
 /// The image cut to its opaque pixels: their bounds (x, y, w, h) and the cut RGBA.
-fn crop(rgba: &[u8], w: usize, h: usize) -> ((usize, usize, usize, usize), Vec<u8>) {
-    let (cx, cy, cw, ch) = opaque_bounds(rgba, w, h).unwrap_or((0, 0, w, h));
+fn crop_to(rgba: &[u8], w: usize, (cx, cy, cw, ch): (usize, usize, usize, usize)) -> Vec<u8> {
     let mut cropped = Vec::with_capacity(cw * ch * 4);
     for row in cy..cy + ch {
         cropped.extend_from_slice(&rgba[(row * w + cx) * 4..(row * w + cx + cw) * 4]);
     }
-    ((cx, cy, cw, ch), cropped)
+    cropped
 }
 
 /// Bounds (x, y, w, h) of the pixels with any opacity, or None for an all-clear image.

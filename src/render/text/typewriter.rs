@@ -3,7 +3,7 @@
 //! letters arrive; clusters come in reading order (a right-to-left line fills from the right,
 //! Arabic letters arrive already joined, a conjunct arrives whole).
 
-use super::{Placed, TextError, canvas_origin, crop, effects, lay_out, raster};
+use super::{Placed, TextError, crop_to, effects, lay_out, place_ink, raster};
 use crate::render::fonts::FontSet;
 use crate::timeline::TextRole;
 use crate::timeline::style::TextStyle;
@@ -20,16 +20,9 @@ pub fn render_typewriter_rgba(
     max_steps: usize,
 ) -> Result<(Placed, Vec<Vec<u8>>), TextError> {
     let (layout, style, safe) = lay_out(text, role, edit, frame_w, frame_h, fonts)?;
-    let (w, h) = (layout.canvas_w as usize, layout.canvas_h as usize);
     let full = effects::compose(&raster::rasterise(&layout, fonts), &style, layout.size);
-    let (x0, y0) = canvas_origin(&layout, &style, &safe, frame_w, frame_h);
-    let ((cx, cy, cw, ch), _) = crop(&full, w, h);
-    let placed = Placed {
-        x: x0 + cx as u32,
-        y: y0 + cy as u32,
-        width: cw as u32,
-        height: ch as u32,
-    };
+    // Every step is cut to the whole text's ink box, so it sits exactly where the text will.
+    let (placed, ink) = place_ink(&layout, &style, &safe, frame_w, frame_h, &full);
     // Clusters in reading order: line by line, and by their place in the text within a line
     // (not by x, so right-to-left runs read right to left).
     let mut clusters: Vec<(usize, usize)> = layout
@@ -48,13 +41,9 @@ pub fn render_typewriter_rgba(
                 .get((k * n).div_ceil(steps).saturating_sub(1))
                 .copied()
                 .unwrap_or((usize::MAX, usize::MAX));
-            let ink = raster::rasterise_some(&layout, fonts, &|i, g| (i, g.start) <= last);
-            let rgba = effects::compose(&ink, &style, layout.size);
-            let mut out = Vec::with_capacity(cw * ch * 4);
-            for row in cy..cy + ch {
-                out.extend_from_slice(&rgba[(row * w + cx) * 4..(row * w + cx + cw) * 4]);
-            }
-            out
+            let glyphs = raster::rasterise_some(&layout, fonts, &|i, g| (i, g.start) <= last);
+            let rgba = effects::compose(&glyphs, &style, layout.size);
+            crop_to(&rgba, layout.canvas_w as usize, ink)
         })
         .collect();
     Ok((placed, frames))
