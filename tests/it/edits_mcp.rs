@@ -309,25 +309,6 @@ fn text_of_result(r: &rmcp::model::CallToolResult) -> String {
     crate::support::mcp_client::text_of(r)
 }
 
-/// One frame of `video` at `t` seconds as RGB bytes.
-fn frame_rgb(video: &Path, t: f64) -> Vec<u8> {
-    let ts = format!("{t}");
-    ffmpeg(&[
-        "-ss",
-        &ts,
-        "-i",
-        video.to_str().unwrap(),
-        "-frames:v",
-        "1",
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        "rgb24",
-        "-",
-    ])
-    .stdout
-}
-
 /// The edits' looks reach the pixels: a red badge top right, yellow text in the middle, and
 /// a cut without the default fade of the text when it asks for no animation.
 #[tokio::test(flavor = "multi_thread")]

@@ -11,21 +11,7 @@ const W: usize = 1280;
 const H: usize = 720;
 
 fn frame(video: &Path, t: f64) -> Vec<u8> {
-    let ts = format!("{t:.4}");
-    let out = ffmpeg(&[
-        "-ss",
-        &ts,
-        "-i",
-        video.to_str().unwrap(),
-        "-frames:v",
-        "1",
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        "rgb24",
-        "-",
-    ])
-    .stdout;
+    let out = frame_rgb(video, (t * 10_000.0).round() / 10_000.0);
     assert_eq!(out.len(), W * H * 3);
     out
 }

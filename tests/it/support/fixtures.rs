@@ -304,3 +304,22 @@ impl Drop for BusyLoad {
         }
     }
 }
+
+/// One frame of `video` at `t` seconds as RGB bytes.
+pub fn frame_rgb(video: &Path, t: f64) -> Vec<u8> {
+    let ts = format!("{t}");
+    ffmpeg(&[
+        "-ss",
+        &ts,
+        "-i",
+        video.to_str().unwrap(),
+        "-frames:v",
+        "1",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-",
+    ])
+    .stdout
+}
