@@ -4,12 +4,12 @@
 //! `tasks/cancel` stops the render and removes the partial file. Progress notifications keep
 //! flowing to the request's token either way.
 
-use crate::backend::{Backend, ExportRequest, JobState, JobStatus};
+use super::follow::{Followed, follow};
+use crate::backend::{Backend, ExportRequest, JobStatus};
 use crate::mcp::{Progress, error_result};
 use rmcp::model::{CallToolResponse, CallToolResult, CreateTaskResult};
 use rmcp::task_manager::{TaskExit, TaskManager, TaskOptions};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// How long a finished export task stays readable by `tasks/get` (and how long a render may
 /// run as a task): a day.
@@ -38,31 +38,23 @@ pub(crate) fn export_as_task(
                     Err(e) => return Ok(error_result(e.to_string())),
                 };
                 let job_id = handle.job_id.clone();
-                let mut rx = handle.status;
-                let mut tick = tokio::time::interval(Duration::from_secs(1));
-                loop {
-                    let s = rx.borrow_and_update().clone();
-                    tctx.set_status_message(s.message.clone());
-                    progress.report(s.percent, &s.message).await;
-                    if s.state != JobState::Running {
-                        return Ok(finished(&s));
-                    }
-                    tokio::select! {
-                        changed = rx.changed() => {
-                            if changed.is_err() {
-                                // The job's sender is gone; its last word is in the store.
-                                return Ok(match backend.job(&job_id).await {
-                                    Ok(s) => finished(&s),
-                                    Err(e) => error_result(e.to_string()),
-                                });
-                            }
-                        }
-                        _ = tick.tick() => {}
-                        _ = tctx.cancelled() => {
-                            let _ = backend.cancel(&job_id).await;
-                            tracing::info!(job = %job_id, task = %tctx.task_id(), "export task cancelled");
-                            return Err(TaskExit::Cancelled);
-                        }
+                let on_status = |s: &JobStatus| tctx.set_status_message(s.message.clone());
+                let followed = follow(
+                    &*backend,
+                    &job_id,
+                    handle.status,
+                    &progress,
+                    on_status,
+                    tctx.cancelled(),
+                )
+                .await;
+                match followed {
+                    Followed::Settled(Ok(s)) => Ok(finished(&s)),
+                    Followed::Settled(Err(e)) => Ok(error_result(e.to_string())),
+                    Followed::Stopped((), _) => {
+                        let _ = backend.cancel(&job_id).await;
+                        tracing::info!(job = %job_id, task = %tctx.task_id(), "export task cancelled");
+                        Err(TaskExit::Cancelled)
                     }
                 }
             })

@@ -1,6 +1,7 @@
 //! `export_video`: render the session's current revision to an MP4, waiting at most `wait_s`
 //! and handing off to the background after that, so hosts that kill slow tool calls still work.
 
+use super::follow::{Followed, follow};
 use crate::backend::{ExportRequest, JobState, JobStatus};
 use crate::mcp::{
     Progress, ReelsmithServer, bad_field, error_result, failure, file_uri, parse_args,
@@ -14,7 +15,6 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Duration;
-use tokio::time::Instant;
 
 /// How long export_video waits by default before handing off: under the ~60 s after which some
 /// hosts abandon a tool call.
@@ -184,48 +184,50 @@ impl ReelsmithServer {
             Err(e) => return failure(e),
         };
         let job_id = handle.job_id.clone();
-        let mut rx = handle.status;
-        let deadline = Instant::now() + wait;
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
-        loop {
-            let s = rx.borrow_and_update().clone();
-            progress.report(s.percent, &s.message).await;
-            if s.state != JobState::Running {
-                return Ok(finished(&s));
-            }
+        let stop = async {
             tokio::select! {
-                changed = rx.changed() => {
-                    if changed.is_err() {
-                        // The job's sender is gone; its last word is in the store.
-                        let s = match self.backend.job(&job_id).await {
-                            Ok(s) => s,
-                            Err(e) => return failure(e),
-                        };
-                        if s.state == JobState::Running {
-                            return Ok(still_rendering(&s));
-                        }
-                        return Ok(finished(&s));
-                    }
-                }
-                _ = tick.tick() => {}
-                _ = tokio::time::sleep_until(deadline) => {
-                    let s = rx.borrow().clone();
-                    if s.state != JobState::Running {
-                        return Ok(finished(&s));
-                    }
-                    return Ok(still_rendering(&s));
-                }
-                _ = ctx.ct.cancelled() => {
-                    let s = self.backend.cancel(&job_id).await;
-                    tracing::info!(job = %job_id, "export cancelled by the client");
-                    return Ok(error_result(match s {
-                        Ok(s) => s.message,
-                        Err(e) => e.to_string(),
-                    }));
-                }
+                _ = tokio::time::sleep(wait) => Stop::Deadline,
+                _ = ctx.ct.cancelled() => Stop::Cancelled,
+            }
+        };
+        match follow(
+            &*self.backend,
+            &job_id,
+            handle.status,
+            progress,
+            |_| {},
+            stop,
+        )
+        .await
+        {
+            Followed::Settled(Err(e)) => failure(e),
+            Followed::Settled(Ok(s)) | Followed::Stopped(Stop::Deadline, s) => {
+                // A job whose sender went while running, or still running at the deadline,
+                // goes on in the background.
+                Ok(if s.state == JobState::Running {
+                    still_rendering(&s)
+                } else {
+                    finished(&s)
+                })
+            }
+            Followed::Stopped(Stop::Cancelled, _) => {
+                let s = self.backend.cancel(&job_id).await;
+                tracing::info!(job = %job_id, "export cancelled by the client");
+                Ok(error_result(match s {
+                    Ok(s) => s.message,
+                    Err(e) => e.to_string(),
+                }))
             }
         }
     }
+}
+
+/// Why a waiting export_video stopped waiting.
+enum Stop {
+    /// wait_s ran out.
+    Deadline,
+    /// The client cancelled the request.
+    Cancelled,
 }
 
 fn still_rendering(s: &JobStatus) -> CallToolResult {

@@ -5,6 +5,7 @@ mod check_credits;
 mod create_video;
 mod export_task;
 mod export_video;
+mod follow;
 mod get_timeline;
 mod upload_media;
 
