@@ -14,6 +14,7 @@ pub mod http;
 pub mod mcp;
 pub mod media;
 pub mod output;
+pub mod publish;
 pub mod render;
 pub mod skill;
 pub mod store;

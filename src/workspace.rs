@@ -94,6 +94,16 @@ impl Workspace {
         self.home.join("tmp")
     }
 
+    /// The render cache's folder (see [`crate::render::cache`]).
+    pub fn cache_dir(&self) -> PathBuf {
+        Self::cache_path(&self.home)
+    }
+
+    /// The render cache's folder of the workspace at `home`.
+    pub fn cache_path(home: &Path) -> PathBuf {
+        home.join("cache")
+    }
+
     /// Media fetched from URLs, stored by content.
     pub fn media_dir(&self) -> PathBuf {
         self.home.join("media")

@@ -7,6 +7,9 @@ use super::{
 };
 use crate::ffmpeg::Tools;
 use crate::media::{self, MediaInfo, Source};
+use crate::publish::platform::Platform;
+use crate::publish::readiness;
+use crate::render::cache::RenderCache;
 use crate::render::fonts::FontSet;
 use crate::render::text::TextError;
 use crate::render::{self, RenderProgress, RenderRequest, Stage, encode};
@@ -34,13 +37,22 @@ pub struct LocalBackend {
     store: Arc<Store>,
     tools: Result<Tools, String>,
     jobs: LiveJobs,
+    /// Finished windows and soundtracks of earlier renders; `None` when turned off (or the
+    /// folder cannot be made: renders still work, only slower).
+    cache: Option<RenderCache>,
 }
 
 impl LocalBackend {
     /// Open the workspace at `home` (created if missing).
     pub fn open(home: &Path) -> Result<LocalBackend, BackendError> {
         let ws = Workspace::open(home)?;
+        let cache = RenderCache::open(&ws.cache_dir(), RenderCache::cap_mb_from_env())
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "render cache unavailable; every export renders in full");
+                None
+            });
         Ok(LocalBackend {
+            cache,
             store: ws.store().clone(),
             ws,
             tools: Tools::locate().map_err(|e| e.to_string()),
@@ -182,14 +194,34 @@ impl LocalBackend {
         }
     }
 
-    fn default_output(&self, session: &str, rev: u64, draft: bool) -> PathBuf {
-        let path = self.ws.export_path(session, rev);
+    fn default_output(
+        &self,
+        session: &str,
+        rev: u64,
+        draft: bool,
+        shape: Option<crate::timeline::Aspect>,
+    ) -> PathBuf {
+        let mut path = self.ws.export_path(session, rev);
+        if let Some(a) = shape {
+            path = path.with_extension(format!("{}.mp4", a.as_str().replace(':', "x")));
+        }
         if draft {
             path.with_extension("draft.mp4")
         } else {
             path
         }
     }
+}
+
+/// The shape of the edit's frame.
+fn own_aspect(tl: &crate::timeline::Timeline) -> Option<crate::timeline::Aspect> {
+    tl.meta.aspect.or_else(|| {
+        let r = f64::from(tl.meta.width) / f64::from(tl.meta.height.max(1));
+        crate::timeline::Aspect::ALL.into_iter().find(|a| {
+            let (p, q) = a.ratio();
+            (r - f64::from(p) / f64::from(q)).abs() < 0.01
+        })
+    })
 }
 
 fn progress_message(p: &RenderProgress) -> String {
@@ -318,17 +350,29 @@ impl Backend for LocalBackend {
                 ))
             })?,
         };
+        // Another shape is the same edit on that frame; the edit's own shape is a plain export.
+        let own = own_aspect(&tl);
+        let shape = req.shape.filter(|a| Some(*a) != own);
+        let tl = match shape {
+            Some(a) => crate::director::format::reshape(&tl, a),
+            None => tl,
+        };
+        let shape_s = shape.map(|a| a.as_str());
         let output = match &req.output {
             Some(p) => std::path::absolute(p).unwrap_or_else(|_| p.clone()),
-            None => self.default_output(&session, tl.rev, req.draft),
+            None => self.default_output(&session, tl.rev, req.draft, shape),
         };
         let output_s = output.to_string_lossy().into_owned();
 
         // Never render a revision twice: hand back its finished file, or join the job already
         // rendering it (to this path, or to any path when none was asked for).
         let done = match &req.output {
-            Some(_) => self.store.job_for(&session, tl.rev, &output_s, req.draft)?,
-            None => self.store.latest_done_job(&session, tl.rev, req.draft)?,
+            Some(_) => self
+                .store
+                .job_for(&session, tl.rev, &output_s, req.draft, shape_s)?,
+            None => self
+                .store
+                .latest_done_job(&session, tl.rev, req.draft, shape_s)?,
         };
         if let Some(rec) = done
             && rec.state == JobState::Done
@@ -342,6 +386,7 @@ impl Backend for LocalBackend {
                 s.session_id == session
                     && s.revision == tl.rev
                     && s.draft == req.draft
+                    && s.shape.as_deref() == shape_s
                     && self
                         .store
                         .job(id)
@@ -355,7 +400,7 @@ impl Backend for LocalBackend {
                 }
                 let rec = self
                     .store
-                    .create_job(&session, tl.rev, &output_s, req.draft)?;
+                    .create_job(&session, tl.rev, &output_s, req.draft, shape_s)?;
                 let mut status = JobStatus::from_record(&rec);
                 status.message = "Queued".into();
                 Ok(status)
@@ -398,6 +443,7 @@ impl Backend for LocalBackend {
         let job_id = handle.job_id.clone();
         let overwrite = req.overwrite;
         let live_jobs = self.jobs.clone();
+        let cache = self.cache.clone();
         tokio::spawn(async move {
             let last_write = Mutex::new(Instant::now() - Duration::from_secs(10));
             let on_progress = |p: RenderProgress| {
@@ -420,12 +466,28 @@ impl Backend for LocalBackend {
                     overwrite,
                     scratch: &scratch,
                     encode,
+                    cache: cache.as_ref(),
+                    one_window: false,
                 },
                 &tools,
                 &on_progress,
                 &cancel,
             )
             .await;
+            // A final is checked against the platforms its shape suits.
+            let readiness = match (&result, own_aspect(&tl)) {
+                (Ok(r), Some(aspect)) if !draft => {
+                    let platforms = Platform::for_aspect(aspect);
+                    match readiness::measure(&r.path, &tl, &media, &r.text_boxes, &tools).await {
+                        Ok(m) => readiness::judge(&m, &platforms),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "could not check the export for posting");
+                            Vec::new()
+                        }
+                    }
+                }
+                _ => Vec::new(),
+            };
             let (state, percent, message, result) = match result {
                 Ok(r) => {
                     let res = ExportResult {
@@ -435,6 +497,7 @@ impl Backend for LocalBackend {
                         height: r.height,
                         size_bytes: r.size_bytes,
                         url: None,
+                        readiness,
                     };
                     (
                         JobState::Done,

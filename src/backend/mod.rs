@@ -162,6 +162,9 @@ pub struct ExportRequest {
     pub revision: Option<u64>,
     /// A quick 360p preview for checking motion and timing, not the final file.
     pub draft: bool,
+    /// Render the edit in this frame shape instead of its own (pictures re-framed around their
+    /// subjects, text laid out for the shape); `None` is the edit's own shape.
+    pub shape: Option<crate::timeline::Aspect>,
 }
 
 /// State of an export job.
@@ -183,6 +186,9 @@ pub struct ExportResult {
     /// Where the cloud keeps the render, when it came from the cloud.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Whether the file is ready to post on each platform its shape suits (finals only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub readiness: Vec<crate::publish::readiness::Readiness>,
 }
 
 /// Where an export job is.
@@ -204,6 +210,9 @@ pub struct JobStatus {
     pub result: Option<ExportResult>,
     /// A draft preview rather than the final render.
     pub draft: bool,
+    /// The frame shape rendered when it is not the edit's own ("9:16"…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shape: Option<String>,
 }
 
 impl JobStatus {
@@ -221,6 +230,7 @@ impl JobStatus {
                 .as_ref()
                 .and_then(|r| serde_json::from_value(r.clone()).ok()),
             draft: rec.draft,
+            shape: rec.shape.clone(),
         }
     }
 }

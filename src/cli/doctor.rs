@@ -86,6 +86,7 @@ pub async fn run(repair: bool) -> anyhow::Result<ExitCode> {
             repair_store(&db, &mut missing);
         }
         check_store(&db, &mut missing);
+        check_cache(&home);
     }
     if missing.is_empty() {
         println!("\nAll set: `reelsmith demo` renders a sample video.");
@@ -96,6 +97,29 @@ pub async fn run(repair: bool) -> anyhow::Result<ExitCode> {
             println!("  - {m}");
         }
         Ok(ExitCode::FAILURE)
+    }
+}
+
+/// Report the render cache: what it holds against its cap.
+fn check_cache(home: &Path) {
+    use reelsmith::render::cache::RenderCache;
+    let cap = RenderCache::cap_mb_from_env();
+    let dir = reelsmith::workspace::Workspace::cache_path(home);
+    match RenderCache::open(&dir, cap) {
+        Ok(Some(c)) => {
+            let st = c.stats();
+            println!(
+                "render cache: {} entries, {:.0} MB of {} MB (REELSMITH_CACHE_MB) in {}",
+                st.entries,
+                st.bytes as f64 / 1048576.0,
+                cap,
+                dir.display()
+            );
+        }
+        Ok(None) => {
+            println!("render cache: off (REELSMITH_CACHE_MB=0); every export renders in full")
+        }
+        Err(e) => println!("render cache: unavailable ({e}); every export renders in full"),
     }
 }
 

@@ -132,6 +132,7 @@ pub async fn render(
             overwrite,
             revision: None,
             draft,
+            shape: None,
         })
         .await?;
     let bar = ProgressBar::new(100);
@@ -177,6 +178,16 @@ pub async fn render(
                 r.height,
                 r.size_bytes as f64 / 1e6
             );
+            for v in &r.readiness {
+                if v.ready {
+                    println!("  ready for {}: {}", v.platform, v.checked);
+                } else {
+                    println!("  NOT ready for {}:", v.platform);
+                    for p in &v.problems {
+                        println!("    - {p}");
+                    }
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         _ => {

@@ -15,6 +15,22 @@ pub fn frame_size(a: Aspect, r: Resolution) -> (u32, u32) {
         (s, (s * q / p) & !1)
     }
 }
+/// The same edit on a frame of shape `a` with the same short side: the renderer lays the text
+/// out again for the new frame (inside its safe zone) and re-frames each picture around its
+/// subject; times, words and styles are unchanged.
+pub fn reshape(tl: &crate::timeline::Timeline, a: Aspect) -> crate::timeline::Timeline {
+    let mut t = tl.clone();
+    let short = tl.meta.width.min(tl.meta.height).max(2);
+    let (p, q) = a.ratio();
+    (t.meta.width, t.meta.height) = if p >= q {
+        ((short * p / q) & !1, short)
+    } else {
+        (short, (short * q / p) & !1)
+    };
+    t.meta.aspect = Some(a);
+    t
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@
 pub mod fetch;
 mod probe;
 mod source;
+pub mod subject;
 
 pub use probe::probe;
 pub use source::Source;
@@ -140,6 +141,21 @@ impl MediaInfo {
             1.0
         } else {
             self.width as f64 / self.height as f64
+        }
+    }
+
+    /// ffmpeg filters (each followed by a comma) that turn a still upright per its EXIF
+    /// orientation; empty when it already is.
+    pub fn upright_filter(&self) -> &'static str {
+        match self.exif_orientation {
+            2 => "hflip,",
+            3 => "hflip,vflip,",
+            4 => "vflip,",
+            5 => "transpose=0,",
+            6 => "transpose=1,",
+            7 => "transpose=3,",
+            8 => "transpose=2,",
+            _ => "",
         }
     }
 }

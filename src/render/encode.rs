@@ -68,15 +68,18 @@ pub const AAC: [&str; 10] = [
 
 /// Arguments that join the encoded video and the finished soundtrack into the deliverable:
 /// video copied, AAC-LC 48 kHz stereo, `total_frames` long, moov atom first.
+///
+/// `video` are the arguments that open the video input (a file, or a concat list of windows).
 pub fn mux_args(
-    video: &Path,
+    video: Vec<OsString>,
     audio: &Path,
     total_frames: u64,
     fps: u32,
     out: &Path,
 ) -> Vec<OsString> {
     let dur_s = format!("{:.4}", total_frames as f64 / fps.max(1) as f64);
-    let mut args: Vec<OsString> = vec!["-i".into(), video.into(), "-i".into(), audio.into()];
+    let mut args = video;
+    args.extend(["-i".into(), audio.into()]);
     args.extend(["-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy"].map(OsString::from));
     // The soundtrack arrives as finished AAC (copied) or, when silent, as a WAV to encode.
     let encoded = audio.extension().is_some_and(|e| e == "m4a");

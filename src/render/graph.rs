@@ -1,4 +1,5 @@
-//! Timeline → the arguments of the one ffmpeg run that draws and encodes the video.
+//! Timeline → the arguments of the ffmpeg run that draws and encodes one window of the video
+//! (see [`super::segments`]).
 //!
 //! The graph is built for speed on small machines: every still is fitted over its blurred fill
 //! once (on its single decoded frame), and only then multiplied into frames by `zoompan`, so the
@@ -7,9 +8,12 @@
 
 use super::RenderError;
 use super::encode::EncodeSettings;
-use super::shots::layout_shots;
+use super::framing::{choose_fit, fit_filters, picture_to_frame, zoom_canvas, zoompan};
+use super::segments::Window;
+use super::shots::{Shot, layout_shots};
+use crate::media::subject::Subject;
 use crate::media::{MediaInfo, MediaKind};
-use crate::timeline::{Motion, Segment, TT_VIDEO, Timeline, ms_to_frames};
+use crate::timeline::{Motion, Segment, TT_VIDEO, Timeline};
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -65,58 +69,129 @@ pub struct VideoPass<'a> {
     pub media: &'a HashMap<String, MediaInfo>,
     /// Text images to lay over the video.
     pub overlays: &'a [OverlayImage],
-    /// Where ffmpeg writes the video-only MP4 (the soundtrack is muxed in afterwards).
-    pub output: &'a Path,
     /// Encoder settings.
     pub encode: &'a EncodeSettings,
+    /// The subjects found in the stills, by media id (see [`crate::media::subject`]).
+    pub subjects: &'a HashMap<String, Subject>,
 }
 
-/// Build the ffmpeg arguments for the video pass; also returns the total frame count.
-pub fn video_args(p: &VideoPass) -> Result<(Vec<OsString>, u64), RenderError> {
-    let tl = p.timeline;
+/// One ffmpeg run that draws and encodes one window of the video.
+#[derive(Debug, Clone)]
+pub struct WindowJob {
+    /// Arguments up to (not including) the output path.
+    pub args: Vec<OsString>,
+    /// Frames it makes.
+    pub frames: u64,
+    /// The files it reads, in argument order; a frame pattern stands for its numbered files.
+    pub inputs: Vec<InputFile>,
+}
+
+/// A file (or numbered run of files) a window's render reads.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InputFile {
+    /// One file.
+    File(PathBuf),
+    /// A printf-style pattern numbered from 0, `count` files.
+    Pattern(PathBuf, u64),
+}
+
+impl InputFile {
+    /// The argument ffmpeg is given for it.
+    pub fn arg(&self) -> &Path {
+        match self {
+            InputFile::File(p) | InputFile::Pattern(p, _) => p,
+        }
+    }
+}
+
+/// Check the output size and lay out the shots.
+pub fn check_frame(tl: &Timeline) -> Result<Vec<Shot>, RenderError> {
     let (w, h, fps) = (tl.meta.width, tl.meta.height, tl.meta.fps);
     if w == 0 || h == 0 || w % 2 == 1 || h % 2 == 1 || fps == 0 {
         return Err(RenderError::Invalid(format!(
             "output size {w}x{h} at {fps} fps is not renderable; width and height must be even"
         )));
     }
-    let shots = layout_shots(tl)?;
+    layout_shots(tl)
+}
+
+/// Build the ffmpeg run that draws and encodes frames `win` of the video (`shots` from
+/// [`check_frame`]). `threads` bounds the encoder's threads, so windows rendered side by side
+/// share the cores instead of fighting over them.
+pub fn window_job(
+    p: &VideoPass,
+    shots: &[Shot],
+    win: Window,
+    threads: usize,
+) -> Result<WindowJob, RenderError> {
+    let tl = p.timeline;
+    let (w, h, fps) = (tl.meta.width, tl.meta.height, tl.meta.fps);
     let segs = tl.segments(TT_VIDEO);
-    let total_frames = ms_to_frames(tl.duration_ms, fps);
     let mut args: Vec<OsString> = Vec::new();
+    let mut inputs = Vec::new();
     let mut graph = String::new();
     let mut input = 0usize;
 
-    for shot in &shots {
+    // The shots on screen in this window, each cut to the part inside it.
+    let mut parts = Vec::new();
+    for shot in shots {
+        let (from, to) = (
+            shot.start.max(win.start),
+            (shot.start + shot.frames).min(win.end()),
+        );
+        if to <= from {
+            continue;
+        }
+        parts.push((shot, from - shot.start, to - from));
+    }
+    if parts.is_empty() {
+        return Err(RenderError::Invalid(format!(
+            "no shot covers frames {}–{}",
+            win.start,
+            win.end()
+        )));
+    }
+    for &(shot, skip, frames) in &parts {
         let seg = &segs[shot.index];
         let m = media_for(seg, p.media, shot.index)?;
-        let frames = shot.frames;
         match m.kind {
             MediaKind::Image => {
                 args.push("-i".into());
                 args.push(m.path.clone().into_os_string());
+                inputs.push(InputFile::File(m.path.clone()));
                 let _ = write!(
                     graph,
                     "[{input}:v]trim=end_frame=1,setsar=1,{}",
-                    orient_filter(m)
+                    m.upright_filter()
                 );
-                fit_filters(&mut graph, m, w, h, shot.index);
+                let subject = p.subjects.get(&m.id).copied();
+                let fit = choose_fit(m.aspect(), w, h, seg.focus, subject);
+                fit_filters(&mut graph, fit, w, h, shot.index);
+                // Motion centres on the subject, wherever the fit put it in the frame.
+                let centre = seg
+                    .focus
+                    .map(|f| (f.x, f.y))
+                    .or(subject.map(|s| (s.cx, s.cy)))
+                    .map(|(x, y)| {
+                        let (x, y) = picture_to_frame(m.aspect(), w, h, fit, x, y);
+                        crate::timeline::Focus { x, y }
+                    });
                 let motion = seg.motion.unwrap_or(Motion::None);
                 let (kw, kh) = zoom_canvas(w, h);
                 let _ = write!(
                     graph,
                     "scale={kw}:{kh},{zp},format=yuv420p,setsar=1[v{i}];",
-                    zp = zoompan(motion, seg.focus, frames, w, h, fps),
+                    zp = zoompan(motion, centre, shot.frames, skip, frames, w, h, fps),
                     i = shot.index
                 );
             }
             MediaKind::Video => {
-                let in_s = seg.in_ms.unwrap_or(0) as f64 / 1000.0;
+                let in_s = seg.in_ms.unwrap_or(0) as f64 / 1000.0 + skip as f64 / fps as f64;
                 let dur_s = frames as f64 / fps as f64;
                 args.extend(
                     [
                         "-ss".to_string(),
-                        format!("{in_s:.3}"),
+                        format!("{in_s:.4}"),
                         "-t".to_string(),
                         format!("{:.3}", dur_s + 1.0),
                         "-i".to_string(),
@@ -124,8 +199,10 @@ pub fn video_args(p: &VideoPass) -> Result<(Vec<OsString>, u64), RenderError> {
                     .map(OsString::from),
                 );
                 args.push(m.path.clone().into_os_string());
+                inputs.push(InputFile::File(m.path.clone()));
                 let _ = write!(graph, "[{input}:v]fps={fps},setpts=PTS-STARTPTS,setsar=1,");
-                fit_filters(&mut graph, m, w, h, shot.index);
+                let fit = choose_fit(m.aspect(), w, h, seg.focus, None);
+                fit_filters(&mut graph, fit, w, h, shot.index);
                 let _ = write!(
                     graph,
                     "tpad=stop_mode=clone:stop_duration={dur_s:.3},trim=end_frame={frames},setpts=PTS-STARTPTS,format=yuv420p,settb=1/{fps}[v{i}];",
@@ -143,10 +220,11 @@ pub fn video_args(p: &VideoPass) -> Result<(Vec<OsString>, u64), RenderError> {
         input += 1;
     }
 
-    // Join shots: xfade where they overlap, concat where they cut.
-    let mut cur = "v0".to_string();
-    let mut cur_frames = shots[0].frames;
-    for shot in &shots[1..] {
+    // Join shots: xfade where they overlap, concat where they cut. A window never starts inside
+    // a transition, so every overlap here is whole.
+    let mut cur = format!("v{}", parts[0].0.index);
+    let mut cur_frames = parts[0].2;
+    for &(shot, _, frames) in &parts[1..] {
         let next = format!("x{}", shot.index);
         match &shot.transition {
             Some(kind) => {
@@ -157,92 +235,49 @@ pub fn video_args(p: &VideoPass) -> Result<(Vec<OsString>, u64), RenderError> {
                     "[{cur}][v{i}]xfade=transition={kind}:duration={dur:.4}:offset={offset:.4}[{next}];",
                     i = shot.index
                 );
-                cur_frames = cur_frames + shot.frames - shot.overlap;
+                cur_frames = cur_frames + frames - shot.overlap;
             }
             None => {
                 let _ = write!(
                     graph,
-                    "[{cur}][v{i}]concat=n=2:v=1:a=0[{next}];",
+                    "[{cur}][v{i}]concat=n=2:v=1:a=0,settb=1/{fps}[{next}];",
                     i = shot.index
                 );
-                cur_frames += shot.frames;
+                cur_frames += frames;
             }
         }
         cur = next;
     }
 
     for (k, o) in p.overlays.iter().enumerate() {
-        let fade = (fps as u64 * 3 / 10).min(o.frames / 3).max(1);
-        let st = o.start_frame as f64 / fps as f64;
-        let out_st = (o.start_frame + o.frames - fade) as f64 / fps as f64;
-        let fd = fade as f64 / fps as f64;
-        let fade_in = format!(",fade=t=in:st={st:.4}:d={fd:.4}:alpha=1");
-        let fade_out = format!(",fade=t=out:st={out_st:.4}:d={fd:.4}:alpha=1");
-        // The image as a stream of o.frames frames: one picture looped, or drawn frames then
-        // the last one held.
-        let hold = match &o.entrance {
-            Entrance::Frames { pattern, rate, .. } => {
-                args.extend([
-                    "-framerate".into(),
-                    format!("{rate:.4}").into(),
-                    "-start_number".into(),
-                    "0".into(),
-                    "-i".into(),
-                    pattern.clone().into_os_string(),
-                ]);
-                // At the video's rate, then the last frame held for as long as needed and cut
-                // to the overlay's length (no frame count to guess from the rate conversion).
-                format!(
-                    ",fps={fps},tpad=stop_mode=clone:stop=-1,trim=end_frame={}",
-                    o.frames
-                )
-            }
-            _ => {
-                args.push("-i".into());
-                args.push(o.path.clone().into_os_string());
-                format!(",loop=loop={}:size=1:start=0", o.frames.saturating_sub(1))
-            }
-        };
-        let fades = match &o.entrance {
-            Entrance::Cut => String::new(),
-            Entrance::Fade | Entrance::SlideUp(_) => format!("{fade_in}{fade_out}"),
-            Entrance::Frames { .. } => fade_out,
-        };
-        // A slide eases up into place over the fade-in (t is the video's time in seconds).
-        let y = match &o.entrance {
-            Entrance::SlideUp(rise) => format!(
-                "'{}+{rise}*pow(max(0,1-(t-{st:.4})/{d:.4}),2)'",
-                o.y,
-                d = (fd * 1.5).max(0.2)
-            ),
-            _ => o.y.to_string(),
-        };
-        let _ = write!(
-            graph,
-            "[{input}:v]format=rgba{sized}{hold},settb=1/{fps},setpts=N+{s}{fades}[t{k}];\
-             [{cur}][t{k}]overlay=x={x}:y={y}:eof_action=pass:repeatlast=0[o{k}];",
-            s = o.start_frame,
-            sized = {
-                let mut f = String::new();
-                if let Some((w, h)) = o.scale {
-                    let _ = write!(f, ",scale={w}:{h}:flags=lanczos");
-                }
-                if o.opacity < 1.0 {
-                    let _ = write!(f, ",colorchannelmixer=aa={:.3}", o.opacity.clamp(0.0, 1.0));
-                }
-                f
-            },
-            x = o.x,
+        let (from, to) = (
+            o.start_frame.max(win.start),
+            (o.start_frame + o.frames).min(win.end()),
+        );
+        if to <= from {
+            continue;
+        }
+        overlay_filters(
+            &mut graph,
+            &mut args,
+            &mut inputs,
+            o,
+            k,
+            input,
+            &cur,
+            win,
+            fps,
         );
         cur = format!("o{k}");
         input += 1;
     }
     let _ = write!(
         graph,
-        "[{cur}]trim=end_frame={total_frames},format=yuv420p[vout]"
+        "[{cur}]trim=end_frame={frames},format=yuv420p[vout]",
+        frames = win.frames
     );
 
-    let dur_s = format!("{:.4}", total_frames as f64 / fps as f64);
+    let dur_s = format!("{:.4}", win.frames as f64 / fps as f64);
     let tail: Vec<String> = vec![
         "-filter_complex".into(),
         graph,
@@ -251,6 +286,8 @@ pub fn video_args(p: &VideoPass) -> Result<(Vec<OsString>, u64), RenderError> {
         "-an".into(),
         "-c:v".into(),
         "libx264".into(),
+        "-threads".into(),
+        threads.max(1).to_string(),
         "-preset".into(),
         p.encode.preset.clone(),
         "-crf".into(),
@@ -274,8 +311,104 @@ pub fn video_args(p: &VideoPass) -> Result<(Vec<OsString>, u64), RenderError> {
         "mp4".into(),
     ];
     args.extend(tail.into_iter().map(OsString::from));
-    args.push(p.output.as_os_str().to_owned());
-    Ok((args, total_frames))
+    Ok(WindowJob {
+        args,
+        frames: win.frames,
+        inputs,
+    })
+}
+
+/// Lay overlay `o` (input `input`) over `[cur]` as `[o{k}]`, for the part of it inside `win`.
+///
+/// The overlay is built in its own time (frame 0 = its first frame) with its fades, then cut
+/// to the window and shifted to where it starts in the window, so it looks the same whichever
+/// window draws which part of it.
+#[allow(clippy::too_many_arguments)]
+fn overlay_filters(
+    graph: &mut String,
+    args: &mut Vec<OsString>,
+    inputs: &mut Vec<InputFile>,
+    o: &OverlayImage,
+    k: usize,
+    input: usize,
+    cur: &str,
+    win: Window,
+    fps: u32,
+) {
+    let fade = (fps as u64 * 3 / 10).min(o.frames / 3).max(1);
+    let fd = fade as f64 / fps as f64;
+    let out_st = (o.frames - fade) as f64 / fps as f64;
+    let fade_in = format!(",fade=t=in:st=0:d={fd:.4}:alpha=1");
+    let fade_out = format!(",fade=t=out:st={out_st:.4}:d={fd:.4}:alpha=1");
+    // The image as a stream of o.frames frames: one picture looped, or drawn frames then
+    // the last one held.
+    let hold = match &o.entrance {
+        Entrance::Frames {
+            pattern,
+            rate,
+            count,
+        } => {
+            args.extend([
+                "-framerate".into(),
+                format!("{rate:.4}").into(),
+                "-start_number".into(),
+                "0".into(),
+                "-i".into(),
+                pattern.clone().into_os_string(),
+            ]);
+            inputs.push(InputFile::Pattern(pattern.clone(), *count));
+            // At the video's rate, then the last frame held for as long as needed and cut
+            // to the overlay's length (no frame count to guess from the rate conversion).
+            format!(
+                ",fps={fps},tpad=stop_mode=clone:stop=-1,trim=end_frame={}",
+                o.frames
+            )
+        }
+        _ => {
+            args.push("-i".into());
+            args.push(o.path.clone().into_os_string());
+            inputs.push(InputFile::File(o.path.clone()));
+            format!(",loop=loop={}:size=1:start=0", o.frames.saturating_sub(1))
+        }
+    };
+    let fades = match &o.entrance {
+        Entrance::Cut => String::new(),
+        Entrance::Fade | Entrance::SlideUp(_) => format!("{fade_in}{fade_out}"),
+        Entrance::Frames { .. } => fade_out,
+    };
+    // The part inside the window, placed at its frame in the window.
+    let skip = win.start.saturating_sub(o.start_frame);
+    let shown = (o.start_frame + o.frames).min(win.end()) - o.start_frame.max(win.start);
+    let at = o.start_frame.saturating_sub(win.start);
+    // A slide eases up into place over the fade-in (t is the window's time in seconds).
+    let st = (o.start_frame as f64 - win.start as f64) / fps as f64;
+    let y = match &o.entrance {
+        Entrance::SlideUp(rise) => format!(
+            "'{}+{rise}*pow(max(0,1-(t-({st:.4}))/{d:.4}),2)'",
+            o.y,
+            d = (fd * 1.5).max(0.2)
+        ),
+        _ => o.y.to_string(),
+    };
+    let mut sized = String::new();
+    if let Some((w, h)) = o.scale {
+        let _ = write!(sized, ",scale={w}:{h}:flags=lanczos");
+    }
+    if o.opacity < 1.0 {
+        let _ = write!(
+            sized,
+            ",colorchannelmixer=aa={:.3}",
+            o.opacity.clamp(0.0, 1.0)
+        );
+    }
+    let _ = write!(
+        graph,
+        "[{input}:v]format=rgba{sized}{hold},settb=1/{fps},setpts=N{fades},\
+         trim=start_frame={skip}:end_frame={end},setpts=N+{at}[t{k}];\
+         [{cur}][t{k}]overlay=x={x}:y={y}:eof_action=pass:repeatlast=0[o{k}];",
+        end = skip + shown,
+        x = o.x,
+    );
 }
 
 fn media_for<'m>(
@@ -296,94 +429,6 @@ fn media_for<'m>(
             index + 1
         ))
     })
-}
-
-/// Filters (each followed by a comma) that turn a still upright per its EXIF orientation.
-pub(crate) fn orient_filter(m: &MediaInfo) -> &'static str {
-    match m.exif_orientation {
-        2 => "hflip,",
-        3 => "hflip,vflip,",
-        4 => "vflip,",
-        5 => "transpose=0,",
-        6 => "transpose=1,",
-        7 => "transpose=3,",
-        8 => "transpose=2,",
-        _ => "",
-    }
-}
-
-/// Fit the picture inside the frame over a blurred, darkened fill of itself, or cover-crop it
-/// when its shape already matches (a few percent off is cropped rather than framed).
-pub(crate) fn fit_filters(g: &mut String, m: &MediaInfo, w: u32, h: u32, i: usize) {
-    if crate::timeline::crops_to_fill(m.aspect(), w as f64 / h as f64) {
-        let _ = write!(
-            g,
-            "scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h},setsar=1,"
-        );
-        return;
-    }
-    // The fill is blurred at 1/8 size: as soft, and 64 times cheaper than blurring full frames.
-    let (bw, bh) = (even(w / 8), even(h / 8));
-    // boxblur's radius must fit the chroma planes (half size) of small frames such as thumbnails.
-    let radius = (bw.min(bh) / 4).clamp(1, 6);
-    let _ = write!(
-        g,
-        "split=2[bg{i}][fg{i}];\
-         [bg{i}]scale={bw}:{bh}:force_original_aspect_ratio=increase,crop={bw}:{bh},boxblur={radius}:2,\
-         scale={w}:{h},eq=brightness=-0.06:saturation=0.9[bgs{i}];\
-         [fg{i}]scale={w}:{h}:force_original_aspect_ratio=decrease:force_divisible_by=2[fgs{i}];\
-         [bgs{i}][fgs{i}]overlay=x=(W-w)/2:y=(H-h)/2,setsar=1,"
-    );
-}
-
-fn even(n: u32) -> u32 {
-    (n.max(2)) & !1
-}
-
-/// The canvas zoompan crops from: twice the output up to 1080p (half-pixel smooth motion),
-/// the output itself above that (4K is already fine-grained).
-fn zoom_canvas(w: u32, h: u32) -> (u32, u32) {
-    if w * h <= 1920 * 1080 {
-        (w * 2, h * 2)
-    } else {
-        (w, h)
-    }
-}
-
-/// zoompan expressions for one still: linear motion across the whole shot.
-///
-/// `focus` (0–1 of the frame) is where a zoom centres and what a pan drifts around; zoompan
-/// keeps the window inside the picture, so a focus near an edge moves as far as it can.
-fn zoompan(
-    motion: Motion,
-    focus: Option<crate::timeline::Focus>,
-    frames: u64,
-    w: u32,
-    h: u32,
-    fps: u32,
-) -> String {
-    // (zoom start, zoom end, centre x start, end, centre y start, end), all relative.
-    let (z0, z1, mut x0, mut x1, mut y0, mut y1) = match motion {
-        Motion::ZoomIn => (1.0, 1.15, 0.5, 0.5, 0.5, 0.5),
-        Motion::ZoomOut => (1.15, 1.0, 0.5, 0.5, 0.5, 0.5),
-        Motion::PanLeft => (1.12, 1.12, 0.55, 0.45, 0.5, 0.5),
-        Motion::PanRight => (1.12, 1.12, 0.45, 0.55, 0.5, 0.5),
-        Motion::PanUp => (1.12, 1.12, 0.5, 0.5, 0.55, 0.45),
-        Motion::PanDown => (1.12, 1.12, 0.5, 0.5, 0.45, 0.55),
-        Motion::None => (1.0, 1.0, 0.5, 0.5, 0.5, 0.5),
-    };
-    if let Some(f) = focus {
-        let (dx, dy) = (f.x.clamp(0.0, 1.0) - 0.5, f.y.clamp(0.0, 1.0) - 0.5);
-        (x0, x1, y0, y1) = (x0 + dx, x1 + dx, y0 + dy, y1 + dy);
-    }
-    let span = frames.saturating_sub(1).max(1);
-    let p = format!("(on/{span})");
-    format!(
-        "zoompan=z='{z0:.4}+{dz:.4}*{p}':x='({x0:.4}+{dx:.4}*{p})*iw-iw/zoom/2':y='({y0:.4}+{dy:.4}*{p})*ih-ih/zoom/2':d={frames}:s={w}x{h}:fps={fps}",
-        dz = z1 - z0,
-        dx = x1 - x0,
-        dy = y1 - y0,
-    )
 }
 
 #[cfg(test)]
@@ -441,14 +486,5 @@ mod tests {
         assert!(layout_shots(&gap).unwrap_err().to_string().contains("gap"));
         let long = timeline(vec![shot(0, 1000, None), shot(0, 1000, Some(1000))], 1000);
         assert!(layout_shots(&long).is_err());
-    }
-
-    #[test]
-    fn zoompan_moves_between_the_given_points() {
-        let z = zoompan(Motion::PanRight, None, 91, 1920, 1080, 30);
-        assert!(z.contains("d=91"), "{z}");
-        assert!(z.contains("(on/90)"), "{z}");
-        assert!(z.contains("x='(0.4500+0.1000*(on/90))*iw"), "{z}");
-        assert!(z.contains("y='(0.5000+0.0000*(on/90))*ih"), "{z}");
     }
 }

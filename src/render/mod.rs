@@ -11,21 +11,25 @@
 
 pub mod animate;
 pub mod audio;
+pub mod cache;
 pub mod encode;
 pub mod fonts;
+pub mod framing;
 pub mod graph;
 pub mod music;
+pub mod overlays;
 pub mod preview;
+pub mod segments;
 pub mod shots;
 pub mod space;
 pub mod text;
+pub mod video;
 
 use crate::ffmpeg::{self, FfmpegError, RunOptions, Tools};
 use crate::media::MediaInfo;
-use crate::timeline::style::Animation;
-use crate::timeline::{TT_TEXT, Timeline, ms_to_frames};
+use crate::timeline::{Timeline, ms_to_frames};
 use encode::EncodeSettings;
-use graph::{OverlayImage, VideoPass};
+use graph::VideoPass;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use tokio_util::sync::CancellationToken;
@@ -128,6 +132,11 @@ pub struct RenderRequest<'a> {
     pub scratch: &'a Path,
     /// Encoder settings.
     pub encode: EncodeSettings,
+    /// Finished pieces of earlier renders to reuse (and to keep this render's pieces in).
+    pub cache: Option<&'a cache::RenderCache>,
+    /// Draw the whole video in one ffmpeg run instead of windows: the one-pass reference that
+    /// windowed renders are checked against.
+    pub one_window: bool,
 }
 
 /// A finished render.
@@ -143,6 +152,12 @@ pub struct Rendered {
     pub height: u32,
     /// File size in bytes.
     pub size_bytes: u64,
+    /// Windows of the video drawn and encoded by this render.
+    pub windows_rendered: usize,
+    /// Windows taken from the render cache.
+    pub windows_reused: usize,
+    /// Where each text was drawn.
+    pub text_boxes: Vec<overlays::TextBox>,
 }
 
 /// Render `req`, reporting progress and stopping (and cleaning up) when `cancel` fires.
@@ -206,48 +221,44 @@ async fn render_checked(
         .prefix(&scratch_prefix("render"))
         .tempdir_in(req.scratch)?;
 
-    let mut overlays = pictures(tl, req.media)?;
-    overlays.extend(draw_text(tl, work.path()).await?);
+    let mut overlays = overlays::pictures(tl, req.media)?;
+    let (text, text_boxes) = overlays::draw_text(tl, work.path()).await?;
+    overlays.extend(text);
     if cancel.is_cancelled() {
         return Err(RenderError::Cancelled);
     }
     report(Stage::Video, 3.0, 0.0);
 
-    let video_only = work.path().join("video.mp4");
-    let (args, frames) = graph::video_args(&VideoPass {
+    let total_frames = ms_to_frames(tl.duration_ms, fps).max(1);
+    let on_frames = |f: u64| {
+        let done = f as f64 / total_frames as f64;
+        report(Stage::Video, 3.0 + 94.0 * done, done * total_s);
+    };
+    let subjects = subjects(tl, req.media, tools).await;
+    let pass = VideoPass {
         timeline: tl,
         media: req.media,
         overlays: &overlays,
-        output: &video_only,
         encode: &req.encode,
-    })?;
-    tracing::debug!(args = ?args, "video pass");
-    let mut cmd = tools.ffmpeg_command();
-    cmd.args(&args);
-    let hook = |p: ffmpeg::RunProgress| {
-        let done = p.out_time_s.min(total_s);
-        report(Stage::Video, 3.0 + 94.0 * done / total_s.max(0.001), done);
+        subjects: &subjects,
     };
-    // The soundtrack (two short audio passes) is made while the video encodes.
-    let video = ffmpeg::run(
-        "ffmpeg",
-        cmd,
-        RunOptions {
-            cancel: Some(cancel),
-            on_progress: Some(&hook),
-            ..Default::default()
-        },
-    );
-    let sound = audio::soundtrack(
-        tl,
-        req.media,
+    // The soundtrack (two short audio passes, or the cache) is made while the video renders.
+    let video = video::render(
+        &pass,
         work.path(),
         tools,
+        req.cache,
+        req.one_window,
+        &on_frames,
         cancel,
-        req.encode.one_pass_audio,
     );
-    let (soundtrack, _) =
-        tokio::try_join!(sound, async { video.await.map_err(RenderError::from) })?;
+    let sound = soundtrack(req, work.path(), tools, cancel);
+    let (track, soundtrack) = tokio::try_join!(video, sound)?;
+    tracing::debug!(
+        rendered = track.rendered,
+        reused = track.reused,
+        "video windows"
+    );
     if cancel.is_cancelled() {
         return Err(RenderError::Cancelled);
     }
@@ -257,9 +268,9 @@ async fn render_checked(
     let partial = crate::output::partial_beside(req.output)?;
     let mut cmd = tools.ffmpeg_command();
     cmd.args(encode::mux_args(
-        &video_only,
+        video::concat_input(&track.list),
         &soundtrack,
-        frames,
+        track.frames,
         fps,
         partial.path(),
     ));
@@ -291,7 +302,71 @@ async fn render_checked(
         width: tl.meta.width,
         height: tl.meta.height,
         size_bytes,
+        windows_rendered: track.rendered,
+        windows_reused: track.reused,
+        text_boxes,
     })
+}
+
+/// The subjects of the stills that must be cropped to another shape (a failed look is no
+/// subject: the picture is then fitted whole).
+async fn subjects(
+    tl: &Timeline,
+    media: &HashMap<String, MediaInfo>,
+    tools: &Tools,
+) -> HashMap<String, crate::media::subject::Subject> {
+    let frame = f64::from(tl.meta.width) / f64::from(tl.meta.height.max(1));
+    let mut found = HashMap::new();
+    for seg in tl.segments(crate::timeline::TT_VIDEO) {
+        let Some(m) = seg.media_id.as_deref().and_then(|id| media.get(id)) else {
+            continue;
+        };
+        if m.kind != crate::media::MediaKind::Image
+            || seg.focus.is_some()
+            || found.contains_key(&m.id)
+            || crate::timeline::crops_to_fill(m.aspect(), frame)
+        {
+            continue;
+        }
+        if let Ok(Some(s)) = crate::media::subject::find(m, tools).await {
+            found.insert(m.id.clone(), s);
+        }
+    }
+    found
+}
+
+/// The mixed soundtrack, from the cache when nothing that decides it changed.
+async fn soundtrack(
+    req: &RenderRequest<'_>,
+    work: &Path,
+    tools: &Tools,
+    cancel: &CancellationToken,
+) -> Result<PathBuf, RenderError> {
+    let tl = req.timeline;
+    let key = match req.cache {
+        Some(_) => Some(video::soundtrack_key(tl, req.media, &req.encode)?),
+        None => None,
+    };
+    if let (Some(c), Some(k)) = (req.cache, &key)
+        && let Some(hit) = c.fetch(k, work, "soundtrack-cached")
+    {
+        return Ok(hit);
+    }
+    let made = audio::soundtrack(
+        tl,
+        req.media,
+        work,
+        tools,
+        cancel,
+        req.encode.one_pass_audio,
+    )
+    .await?;
+    if let (Some(c), Some(k)) = (req.cache, &key)
+        && let Err(e) = c.store(k, &made)
+    {
+        tracing::warn!(error = %e, "could not store the soundtrack in the render cache");
+    }
+    Ok(made)
 }
 
 /// Name prefix of a scratch directory, carrying the owner's pid so a later process can tell
@@ -311,158 +386,18 @@ pub fn remove_stale_scratch(scratch: &Path) -> usize {
         let name = e.file_name().to_string_lossy().into_owned();
         let pid = name.split('-').nth(1).and_then(|p| p.parse::<i32>().ok());
         let Some(pid) = pid else { continue };
-        // SAFETY: signal 0 only asks whether the process exists. EPERM means it exists but
-        // belongs to someone else sharing the workspace: alive.
-        let alive = pid == std::process::id() as i32
-            || unsafe { libc::kill(pid, 0) == 0 }
-            || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
-        if !alive && std::fs::remove_dir_all(e.path()).is_ok() {
+        if !process_alive(pid) && std::fs::remove_dir_all(e.path()).is_ok() {
             removed += 1;
         }
     }
     removed
 }
 
-/// Picture overlays (logos, badges) placed in frame and time, below the text.
-pub(crate) fn pictures(
-    tl: &Timeline,
-    media: &HashMap<String, MediaInfo>,
-) -> Result<Vec<OverlayImage>, RenderError> {
-    let (w, h, fps) = (tl.meta.width, tl.meta.height, tl.meta.fps);
-    let total = ms_to_frames(tl.duration_ms, fps);
-    let mut out = Vec::new();
-    for seg in tl.segments(crate::timeline::TT_OVERLAY) {
-        let Some(m) = seg.media_id.as_deref().and_then(|id| media.get(id)) else {
-            return Err(RenderError::Invalid(format!(
-                "overlay {} names a picture that is not in this session; remove it with remove_overlay",
-                seg.id
-            )));
-        };
-        let start = ms_to_frames(seg.start_ms, fps).min(total);
-        let end = ms_to_frames(seg.end_ms(), fps).min(total);
-        if end <= start || m.width == 0 || m.height == 0 {
-            continue;
-        }
-        let ow = ((seg.size.unwrap_or(0.2) * f64::from(w)).round() as u32).clamp(2, w) & !1;
-        let oh = ((f64::from(ow) * f64::from(m.height) / f64::from(m.width)).round() as u32)
-            .clamp(2, h)
-            & !1;
-        let (cx, cy) = seg
-            .position
-            .unwrap_or(crate::timeline::Position::Named(
-                crate::timeline::style::Place::TopRight,
-            ))
-            .centre();
-        let place = |c: f64, frame: u32, size: u32| {
-            ((c * f64::from(frame)).round() as i64 - i64::from(size / 2))
-                .clamp(0, i64::from(frame - size)) as u32
-        };
-        out.push(OverlayImage {
-            path: m.path.clone(),
-            x: place(cx, w, ow),
-            y: place(cy, h, oh),
-            start_frame: start,
-            frames: end - start,
-            scale: Some((ow, oh)),
-            opacity: seg.opacity.unwrap_or(1.0),
-            entrance: graph::Entrance::Fade,
-        });
-    }
-    Ok(out)
-}
-
-/// Render every text segment to a PNG and place it in time.
-async fn draw_text(tl: &Timeline, work: &Path) -> Result<Vec<OverlayImage>, RenderError> {
-    let segs: Vec<_> = tl
-        .segments(TT_TEXT)
-        .iter()
-        .filter(|s| s.text.as_deref().is_some_and(|t| !t.trim().is_empty()))
-        .cloned()
-        .collect();
-    if segs.is_empty() {
-        return Ok(Vec::new());
-    }
-    let (w, h, fps) = (tl.meta.width, tl.meta.height, tl.meta.fps);
-    let total = ms_to_frames(tl.duration_ms, fps);
-    let work = work.to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        let fonts = fonts::FontSet::shared().map_err(text::TextError::from)?;
-        let mut out = Vec::new();
-        for (i, seg) in segs.iter().enumerate() {
-            let start = ms_to_frames(seg.start_ms, fps).min(total);
-            let end = ms_to_frames(seg.end_ms(), fps).min(total);
-            if end <= start {
-                continue;
-            }
-            let role = seg.role.unwrap_or(crate::timeline::TextRole::Caption);
-            let text = seg.text.as_deref().unwrap_or("");
-            let style = seg.style.as_ref();
-            let path = work.join(format!("text{i}.png"));
-            let animation = style.and_then(|s| s.animation).unwrap_or(Animation::Fade);
-            let (placed, entrance) = match animation {
-                Animation::Pop => {
-                    let (placed, rgba) = text::render_styled_rgba(text, role, style, w, h, &fonts)?;
-                    let run =
-                        animate::pop(placed, &rgba, (w, h), fps, 0.3, &work, &format!("pop{i}"))?;
-                    let entrance = graph::Entrance::Frames {
-                        pattern: run.pattern,
-                        count: run.count,
-                        rate: run.rate,
-                    };
-                    (run.placed, entrance)
-                }
-                Animation::Typewriter => {
-                    let frames = end - start;
-                    let (placed, steps) = text::render_typewriter_rgba(
-                        text,
-                        role,
-                        style,
-                        w,
-                        h,
-                        &fonts,
-                        animate::typewriter_steps(frames, fps),
-                    )?;
-                    let run = animate::typewriter(
-                        placed,
-                        &steps,
-                        frames,
-                        fps,
-                        &work,
-                        &format!("type{i}"),
-                    )?;
-                    let entrance = graph::Entrance::Frames {
-                        pattern: run.pattern,
-                        count: run.count,
-                        rate: run.rate,
-                    };
-                    (run.placed, entrance)
-                }
-                _ => {
-                    let placed = text::render_styled_png(text, role, style, w, h, &fonts, &path)?;
-                    let entrance = match animation {
-                        Animation::None => graph::Entrance::Cut,
-                        // Rise by half the text's height, at least 4% of the frame.
-                        Animation::SlideUp => {
-                            graph::Entrance::SlideUp((placed.height / 2).max(h / 25).max(2))
-                        }
-                        _ => graph::Entrance::Fade,
-                    };
-                    (placed, entrance)
-                }
-            };
-            out.push(OverlayImage {
-                path,
-                x: placed.x,
-                y: placed.y,
-                start_frame: start,
-                frames: end - start,
-                scale: None,
-                opacity: 1.0,
-                entrance,
-            });
-        }
-        Ok(out)
-    })
-    .await
-    .map_err(|e| RenderError::Io(std::io::Error::other(e)))?
+/// Whether process `pid` runs (this one included). EPERM means it exists but belongs to someone
+/// else sharing the workspace: alive.
+pub(crate) fn process_alive(pid: i32) -> bool {
+    // SAFETY: signal 0 only asks whether the process exists.
+    pid == std::process::id() as i32
+        || unsafe { libc::kill(pid, 0) == 0 }
+        || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }

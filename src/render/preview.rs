@@ -4,7 +4,7 @@
 //! render will fit it, with the titles and captions that are on screen at that moment, a shot
 //! number and time range in the corner, tiled into one JPEG kept under [`MAX_BYTES`].
 
-use super::graph::{fit_filters, orient_filter};
+use super::framing::{choose_fit, fit_filters};
 use super::shots::layout_shots;
 use super::text::{self, TextError};
 use super::{RenderError, fonts, scratch_prefix};
@@ -109,7 +109,7 @@ pub async fn contact_sheet(
     .map_err(|e| RenderError::Io(std::io::Error::other(e)))??;
     let (per_shot, label_paths) = drawn;
 
-    let pictures = super::pictures(tl, media)?;
+    let pictures = super::overlays::pictures(tl, media)?;
     let mut args: Vec<OsString> = Vec::new();
     let mut g = String::new();
     let mut input = 0usize;
@@ -130,9 +130,15 @@ pub async fn contact_sheet(
         let _ = write!(
             g,
             "[{input}:v]trim=end_frame=1,setsar=1,{}",
-            orient_filter(m)
+            m.upright_filter()
         );
-        fit_filters(&mut g, m, tw, th, k);
+        fit_filters(
+            &mut g,
+            choose_fit(m.aspect(), tw, th, None, None),
+            tw,
+            th,
+            k,
+        );
         let _ = write!(g, "format=rgb24[f{k}_0];");
         input += 1;
         let mut cur = format!("f{k}_0");

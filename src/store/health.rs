@@ -13,9 +13,10 @@ use std::time::Duration;
 
 /// The schema this build writes (SQLite's `user_version`). Older workspaces are brought up to it
 /// (1: revision history gains `sessions.head` and `timelines.parent`; 2: `jobs.draft`, so a
-/// draft is never handed back as the final file); a larger number comes from a later reelsmith
-/// and is refused.
-pub const SCHEMA_VERSION: i64 = 2;
+/// draft is never handed back as the final file; 3: `jobs.shape`, so each shape of a
+/// multi-format export is its own job); a larger number comes from a later reelsmith and is
+/// refused.
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Our tables, in the order a repair copies them (sessions before what refers to them).
 const TABLES: [&str; 5] = ["sessions", "media", "timelines", "jobs", "kv"];
@@ -33,7 +34,7 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS sessions (
         id TEXT PRIMARY KEY, session_id TEXT NOT NULL, rev INTEGER NOT NULL,
         output TEXT NOT NULL, state TEXT NOT NULL, percent REAL NOT NULL, message TEXT NOT NULL,
         result TEXT, pid INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
-        draft INTEGER);
+        draft INTEGER, shape TEXT);
      CREATE INDEX IF NOT EXISTS jobs_by_session ON jobs (session_id, rev);
      CREATE TABLE IF NOT EXISTS kv (
         scope TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
@@ -93,12 +94,13 @@ pub(super) fn open_checked(path: &Path) -> Result<Connection, StoreError> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.execute_batch(SCHEMA)?;
-        for (table, column) in [
-            ("sessions", "head"),
-            ("timelines", "parent"),
-            ("jobs", "draft"),
+        for (table, column, kind) in [
+            ("sessions", "head", "INTEGER"),
+            ("timelines", "parent", "INTEGER"),
+            ("jobs", "draft", "INTEGER"),
+            ("jobs", "shape", "TEXT"),
         ] {
-            add_column(&conn, table, column)?;
+            add_column(&conn, table, column, kind)?;
         }
         if version < SCHEMA_VERSION {
             conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
@@ -109,15 +111,15 @@ pub(super) fn open_checked(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
-/// Add an INTEGER column to a table made by an older reelsmith, unless it is there.
-fn add_column(conn: &Connection, table: &str, column: &str) -> rusqlite::Result<()> {
+/// Add a column to a table made by an older reelsmith, unless it is there.
+fn add_column(conn: &Connection, table: &str, column: &str, kind: &str) -> rusqlite::Result<()> {
     let has = conn
         .prepare(&format!(
             "SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"
         ))?
         .exists([column])?;
     if !has {
-        conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} INTEGER"))?;
+        conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))?;
     }
     Ok(())
 }

@@ -139,6 +139,8 @@ pub struct JobRecord {
     pub result: Option<serde_json::Value>,
     /// A quick low-resolution preview rather than the final file.
     pub draft: bool,
+    /// The frame shape rendered ("9:16"…) when it is not the timeline's own.
+    pub shape: Option<String>,
 }
 
 /// The workspace database.
@@ -255,12 +257,13 @@ impl Store {
         rev: u64,
         output: &str,
         draft: bool,
+        shape: Option<&str>,
     ) -> Result<JobRecord, StoreError> {
         let id = format!("job_{}", uuid::Uuid::new_v4().simple());
         self.conn().execute(
-            "INSERT INTO jobs (id, session_id, rev, output, state, percent, message, result, pid, created_at, updated_at, draft)
-             VALUES (?1, ?2, ?3, ?4, 'running', 0, 'queued', NULL, ?5, ?6, ?6, ?7)",
-            params![id, session, rev as i64, output, std::process::id() as i64, now(), draft as i64],
+            "INSERT INTO jobs (id, session_id, rev, output, state, percent, message, result, pid, created_at, updated_at, draft, shape)
+             VALUES (?1, ?2, ?3, ?4, 'running', 0, 'queued', NULL, ?5, ?6, ?6, ?7, ?8)",
+            params![id, session, rev as i64, output, std::process::id() as i64, now(), draft as i64, shape],
         )?;
         Ok(JobRecord {
             id,
@@ -272,6 +275,7 @@ impl Store {
             message: "queued".into(),
             result: None,
             draft,
+            shape: shape.map(str::to_string),
         })
     }
 
@@ -310,10 +314,11 @@ impl Store {
         rev: u64,
         output: &str,
         draft: bool,
+        shape: Option<&str>,
     ) -> Result<Option<JobRecord>, StoreError> {
         self.query_job(
-            "WHERE session_id = ?1 AND rev = ?2 AND output = ?3 AND COALESCE(draft, 0) = ?4 ORDER BY created_at DESC, rowid DESC LIMIT 1",
-            params![session, rev as i64, output, draft as i64],
+            "WHERE session_id = ?1 AND rev = ?2 AND output = ?3 AND COALESCE(draft, 0) = ?4 AND COALESCE(shape, '') = ?5 ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            params![session, rev as i64, output, draft as i64, shape.unwrap_or("")],
         )
     }
 
@@ -323,10 +328,11 @@ impl Store {
         session: &str,
         rev: u64,
         draft: bool,
+        shape: Option<&str>,
     ) -> Result<Option<JobRecord>, StoreError> {
         self.query_job(
-            "WHERE session_id = ?1 AND rev = ?2 AND state = 'done' AND COALESCE(draft, 0) = ?3 ORDER BY created_at DESC, rowid DESC LIMIT 1",
-            params![session, rev as i64, draft as i64],
+            "WHERE session_id = ?1 AND rev = ?2 AND state = 'done' AND COALESCE(draft, 0) = ?3 AND COALESCE(shape, '') = ?4 ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            params![session, rev as i64, draft as i64, shape.unwrap_or("")],
         )
     }
 
@@ -344,7 +350,7 @@ impl Store {
         args: &[&dyn rusqlite::ToSql],
     ) -> Result<Option<JobRecord>, StoreError> {
         let sql = format!(
-            "SELECT id, session_id, rev, output, state, percent, message, result, COALESCE(draft, 0) FROM jobs {filter}"
+            "SELECT id, session_id, rev, output, state, percent, message, result, COALESCE(draft, 0), shape FROM jobs {filter}"
         );
         let row = self
             .conn()
@@ -359,17 +365,19 @@ impl Store {
                     r.get::<_, String>(6)?,
                     r.get::<_, Option<String>>(7)?,
                     r.get::<_, i64>(8)?,
+                    r.get::<_, Option<String>>(9)?,
                 ))
             })
             .optional()?;
         row.map(
-            |(id, session_id, rev, output, state, percent, message, result, draft)| {
+            |(id, session_id, rev, output, state, percent, message, result, draft, shape)| {
                 Ok(JobRecord {
                     id,
                     session_id,
                     rev: rev as u64,
                     output,
                     draft: draft != 0,
+                    shape,
                     state: JobState::parse(&state),
                     percent,
                     message,
@@ -486,7 +494,7 @@ mod tests {
         let path = dir.path().join("db");
         let s = Store::open(&path).unwrap();
         let ses = s.create_session().unwrap();
-        let job = s.create_job(&ses, 1, "/tmp/x.mp4", false).unwrap();
+        let job = s.create_job(&ses, 1, "/tmp/x.mp4", false, None).unwrap();
         // Pretend a process that no longer exists owned it.
         s.conn()
             .execute("UPDATE jobs SET pid = 999999999 WHERE id = ?1", [&job.id])

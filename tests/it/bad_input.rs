@@ -98,7 +98,15 @@ fn start_long_render(dir: &Path) -> (std::process::Child, std::path::PathBuf) {
             .into_iter()
             .flatten()
             .flatten()
-            .any(|e| std::fs::metadata(e.path().join("video.mp4")).is_ok_and(|m| m.len() > 0));
+            .any(|e| {
+                // A window of the video being encoded.
+                std::fs::read_dir(e.path()).is_ok_and(|files| {
+                    files.flatten().any(|f| {
+                        f.file_name().to_string_lossy().ends_with(".mp4")
+                            && f.metadata().is_ok_and(|m| m.len() > 0)
+                    })
+                })
+            });
         if encoding {
             break;
         }

@@ -54,6 +54,7 @@ async fn render(
             overwrite: false,
             revision: None,
             draft: false,
+            shape: None,
         })
         .await
         .map_err(|e| e.to_string())?;

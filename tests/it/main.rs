@@ -18,6 +18,7 @@ mod mcp_tools;
 mod nemo_backend;
 mod preview_local;
 mod prompt_corpus;
+mod render_cache;
 mod skills_mcp;
 mod soak_http;
 mod tasks_mcp;

@@ -971,6 +971,7 @@ async fn cancel_reaches_a_stalled_render_submit() {
             overwrite: false,
             revision: None,
             draft: false,
+            shape: None,
         })
         .await
         .unwrap();
@@ -1034,6 +1035,7 @@ async fn cancel_reaches_a_stalled_describe_and_nothing_is_written() {
             overwrite: false,
             revision: None,
             draft: false,
+            shape: None,
         })
         .await
         .unwrap();

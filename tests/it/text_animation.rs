@@ -98,6 +98,7 @@ async fn pop_grows_and_slide_up_rises_on_the_frames() {
             overwrite: false,
             revision: None,
             draft: false,
+            shape: None,
         })
         .await
         .unwrap();

@@ -63,6 +63,8 @@ async fn every_transition_renders_as_a_blend() {
                 overwrite: false,
                 scratch: &dir.path().join("scratch"),
                 encode: Default::default(),
+                cache: None,
+                one_window: false,
             },
             &tools,
             &|_| {},

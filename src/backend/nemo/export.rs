@@ -39,7 +39,7 @@ pub(super) async fn start(b: &NemoBackend, req: ExportRequest) -> Result<JobHand
         .output
         .as_ref()
         .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()));
-    if let Some(done) = b.store.latest_done_job(&session, rec.turns, false)?
+    if let Some(done) = b.store.latest_done_job(&session, rec.turns, false, None)?
         && Path::new(&done.output).is_file()
         && wanted
             .as_ref()
@@ -65,9 +65,9 @@ pub(super) async fn start(b: &NemoBackend, req: ExportRequest) -> Result<JobHand
             if !req.overwrite && output.exists() {
                 return Err(RenderError::OutputExists(output.clone()).into());
             }
-            let job = b
-                .store
-                .create_job(&session, rec.turns, &output.to_string_lossy(), false)?;
+            let job =
+                b.store
+                    .create_job(&session, rec.turns, &output.to_string_lossy(), false, None)?;
             let mut status = JobStatus::from_record(&job);
             status.message = "Submitting the render to NemoVideo".into();
             Ok(status)
@@ -255,6 +255,7 @@ impl Work {
             height,
             size_bytes: size,
             url,
+            readiness: Vec::new(),
         })
     }
 

@@ -7,7 +7,7 @@
 use crate::backend::MediaItem;
 use crate::ffmpeg::{self, RunOptions, Tools};
 use crate::media::{self, MediaInfo, MediaKind};
-use crate::render::{RenderError, graph::orient_filter};
+use crate::render::RenderError;
 use crate::timeline::{TT_VIDEO, Timeline};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -48,7 +48,7 @@ pub(super) async fn make_thumb(src: &Path, out: &Path, tools: &Tools) -> Result<
         "-vf",
         &format!(
             "{}scale={THUMB_PX}:{THUMB_PX}:force_original_aspect_ratio=decrease,scale=trunc(iw/2)*2:trunc(ih/2)*2",
-            orient_filter(&info)
+            info.upright_filter()
         ),
         "-frames:v",
         "1",

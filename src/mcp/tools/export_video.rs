@@ -7,6 +7,7 @@ use crate::mcp::{
     Progress, ReelsmithServer, bad_field, error_result, failure, file_uri, parse_args,
     structured_result,
 };
+use crate::publish::readiness::Readiness;
 use rmcp::handler::server::tool::{schema_for_output, schema_for_type};
 use rmcp::model::{CallToolResponse, CallToolResult, ContentBlock, JsonObject, Resource};
 use rmcp::service::RequestContext;
@@ -47,6 +48,12 @@ pub struct ExportArgs {
     /// "final" (default) or "draft": a quick 360p preview to check motion and timing first.
     #[serde(default)]
     pub quality: Option<Quality>,
+    /// One MP4 per shape from the same edit: "16:9", "9:16", "1:1", "4:5", or platforms
+    /// (youtube, tiktok, reels, shorts, instagram_feed; platforms of one shape share a file).
+    /// Pictures are re-framed around their subjects and text laid out inside each shape's safe
+    /// zone. Files are named after output_path with the shape added. Omit for the edit's shape.
+    #[serde(default)]
+    pub formats: Option<Vec<String>>,
 }
 
 /// How the export is rendered.
@@ -89,12 +96,19 @@ pub struct ExportOut {
     /// File size in bytes, when done.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size_bytes: Option<u64>,
+    /// Whether the file is ready to post, per platform its shape suits (finals), with what to
+    /// change where it is not.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub readiness: Vec<Readiness>,
+    /// With formats: one file per shape.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<super::export_formats::FormatFile>,
     /// "final", or "draft" for a quick preview that is not for posting.
     pub quality: &'static str,
 }
 
 impl ExportOut {
-    fn from_status(s: &JobStatus) -> ExportOut {
+    pub(crate) fn from_status(s: &JobStatus) -> ExportOut {
         let r = s.result.as_ref();
         ExportOut {
             session_id: s.session_id.clone(),
@@ -113,8 +127,35 @@ impl ExportOut {
             height: r.map(|r| r.height),
             size_bytes: r.map(|r| r.size_bytes),
             quality: if s.draft { "draft" } else { "final" },
+            readiness: r.map(|r| r.readiness.clone()).unwrap_or_default(),
+            files: Vec::new(),
         }
     }
+}
+
+/// One line on whether a final file is ready to post, naming what to change where it is not;
+/// empty when it was not checked.
+pub(crate) fn readiness_text(readiness: &[Readiness]) -> String {
+    if readiness.is_empty() {
+        return String::new();
+    }
+    let ready: Vec<&str> = readiness
+        .iter()
+        .filter(|r| r.ready)
+        .map(|r| r.platform.as_str())
+        .collect();
+    let mut text = String::new();
+    if !ready.is_empty() {
+        text.push_str(&format!(" Ready to post on {}.", ready.join(", ")));
+    }
+    for r in readiness.iter().filter(|r| !r.ready) {
+        text.push_str(&format!(
+            " Not ready for {}: {}.",
+            r.platform,
+            r.problems.join("; ")
+        ));
+    }
+    text
 }
 
 /// What the agent sees once the job has stopped running.
@@ -132,8 +173,12 @@ fn finished(s: &JobStatus) -> CallToolResult {
                     r.size_bytes as f64 / 1e6
                 )
             } else {
+                let verdict = match readiness_text(&r.readiness) {
+                    t if t.is_empty() => " It is ready to post.".to_string(),
+                    t => t,
+                };
                 format!(
-                    "Exported {} ({:.1} s, {}x{}, {:.1} MB, H.264/AAC MP4). It is ready to post.",
+                    "Exported {} ({:.1} s, {}x{}, {:.1} MB, H.264/AAC MP4).{verdict}",
                     r.path.display(),
                     r.duration_s,
                     r.width,
@@ -303,13 +348,33 @@ impl ReelsmithServer {
                 Some(path)
             }
         };
+        let targets = match args.formats.as_deref() {
+            None | Some([]) => None,
+            Some(f) => match crate::publish::platform::targets(f) {
+                Ok(t) => Some(t),
+                Err(e) => return Err(bad_field("formats", e)),
+            },
+        };
         let req = ExportRequest {
             session_id: args.session_id,
             output,
             overwrite: args.overwrite.unwrap_or(false),
             revision: args.revision,
             draft: args.quality == Some(Quality::Draft),
+            shape: None,
         };
+        if let Some(targets) = targets {
+            return self
+                .export_formats(
+                    req,
+                    targets,
+                    Duration::from_secs_f64(wait),
+                    &ctx,
+                    &Progress::new(&ctx),
+                )
+                .await
+                .map(Into::into);
+        }
         // A client that runs tasks gets one: the render goes on to the end in the background.
         if ctx
             .client_capabilities()

@@ -3,6 +3,7 @@
 
 mod check_credits;
 mod create_video;
+mod export_formats;
 mod export_task;
 mod export_video;
 mod follow;

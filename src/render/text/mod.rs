@@ -107,6 +107,13 @@ pub enum TextError {
     },
 }
 
+/// The part of a `w`×`h` frame that platform UI leaves free, as (x0, y0, x1, y1) with x1 and
+/// y1 exclusive: where text is laid out, and what export checks hold it to.
+pub fn safe_area(w: u32, h: u32) -> (u32, u32, u32, u32) {
+    let a = safe_area::SafeArea::of(w, h);
+    (a.x0, a.y0, a.x1, a.y1)
+}
+
 /// The role as people say it ("title", "caption", "end card").
 pub fn role_name(role: TextRole) -> &'static str {
     match role {
