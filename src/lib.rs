@@ -7,6 +7,7 @@
 //! server only ever talk to a `Backend`.
 
 pub mod backend;
+pub mod beats;
 pub mod director;
 pub mod edit;
 pub mod ffmpeg;
