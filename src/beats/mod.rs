@@ -7,6 +7,7 @@
 //! for audio already in memory. The tracker assumes a steady tempo, as in almost all music made
 //! for short videos; a track that speeds up gets the average tempo and beats that bend with it.
 
+pub mod accuracy;
 pub mod decode;
 pub mod onset;
 pub mod tempo;
@@ -14,6 +15,8 @@ pub mod track;
 
 #[cfg(test)]
 mod tests;
+
+pub use accuracy::Accuracy;
 
 use crate::ffmpeg::{FfmpegError, Tools};
 use std::path::Path;
