@@ -211,3 +211,50 @@ fn snap_takes_the_nearest_beat_within_tolerance() {
     assert_eq!(g.snap(9_000, 100), None);
     assert_eq!(BeatGrid::regular(120.0, 0, 0).snap(10, 1000), None);
 }
+
+/// Beyond the acceptance's three tempos: the prior must not fold 60 or 170 BPM onto 120.
+#[test]
+fn click_tracks_from_60_to_170_bpm() {
+    for (i, (bpm, first_s)) in [
+        (60.0, 0.3),
+        (70.0, 0.0),
+        (75.0, 0.5),
+        (100.0, 0.2),
+        (140.0, 0.1),
+        (150.0, 0.0),
+        (170.0, 0.4),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        run_clicks(
+            &format!("clicks {bpm}, {first_s}"),
+            Clicks {
+                bpm,
+                first_s,
+                secs: 30.0,
+                noise: 0.05,
+                chord: 0.3,
+                accents: i % 2 == 0,
+            },
+        );
+    }
+}
+
+/// The documented limit: a plain pulse above ~170 BPM is heard at half tempo, every beat of that
+/// grid still on a true beat, so snapped cuts still land on the beat.
+#[test]
+fn a_very_fast_pulse_is_tracked_at_half_tempo_on_the_beat() {
+    let c = Clicks {
+        bpm: 175.0,
+        first_s: 0.0,
+        secs: 30.0,
+        noise: 0.05,
+        chord: 0.0,
+        accents: false,
+    };
+    let grid = analyse(&c.samples(), Clicks::RATE).unwrap();
+    let acc = Accuracy::measure(&grid, 87.5, &c.truth_ms(), HIT_TOL_MS);
+    assert!((grid.bpm / 87.5 - 1.0).abs() < 0.02, "{}", grid.bpm);
+    assert!(acc.precision >= 0.95, "{acc}");
+}
