@@ -37,9 +37,12 @@ pub struct BeatGrid {
 /// Why no beat grid could be found.
 #[derive(Debug, thiserror::Error)]
 pub enum BeatsError {
-    /// ffmpeg could not decode the file's audio (no audio stream, unreadable file).
+    /// The file has no audio stream (a still image, a silent clip).
+    #[error("the file has no audio to find a beat in")]
+    NoAudio,
+    /// ffmpeg could not decode the file's audio (unreadable or truncated file).
     #[error("could not read the music's audio: {0}")]
-    Decode(#[from] FfmpegError),
+    Decode(FfmpegError),
     /// Too little audio to measure a tempo.
     #[error("the music is too short to find its beat ({secs:.1} s; at least {min} s is needed)")]
     TooShort {
@@ -152,7 +155,12 @@ fn fitted_period_ms(times: &[f64]) -> Option<f64> {
 /// Decode `path` with ffmpeg and find its beat grid. The analysis (≈ 0.1 s for 3 minutes) runs
 /// on a blocking thread so it never stalls the async runtime.
 pub async fn detect(path: &Path, tools: &Tools) -> Result<BeatGrid, BeatsError> {
-    let samples = decode::decode(path, tools).await?;
+    let samples = decode::decode(path, tools).await.map_err(|e| match e {
+        FfmpegError::Failed { ref stderr, .. } if stderr.contains("matches no streams") => {
+            BeatsError::NoAudio
+        }
+        e => BeatsError::Decode(e),
+    })?;
     tokio::task::spawn_blocking(move || analyse(&samples, decode::RATE))
         .await
         .map_err(|e| BeatsError::Analysis(e.to_string()))?

@@ -56,11 +56,15 @@ async fn generated_music_through_ffmpeg() {
 }
 
 #[tokio::test]
-async fn a_file_without_audio_is_a_decode_error() {
+async fn a_file_without_audio_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let still = crate::support::still(dir.path(), "still.png", 64, 64, 0);
     let err = beats::detect(&still, &Tools::locate().unwrap())
         .await
         .unwrap_err();
-    assert!(matches!(err, BeatsError::Decode(_)), "{err}");
+    assert!(matches!(err, BeatsError::NoAudio), "{err}");
+    let missing = beats::detect(&dir.path().join("nope.mp3"), &Tools::locate().unwrap())
+        .await
+        .unwrap_err();
+    assert!(matches!(missing, BeatsError::Decode(_)), "{missing}");
 }
