@@ -210,6 +210,9 @@ fn snap_takes_the_nearest_beat_within_tolerance() {
     assert_eq!(g.snap(0, 100), Some(100));
     assert_eq!(g.snap(9_000, 100), None);
     assert_eq!(BeatGrid::regular(120.0, 0, 0).snap(10, 1000), None);
+    for bpm in [0.0, -60.0, f64::NAN] {
+        assert!(BeatGrid::regular(bpm, 0, 5000).beats_ms.is_empty(), "{bpm}");
+    }
 }
 
 /// Beyond the acceptance's three tempos: the prior must not fold 60 or 170 BPM onto 120.
