@@ -4,9 +4,11 @@
 //! Data flows one way: [`media`] admits files, the [`director`] turns intent into a
 //! [`timeline::Timeline`], the [`render`]er turns a timeline into an MP4 with ffmpeg, and a
 //! [`backend::Backend`] ties them to sessions in the workspace [`store`]. The CLI and the MCP
-//! server only ever talk to a `Backend`.
+//! server only ever talk to a `Backend`. [`beats`] finds a supplied music track's tempo and beats
+//! so cuts can land on them.
 
 pub mod backend;
+pub mod beats;
 pub mod director;
 pub mod edit;
 pub mod ffmpeg;

@@ -6,6 +6,7 @@ mod support;
 mod audio_and_text;
 mod bad_input;
 mod bad_input_corpus;
+mod beats;
 mod disk_space;
 mod doctor;
 mod draft_export;
