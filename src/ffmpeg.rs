@@ -114,7 +114,9 @@ fn find_binary(env: &str, name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-fn child_command(program: &Path) -> Command {
+/// A command for any helper program (ffmpeg, the voice engines) with the same guarantees: no stdin,
+/// its own process group, killed when dropped and (on Linux) when reelsmith dies.
+pub fn child_command(program: &Path) -> Command {
     let mut cmd = Command::new(program);
     // Own process group: a terminal's Ctrl-C reaches reelsmith, which cancels cleanly, not the
     // encoder directly.

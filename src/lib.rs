@@ -21,4 +21,5 @@ pub mod render;
 pub mod skill;
 pub mod store;
 pub mod timeline;
+pub mod voice;
 pub mod workspace;

@@ -67,6 +67,7 @@ pub async fn run(repair: bool) -> anyhow::Result<ExitCode> {
             missing.push(e.to_string());
         }
     }
+    report_voices();
     let home = default_home();
     let writable = std::fs::create_dir_all(&home).is_ok() && tempfile::tempfile_in(&home).is_ok();
     println!(
@@ -172,5 +173,45 @@ fn repair_store(db: &Path, missing: &mut Vec<String>) {
             }
         },
         Err(e) => missing.push(format!("repair refused: {e}")),
+    }
+}
+
+/// The offline voices and the word aligner. Narration is optional (a video without it is still
+/// made), so a missing voice is reported with its fix but does not fail `doctor`.
+fn report_voices() {
+    let inv = reelsmith::voice::Inventory::discover();
+    let fix = "run scripts/setup, which installs them in";
+    if inv.voices.is_empty() {
+        println!("voices:   none (optional: {fix} {})", inv.dir.display());
+    }
+    for v in &inv.voices {
+        let kind = if v.natural { "natural" } else { "robotic" };
+        println!(
+            "voice:    {} ({}, {:?}, {kind}, {} Hz)",
+            v.id, v.language, v.engine, v.sample_rate
+        );
+    }
+    if inv.voice_for("en").is_none() && !inv.voices.is_empty() {
+        println!(
+            "          English voice: MISSING ({fix} {})",
+            inv.dir.display()
+        );
+    }
+    match (inv.voice_for("zh"), inv.voices.is_empty()) {
+        (Some(v), _) if !v.natural => println!(
+            "          Chinese: robotic only (espeak-ng); the neural Mandarin voice needs Python 3.9-3.11 for scripts/setup"
+        ),
+        (None, false) => println!(
+            "          Chinese voice: MISSING ({fix} {})",
+            inv.dir.display()
+        ),
+        _ => {}
+    }
+    match &inv.aligner {
+        Some(a) => println!(
+            "aligner:  PocketSphinx ({}; word times of supplied narration)",
+            a.language
+        ),
+        None => println!("aligner:  MISSING (optional: {fix} {})", inv.dir.display()),
     }
 }

@@ -4,6 +4,7 @@ mod demo;
 mod doctor;
 mod make;
 mod serve;
+mod voice;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -36,6 +37,9 @@ enum Command {
     },
     /// Run the MCP server (stdio by default, or streamable HTTP with --http ADDR).
     Serve(serve::ServeArgs),
+    /// The offline voice engine on its own: list voices, speak a script, time a narration.
+    #[command(subcommand)]
+    Voice(voice::VoiceCommand),
 }
 
 /// Run the parsed command.
@@ -45,5 +49,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo { output } => demo::run(&output).await,
         Command::Doctor { repair } => doctor::run(repair).await,
         Command::Serve(args) => serve::run(args).await,
+        Command::Voice(cmd) => voice::run(cmd).await,
     }
 }

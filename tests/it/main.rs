@@ -27,3 +27,4 @@ mod text_animation;
 mod text_shaping;
 mod transitions;
 mod url_upload;
+mod voice;
