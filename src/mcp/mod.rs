@@ -10,6 +10,7 @@
 //! request reports progress through one `Progress`, so its values only rise.
 
 pub mod paths;
+mod player;
 mod resume;
 pub mod route;
 mod schema;
@@ -47,6 +48,10 @@ pub struct ReelsmithServer {
     paths: paths::PathPolicy,
     /// Exports run as MCP tasks for clients that declare the tasks extension.
     tasks: TaskManager,
+    /// The player app is served and linked from the tools (`REELSMITH_UI=off` turns it off).
+    ui: bool,
+    /// export_video takes `formats` (the player then offers "Export all formats").
+    formats: bool,
 }
 
 #[allow(deprecated)]
@@ -66,7 +71,24 @@ impl ReelsmithServer {
                 a.open_world_hint = Some(true);
             }
         }
+        let ui = player::enabled();
+        if ui {
+            for route in tool_router.map.values_mut() {
+                if player::TOOLS.contains(&route.attr.name.as_ref()) {
+                    player::link(&mut route.attr);
+                }
+            }
+        }
+        let formats = tool_router.map.get("export_video").is_some_and(|r| {
+            r.attr
+                .input_schema
+                .get("properties")
+                .and_then(|p| p.get("formats"))
+                .is_some()
+        });
         ReelsmithServer {
+            ui,
+            formats,
             backend,
             tool_router,
             log_level: Arc::new(Mutex::new(LoggingLevel::Info)),
@@ -127,6 +149,17 @@ impl ServerHandler for ReelsmithServer {
             .enable_skills()
             .enable_tasks()
             .build();
+        let mut caps = caps;
+        if self.ui {
+            // MCP Apps: the player's mime type, as hosts declare the extension.
+            caps.extensions.get_or_insert_default().insert(
+                player::EXTENSION.into(),
+                serde_json::json!({ "mimeTypes": [player::MIME] })
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+            );
+        }
         ServerConfig::new(caps)
             .with_server_info(Implementation::new("reelsmith", env!("CARGO_PKG_VERSION")))
             .with_instructions(INSTRUCTIONS)
@@ -178,7 +211,11 @@ impl ServerHandler for ReelsmithServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
-        Ok(skills::resources())
+        let mut list = skills::resources();
+        if self.ui {
+            list.resources.push(player::resource());
+        }
+        Ok(list)
     }
 
     async fn read_resource(
@@ -186,6 +223,14 @@ impl ServerHandler for ReelsmithServer {
         request: ReadResourceRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
+        if self.ui && request.uri == player::URI {
+            return Ok(player::read(self.formats).into());
+        }
+        if request.uri.starts_with(player::RENDERS) {
+            return player::read_render(&*self.backend, &request.uri)
+                .await
+                .map(Into::into);
+        }
         skills::read(&request.uri).map(Into::into).ok_or_else(|| {
             McpError::resource_not_found(format!("no resource {}", request.uri), None)
         })

@@ -17,6 +17,7 @@ mod make_cli;
 mod manifest;
 mod mcp_tools;
 mod nemo_backend;
+mod player;
 mod preview_local;
 mod prompt_corpus;
 mod render_cache;

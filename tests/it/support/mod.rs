@@ -2,6 +2,7 @@
 //! that records progress in wire order ([`mcp_client`]) and a fake NemoVideo ([`fake_nemo`]).
 #![allow(dead_code)]
 
+pub mod chromium;
 pub mod fake_nemo;
 mod fixtures;
 pub mod mcp_client;
