@@ -53,6 +53,10 @@ pub struct MakeArgs {
     /// A quick 360p preview (fastest encoder settings) to check motion and timing first.
     #[arg(long)]
     draft: bool,
+    /// Also (or only) these shapes or platforms, one MP4 each named after -o with the shape
+    /// added, e.g. --formats 16:9,9:16,1:1,4:5 or --formats youtube,tiktok.
+    #[arg(long, value_delimiter = ',')]
+    formats: Vec<String>,
 }
 
 pub async fn run(a: MakeArgs) -> anyhow::Result<ExitCode> {
@@ -75,13 +79,38 @@ pub async fn run(a: MakeArgs) -> anyhow::Result<ExitCode> {
         music: a.no_music.then_some(false),
         captions: None,
     };
+    let shapes = if a.formats.is_empty() {
+        vec![None]
+    } else {
+        reelsmith::publish::platform::targets(&a.formats)
+            .map_err(anyhow::Error::msg)?
+            .into_iter()
+            .map(|t| Some(t.aspect))
+            .collect()
+    };
     render(
-        &files, &a.prompt, script, options, &a.output, a.force, a.draft,
+        &files, &a.prompt, script, options, &a.output, a.force, a.draft, &shapes,
     )
     .await
 }
 
-/// Create a session from `files` + `prompt`, export it to `output` with a progress bar.
+/// `promo.mp4` → `promo-9x16.mp4` for another shape.
+fn output_for(output: &Path, shape: Option<Aspect>) -> PathBuf {
+    match shape {
+        None => output.to_path_buf(),
+        Some(a) => {
+            let stem = output
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "reelsmith".into());
+            output.with_file_name(format!("{stem}-{}.mp4", a.as_str().replace(':', "x")))
+        }
+    }
+}
+
+/// Create a session from `files` + `prompt`, export it to `output` with a progress bar; one
+/// file per shape in `shapes` (`None` is the edit's own), rendered side by side.
+#[allow(clippy::too_many_arguments)]
 pub async fn render(
     files: &[Source],
     prompt: &str,
@@ -90,12 +119,16 @@ pub async fn render(
     output: &Path,
     overwrite: bool,
     draft: bool,
+    shapes: &[Option<Aspect>],
 ) -> anyhow::Result<ExitCode> {
-    if !overwrite && output.exists() {
-        anyhow::bail!(
-            "{} already exists; pass --force to replace it or choose another -o path",
-            output.display()
-        );
+    for shape in shapes {
+        let out = output_for(output, *shape);
+        if !overwrite && out.exists() {
+            anyhow::bail!(
+                "{} already exists; pass --force to replace it or choose another -o path",
+                out.display()
+            );
+        }
     }
     let backend = LocalBackend::open(&default_home())?;
     let created = backend
@@ -125,16 +158,36 @@ pub async fn render(
     // Listening starts here, before the render: a Ctrl-C that lands between two status updates
     // (a fresh `ctrl_c()` per loop turn would miss it) still cancels.
     let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
-    let mut handle = backend
-        .export(ExportRequest {
-            session_id: created.session_id.clone(),
-            output: Some(output.to_path_buf()),
-            overwrite,
-            revision: None,
-            draft,
-            shape: None,
-        })
-        .await?;
+    let mut handles = Vec::new();
+    for shape in shapes {
+        handles.push(
+            backend
+                .export(ExportRequest {
+                    session_id: created.session_id.clone(),
+                    output: Some(output_for(output, *shape)),
+                    overwrite,
+                    revision: None,
+                    draft,
+                    shape: *shape,
+                })
+                .await?,
+        );
+    }
+    for handle in handles {
+        if let Some(code) = follow(&backend, handle, &mut sigint).await? {
+            return Ok(code);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Show one export's progress until it ends and print the file (and whether it is ready to
+/// post); `Some(exit code)` when it was cancelled by Ctrl-C.
+async fn follow(
+    backend: &LocalBackend,
+    mut handle: reelsmith::backend::JobHandle,
+    sigint: &mut tokio::signal::unix::Signal,
+) -> anyhow::Result<Option<ExitCode>> {
     let bar = ProgressBar::new(100);
     bar.set_style(
         ProgressStyle::with_template("{spinner} [{bar:32.cyan/blue}] {pos:>3}% {msg}")
@@ -163,7 +216,7 @@ pub async fn render(
                 let s = backend.cancel(&job_id).await?;
                 bar.abandon_with_message("cancelled");
                 eprintln!("{}", s.message);
-                return Ok(ExitCode::from(130));
+                return Ok(Some(ExitCode::from(130)));
             }
         }
     };
@@ -188,7 +241,7 @@ pub async fn render(
                     }
                 }
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(None)
         }
         _ => {
             bar.abandon();

@@ -20,6 +20,8 @@ use std::path::Path;
 const TARGET_LUFS: f64 = -14.0;
 const LUFS_TOLERANCE: f64 = 1.0;
 const MAX_TRUE_PEAK: f64 = -1.0;
+/// At or below this the soundtrack is silence (ebur128 reports −70 LUFS for digital silence).
+const SILENT_LUFS: f64 = -60.0;
 /// Black or frozen longer than this is flagged.
 const STRETCH_S: f64 = 2.0;
 
@@ -162,6 +164,8 @@ fn judge_one(m: &Measured, p: Platform) -> Readiness {
         ));
     }
     match (m.lufs, m.true_peak) {
+        // A silent soundtrack (no music asked for) has nothing to normalise.
+        (Some(i), _) if i <= SILENT_LUFS => {}
         (Some(i), Some(tp)) => {
             if (i - TARGET_LUFS).abs() > LUFS_TOLERANCE {
                 problems.push(format!(
@@ -196,6 +200,7 @@ fn judge_one(m: &Measured, p: Platform) -> Readiness {
         m.duration_s,
         m.size_bytes as f64 / 1e6,
         match (m.lufs, m.true_peak) {
+            (Some(i), _) if i <= SILENT_LUFS => ", silent soundtrack".to_string(),
             (Some(i), Some(tp)) => format!(", {i:.1} LUFS, {tp:.1} dBTP"),
             _ => String::new(),
         }
@@ -441,6 +446,9 @@ mod tests {
         m.stretches = vec!["black picture 3.0–6.0 s (shot 2, x.mp4 from 1.0 s): trim".into()];
         m.text_outside = vec!["text t1".into()];
         let r = judge_one(&m, Platform::Shorts);
+        let mut silent = good();
+        (silent.lufs, silent.true_peak) = (Some(-70.0), None);
+        assert!(judge_one(&silent, Platform::Tiktok).ready);
         assert!(!r.ready);
         let all = r.problems.join("\n");
         for needle in [
