@@ -24,6 +24,7 @@ mod render_cache;
 mod skills_mcp;
 mod soak_http;
 mod tasks_mcp;
+mod tenants;
 mod text_animation;
 mod text_shaping;
 mod transitions;
