@@ -5,7 +5,8 @@
 //! [`timeline::Timeline`], the [`render`]er turns a timeline into an MP4 with ffmpeg, and a
 //! [`backend::Backend`] ties them to sessions in the workspace [`store`]. The CLI and the MCP
 //! server only ever talk to a `Backend`. [`beats`] finds a supplied music track's tempo and beats
-//! so cuts can land on them.
+//! so cuts can land on them. [`tenant`] says whose a request is when several parties share one
+//! HTTP server.
 
 pub mod backend;
 pub mod beats;
@@ -20,6 +21,7 @@ pub mod publish;
 pub mod render;
 pub mod skill;
 pub mod store;
+pub mod tenant;
 pub mod timeline;
 pub mod voice;
 pub mod workspace;

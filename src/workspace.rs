@@ -3,6 +3,7 @@
 //! way, so the layout and its clean-up live here once.
 
 use crate::store::{Store, StoreError};
+use crate::tenant::TenantId;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -41,14 +42,33 @@ pub fn default_home() -> PathBuf {
 /// empty value or an unfilled `${…}` host placeholder counts as unset), else `exports/` in the
 /// workspace.
 pub fn default_export_dir(home: &Path) -> PathBuf {
+    output_dir_env().unwrap_or_else(|| home.join("exports"))
+}
+
+fn output_dir_env() -> Option<PathBuf> {
     std::env::var("REELSMITH_OUTPUT_DIR")
         .ok()
         .filter(|d| !d.trim().is_empty() && !d.contains("${"))
         .map(PathBuf::from)
-        .unwrap_or_else(|| home.join("exports"))
+}
+
+/// The folder of tenant `t` (multi-tenant HTTP mode) in the workspace at `home`: its fetched
+/// media, and its exports unless `REELSMITH_OUTPUT_DIR` is set.
+pub fn tenant_dir(home: &Path, t: &TenantId) -> PathBuf {
+    home.join("tenants").join(t.as_str())
+}
+
+/// Where tenant `t`'s exports go when it names no output path: `REELSMITH_OUTPUT_DIR/<t>` when
+/// that is set, else `exports/` in its folder.
+pub fn tenant_export_dir(home: &Path, t: &TenantId) -> PathBuf {
+    match output_dir_env() {
+        Some(d) => d.join(t.as_str()),
+        None => tenant_dir(home, t).join("exports"),
+    }
 }
 
 /// An open workspace.
+#[derive(Clone)]
 pub struct Workspace {
     home: PathBuf,
     store: Arc<Store>,

@@ -13,6 +13,17 @@ use tokio_util::sync::CancellationToken;
 struct Live {
     status: watch::Receiver<JobStatus>,
     cancel: CancellationToken,
+    /// Whose job it is (for the tenant's limit on renders at once).
+    tenant: String,
+}
+
+/// A job's id unknown here or in the store (or another tenant's): the one answer for both.
+pub fn job_not_found(job_id: &str) -> BackendError {
+    BackendError::NotFound {
+        what: "job",
+        id: job_id.into(),
+        hint: "call export_video to start one",
+    }
 }
 
 /// What [`LiveJobs::find_or_start`] did.
@@ -61,17 +72,44 @@ impl LiveJobs {
         pred: impl Fn(&str, &JobStatus) -> bool,
         make: impl FnOnce() -> Result<JobStatus, BackendError>,
     ) -> Result<Joined, BackendError> {
+        self.find_or_start_for(crate::tenant::DEFAULT, None, pred, make)
+    }
+
+    /// [`find_or_start`](Self::find_or_start) for `tenant`'s job: joining one of its running
+    /// jobs (`pred` sees only those) is always allowed; starting a new one is refused while
+    /// `max_running` of its jobs run here.
+    pub fn find_or_start_for(
+        &self,
+        tenant: &str,
+        max_running: Option<usize>,
+        pred: impl Fn(&str, &JobStatus) -> bool,
+        make: impl FnOnce() -> Result<JobStatus, BackendError>,
+    ) -> Result<Joined, BackendError> {
         let mut map = self.lock();
         map.retain(|_, live| live.status.has_changed().is_ok());
-        let found = map.iter().find_map(|(id, live)| {
-            let s = live.status.borrow();
-            (s.state == JobState::Running && pred(id, &s)).then(|| JobHandle {
-                job_id: id.clone(),
-                status: live.status.clone(),
-            })
-        });
+        let found = map
+            .iter()
+            .filter(|(_, live)| live.tenant == tenant)
+            .find_map(|(id, live)| {
+                let s = live.status.borrow();
+                (s.state == JobState::Running && pred(id, &s)).then(|| JobHandle {
+                    job_id: id.clone(),
+                    status: live.status.clone(),
+                })
+            });
         if let Some(h) = found {
             return Ok(Joined::Running(h));
+        }
+        if let Some(max) = max_running {
+            let running = map
+                .values()
+                .filter(|l| l.tenant == tenant && l.status.borrow().state == JobState::Running)
+                .count();
+            if running >= max {
+                return Err(BackendError::Unavailable(format!(
+                    "{running} of your renders are running, and {max} at once is the limit for tenant {tenant}; nothing was started. Wait for one to finish (call export_video again with its session_id to collect it) or cancel one, then export again"
+                )));
+            }
         }
         let status = make()?;
         let (tx, rx) = watch::channel(status.clone());
@@ -81,6 +119,7 @@ impl LiveJobs {
             Live {
                 status: rx.clone(),
                 cancel: cancel.clone(),
+                tenant: tenant.to_string(),
             },
         );
         Ok(Joined::Started {
@@ -131,11 +170,7 @@ impl LiveJobs {
             }
             return Ok(s);
         }
-        let rec = store.job(job_id)?.ok_or_else(|| BackendError::NotFound {
-            what: "job",
-            id: job_id.into(),
-            hint: "call export_video to start one",
-        })?;
+        let rec = store.job(job_id)?.ok_or_else(|| job_not_found(job_id))?;
         Ok(JobStatus::from_record(&rec))
     }
 

@@ -1,6 +1,6 @@
 //! The embedded default backend: director + renderer + workspace store, all on this machine.
 
-use super::jobs::{JobEnd, Joined, LiveJobs};
+use super::jobs::{JobEnd, Joined, LiveJobs, job_not_found};
 use super::{
     Backend, BackendError, CreateRequest, Created, Credits, ExportRequest, ExportResult, JobHandle,
     JobState, JobStatus, MediaItem, Preview, TimelineState, Uploaded,
@@ -14,8 +14,9 @@ use crate::render::fonts::FontSet;
 use crate::render::text::TextError;
 use crate::render::{self, RenderProgress, RenderRequest, Stage, encode};
 use crate::store::Store;
+use crate::tenant::{Limits, Tenant, TenantId};
 use crate::timeline::{TT_TEXT, Timeline};
-use crate::workspace::Workspace;
+use crate::workspace::{self, Workspace};
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -30,7 +31,8 @@ pub use crate::workspace::default_home;
 /// Files probed at once during intake.
 const INTAKE_CONCURRENCY: usize = 4;
 
-/// The local engine.
+/// The local engine. Cheap to clone: the workspace, store, live jobs and cache are shared.
+#[derive(Clone)]
 pub struct LocalBackend {
     ws: Workspace,
     /// The workspace database (shared with running jobs).
@@ -40,6 +42,10 @@ pub struct LocalBackend {
     /// Finished windows and soundtracks of earlier renders; `None` when turned off (or the
     /// folder cannot be made: renders still work, only slower).
     cache: Option<RenderCache>,
+    /// Whose calls these are. `None` acts for the default tenant in the workspace's own
+    /// folders, without limits (stdio, the CLI, a single-token HTTP server); `Some` for one
+    /// tenant of a multi-tenant server, in its own folders, within its limits.
+    tenant: Option<Tenant>,
 }
 
 impl LocalBackend {
@@ -57,6 +63,7 @@ impl LocalBackend {
             ws,
             tools: Tools::locate().map_err(|e| e.to_string()),
             jobs: LiveJobs::default(),
+            tenant: None,
         })
     }
 
@@ -76,8 +83,92 @@ impl LocalBackend {
             .map_err(|e| BackendError::Unavailable(e.clone()))
     }
 
+    /// The tenant the store records as owner.
+    fn tenant_name(&self) -> &str {
+        self.tenant
+            .as_ref()
+            .map_or(crate::tenant::DEFAULT, |t| t.id().as_str())
+    }
+
+    fn limits(&self) -> Limits {
+        self.tenant.as_ref().map(Tenant::limits).unwrap_or_default()
+    }
+
+    /// Where media fetched from URLs is kept (per tenant, so no download is shared, and no
+    /// tenant can tell from a fetch whether another already had the same bytes).
+    fn media_dir(&self) -> PathBuf {
+        match &self.tenant {
+            Some(t) => workspace::tenant_dir(self.ws.home(), t.id()).join("media"),
+            None => self.ws.media_dir(),
+        }
+    }
+
+    /// Where exports go when no output path is given.
+    fn export_dir(&self) -> PathBuf {
+        match &self.tenant {
+            Some(t) => workspace::tenant_export_dir(self.ws.home(), t.id()),
+            None => workspace::default_export_dir(self.ws.home()),
+        }
+    }
+
+    /// A job this tenant owns; any other id is "not found", whoever owns it.
+    fn require_job(&self, id: &str) -> Result<(), BackendError> {
+        if self.store.job_owned(id, self.tenant_name())? {
+            Ok(())
+        } else {
+            Err(job_not_found(id))
+        }
+    }
+
+    /// Bytes the tenant's media and finished exports take.
+    fn usage(&self) -> Result<u64, BackendError> {
+        let tenant = self.tenant_name();
+        let media: u64 = self.store.tenant_media(tenant)?.values().sum();
+        let exports: u64 = self
+            .store
+            .tenant_exports(tenant)?
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum();
+        Ok(media + exports)
+    }
+
+    /// Refuse work that would take the tenant past its storage limit: `adding` more bytes
+    /// (an upload), or anything at all once it is full (an export).
+    fn check_storage(&self, adding: u64) -> Result<(), BackendError> {
+        let Some(max) = self.limits().max_bytes else {
+            return Ok(());
+        };
+        let used = self.usage()?;
+        if used.saturating_add(adding) <= max && (adding > 0 || used < max) {
+            return Ok(());
+        }
+        let mb = |b: u64| b as f64 / 1e6;
+        Err(BackendError::Unavailable(if adding > 0 {
+            format!(
+                "storage limit reached: tenant {} has {:.1} MB of media and exports and may keep {:.1} MB; these files add {:.1} MB. Nothing was added. Ask the server's operator to raise max_mb",
+                self.tenant_name(),
+                mb(used),
+                mb(max),
+                mb(adding)
+            )
+        } else {
+            format!(
+                "storage limit reached: tenant {} has {:.1} MB of media and exports and may keep {:.1} MB, so nothing new can be rendered. Ask the server's operator to raise max_mb",
+                self.tenant_name(),
+                mb(used),
+                mb(max)
+            )
+        }))
+    }
+
+    pub(super) fn new_session(&self) -> Result<String, BackendError> {
+        Ok(self.store.create_session_for(self.tenant_name())?)
+    }
+
     fn require_session(&self, id: &str) -> Result<(), BackendError> {
-        if self.store.session_exists(id)? {
+        if self.store.session_owned(id, self.tenant_name())? {
             Ok(())
         } else {
             Err(BackendError::NotFound {
@@ -95,12 +186,13 @@ impl LocalBackend {
         files: &[Source],
     ) -> Result<Vec<MediaInfo>, BackendError> {
         let tools = self.tools()?;
+        self.check_storage(0)?;
         // Probing is mostly waiting on ffprobe/ffmpeg start-up: a few at a time, results in order.
         let limit = Arc::new(tokio::sync::Semaphore::new(INTAKE_CONCURRENCY));
         let mut tasks = tokio::task::JoinSet::new();
         for (i, f) in files.iter().enumerate() {
             let (f, tools, limit) = (f.clone(), tools.clone(), limit.clone());
-            let downloads = self.ws.media_dir();
+            let downloads = self.media_dir();
             tasks.spawn(async move {
                 let _permit = limit.acquire_owned().await;
                 let url = match &f {
@@ -153,6 +245,21 @@ impl LocalBackend {
                 )
             }));
         }
+        if self.limits().max_bytes.is_some() {
+            let held = self.store.tenant_media(self.tenant_name())?;
+            let mut new: HashMap<&str, &MediaInfo> = HashMap::new();
+            for m in ok.iter().filter(|m| !held.contains_key(&m.id)) {
+                new.insert(&m.id, m);
+            }
+            if let Err(e) = self.check_storage(new.values().map(|m| m.size_bytes).sum()) {
+                // Downloads made for this request only go again.
+                let dir = self.media_dir();
+                for m in new.values().filter(|m| m.path.starts_with(&dir)) {
+                    let _ = std::fs::remove_file(&m.path);
+                }
+                return Err(e);
+            }
+        }
         for m in &ok {
             self.store.add_media(session, m)?;
         }
@@ -201,7 +308,7 @@ impl LocalBackend {
         draft: bool,
         shape: Option<crate::timeline::Aspect>,
     ) -> PathBuf {
-        let mut path = self.ws.export_path(session, rev);
+        let mut path = self.export_dir().join(format!("{session}-r{rev}.mp4"));
         if let Some(a) = shape {
             path = path.with_extension(format!("{}.mp4", a.as_str().replace(':', "x")));
         }
@@ -252,6 +359,30 @@ impl Backend for LocalBackend {
         true
     }
 
+    fn tenant(&self) -> TenantId {
+        self.tenant
+            .as_ref()
+            .map_or_else(TenantId::default_tenant, |t| t.id().clone())
+    }
+
+    fn for_tenant(&self, tenant: Tenant) -> Result<Arc<dyn Backend>, BackendError> {
+        let id = tenant.id().clone();
+        let scoped = LocalBackend {
+            cache: self.cache.as_ref().map(|c| c.scoped(id.as_str())),
+            tenant: Some(tenant),
+            ..self.clone()
+        };
+        for dir in [scoped.media_dir(), scoped.export_dir()] {
+            std::fs::create_dir_all(&dir).map_err(|e| {
+                BackendError::Unavailable(format!(
+                    "cannot create tenant {id}'s folder {}: {e}",
+                    dir.display()
+                ))
+            })?;
+        }
+        Ok(Arc::new(scoped))
+    }
+
     async fn upload(
         &self,
         session_id: Option<&str>,
@@ -267,7 +398,7 @@ impl Backend for LocalBackend {
                 self.require_session(s)?;
                 s.to_string()
             }
-            None => self.store.create_session()?,
+            None => self.new_session()?,
         };
         let media = self.intake_all(&session, files).await?;
         Ok(Uploaded {
@@ -287,7 +418,17 @@ impl Backend for LocalBackend {
             frozen: None,
             total: None,
             free_disk_bytes: free_disk(self.ws.home()),
-            note: "Local rendering runs on this machine and needs no credits.".into(),
+            note: match self.limits() {
+                Limits {
+                    max_bytes: Some(max),
+                    ..
+                } => format!(
+                    "Local rendering runs on this machine and needs no credits. Your media and exports take {:.1} MB of the {:.1} MB you may keep.",
+                    self.usage()? as f64 / 1e6,
+                    max as f64 / 1e6
+                ),
+                _ => "Local rendering runs on this machine and needs no credits.".into(),
+            },
         })
     }
 
@@ -381,7 +522,9 @@ impl Backend for LocalBackend {
             return Ok(JobHandle::finished(JobStatus::from_record(&rec)));
         }
         let same_output = |rec_output: &str| req.output.is_none() || rec_output == output_s;
-        let joined = self.jobs.find_or_start(
+        let joined = self.jobs.find_or_start_for(
+            self.tenant_name(),
+            self.limits().max_renders,
             |id, s| {
                 s.session_id == session
                     && s.revision == tl.rev
@@ -398,6 +541,7 @@ impl Backend for LocalBackend {
                 if !req.overwrite && output.exists() {
                     return Err(render::RenderError::OutputExists(output.clone()).into());
                 }
+                self.check_storage(0)?;
                 let rec = self
                     .store
                     .create_job(&session, tl.rev, &output_s, req.draft, shape_s)?;
@@ -547,10 +691,12 @@ impl Backend for LocalBackend {
     }
 
     async fn job(&self, job_id: &str) -> Result<JobStatus, BackendError> {
+        self.require_job(job_id)?;
         self.jobs.status(job_id, &self.store)
     }
 
     async fn cancel(&self, job_id: &str) -> Result<JobStatus, BackendError> {
+        self.require_job(job_id)?;
         self.jobs
             .cancel(job_id, &self.store, Duration::from_secs(15))
             .await

@@ -313,6 +313,31 @@ pub trait Backend: Send + Sync {
         false
     }
 
+    /// The tenant this backend acts for: [`crate::tenant::DEFAULT`] unless it was made by
+    /// [`for_tenant`](Self::for_tenant).
+    fn tenant(&self) -> crate::tenant::TenantId {
+        crate::tenant::TenantId::default_tenant()
+    }
+
+    /// This backend acting for `tenant` alone. Every call on the result is the tenant's: what
+    /// it creates (sessions, media, jobs, exports) is owned by it, and every id it is given
+    /// (session, job, revision, media in edits) that another tenant owns is answered exactly
+    /// as an id that does not exist ([`BackendError::NotFound`], same words), so ids leak
+    /// neither content nor existence. Files go to the tenant's own folders, and the tenant's
+    /// [`Limits`](crate::tenant::Limits) (renders at once, bytes stored) are enforced with an
+    /// error that says which limit was hit. Backends that cannot keep tenants apart refuse,
+    /// so a multi-tenant server never starts on them.
+    fn for_tenant(
+        &self,
+        tenant: crate::tenant::Tenant,
+    ) -> Result<std::sync::Arc<dyn Backend>, BackendError> {
+        let _ = tenant;
+        Err(BackendError::Unavailable(format!(
+            "the {} backend cannot keep tenants apart; serve several tenants (REELSMITH_HTTP_TOKENS) with the local backend",
+            self.name()
+        )))
+    }
+
     /// Add files (local paths or URLs) to a session, creating the session when none is given.
     /// Either every file is added or, on any refusal, none is.
     async fn upload(

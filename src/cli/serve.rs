@@ -4,7 +4,8 @@ use reelsmith::backend::Backend;
 use reelsmith::backend::local::{LocalBackend, default_home};
 use reelsmith::backend::nemo::NemoBackend;
 use reelsmith::mcp::paths::PathPolicy;
-use reelsmith::mcp::server::{HttpOptions, serve_http, serve_stdio};
+use reelsmith::mcp::server::{HttpOptions, TenantMode, serve_http, serve_stdio};
+use reelsmith::tenant::Tenants;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -52,25 +53,44 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
                         .collect()
                 })
                 .unwrap_or_default();
+            let tenants = match std::env::var_os("REELSMITH_HTTP_TOKENS").filter(|p| !p.is_empty())
+            {
+                None => None,
+                Some(path) => Some(open_tenants(&backend, path.as_ref(), token.clone())?),
+            };
             let shutdown = CancellationToken::new();
             let stop = shutdown.clone();
             tokio::spawn(async move {
                 let _ = tokio::signal::ctrl_c().await;
                 stop.cancel();
             });
-            let auth = if token.is_some() {
-                "bearer token required"
-            } else {
-                "no token"
+            let auth = match (&tenants, &token) {
+                (Some(t), _) => format!(
+                    "tenants from {}: {} token(s) for {} tenant(s); SIGHUP reloads it",
+                    t.path().display(),
+                    t.current().len(),
+                    t.current().tenants().len()
+                ),
+                (None, Some(_)) => "bearer token required".to_string(),
+                (None, None) => "no token".to_string(),
             };
+            let home = default_home();
+            let tenants = tenants.map(|tenants| {
+                reload_on_sighup(tenants.clone());
+                TenantMode {
+                    tenants,
+                    home: home.clone(),
+                }
+            });
             serve_http(
                 backend,
                 addr,
                 HttpOptions {
+                    // With tenants the table holds every token (REELSMITH_HTTP_TOKEN included).
                     token,
+                    tenants,
                     extra_origins,
                     paths: {
-                        let home = default_home();
                         let exports = reelsmith::backend::default_export_dir(&home);
                         PathPolicy::from_env_or(&[home, exports])
                     },
@@ -82,4 +102,57 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Load `REELSMITH_HTTP_TOKENS` for a multi-tenant server: refused when the backend cannot keep
+/// tenants apart or `REELSMITH_ALLOWED_DIRS` has a folder every tenant would share.
+fn open_tenants(
+    backend: &Arc<dyn Backend>,
+    path: &std::path::Path,
+    single: Option<String>,
+) -> anyhow::Result<Arc<Tenants>> {
+    let tenants = Tenants::open(path, single).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // A backend that cannot keep tenants apart says so now rather than at the first request.
+    let first = tenants.current().tenants().remove(0);
+    backend
+        .for_tenant(tenants_tenant(&tenants, first))
+        .map_err(|e| anyhow::anyhow!("REELSMITH_HTTP_TOKENS: {e}"))?;
+    let shared = reelsmith::mcp::paths::shared_allowed_dirs();
+    if !shared.is_empty() {
+        anyhow::bail!(
+            "REELSMITH_ALLOWED_DIRS names folders every tenant would share ({}); with REELSMITH_HTTP_TOKENS put {{tenant}} in each entry (e.g. /srv/reelsmith/{{tenant}}), or leave it unset so each tenant gets its own folder in the workspace",
+            shared.join(", ")
+        );
+    }
+    Ok(Arc::new(tenants))
+}
+
+fn tenants_tenant(tenants: &Tenants, id: reelsmith::tenant::TenantId) -> reelsmith::tenant::Tenant {
+    let limits = tenants.current().limits(&id);
+    reelsmith::tenant::Tenant::new(id, limits)
+}
+
+/// Read the tokens file again on every SIGHUP; a bad file keeps the table in force and logs why.
+fn reload_on_sighup(tenants: Arc<Tenants>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut hup = match signal(SignalKind::hangup()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for SIGHUP; the tokens file will not be reloaded");
+            return;
+        }
+    };
+    tokio::spawn(async move {
+        while hup.recv().await.is_some() {
+            match tenants.reload() {
+                Ok(t) => eprintln!(
+                    "reloaded the tokens file {}: {} token(s) for {} tenant(s)",
+                    tenants.path().display(),
+                    t.len(),
+                    t.tenants().len()
+                ),
+                Err(e) => tracing::warn!("kept the tokens in force: {e}"),
+            }
+        }
+    });
 }

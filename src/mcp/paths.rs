@@ -38,6 +38,28 @@ impl PathPolicy {
         }
     }
 
+    /// A tenant's roots (multi-tenant HTTP): the `REELSMITH_ALLOWED_DIRS` entries with
+    /// `{tenant}` replaced by its name (each entry must contain it: see
+    /// [`shared_allowed_dirs`]), else its own folder and export folder.
+    pub fn for_tenant(home: &Path, tenant: &crate::tenant::TenantId) -> PathPolicy {
+        match std::env::var("REELSMITH_ALLOWED_DIRS")
+            .ok()
+            .filter(|v| !v.is_empty())
+        {
+            Some(v) => PathPolicy::within(
+                &std::env::split_paths(&v)
+                    .map(|d| {
+                        PathBuf::from(d.to_string_lossy().replace("{tenant}", tenant.as_str()))
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            None => PathPolicy::within(&[
+                crate::workspace::tenant_dir(home, tenant),
+                crate::workspace::tenant_export_dir(home, tenant),
+            ]),
+        }
+    }
+
     /// Check a path the client wants read (it must exist) or written (`write`: its nearest
     /// existing ancestor is what is resolved). Ok when allowed; Err says why and what is.
     pub fn check(&self, path: &str, write: bool) -> Result<(), String> {
@@ -51,20 +73,23 @@ impl PathPolicy {
                 list(roots)
             ));
         }
+        // A missing file is placed where it would be, so one outside the roots is refused just
+        // like one that exists there: the answer never tells whether a file outside exists
+        // (another tenant's, say). Missing files inside are reported by intake as usual.
         let resolved = if write {
             resolve_for_write(p)
         } else {
-            std::fs::canonicalize(p).ok()
+            std::fs::canonicalize(p)
+                .ok()
+                .or_else(|| resolve_for_write(p))
         };
-        let Some(resolved) = resolved else {
-            // Missing files are reported by intake with the usual message.
-            return if write {
-                Err(format!("{path}: cannot resolve the folder it would go in"))
-            } else {
-                Ok(())
-            };
-        };
-        if roots.iter().any(|r| resolved.starts_with(r)) {
+        let inside = resolved
+            .as_ref()
+            .is_some_and(|r| roots.iter().any(|root| r.starts_with(root)));
+        if resolved.is_none() && write {
+            return Err(format!("{path}: cannot resolve the folder it would go in"));
+        }
+        if inside {
             Ok(())
         } else {
             Err(format!(
@@ -74,6 +99,20 @@ impl PathPolicy {
             ))
         }
     }
+}
+
+/// `REELSMITH_ALLOWED_DIRS` entries that every tenant would share (no `{tenant}` in them): a
+/// multi-tenant server refuses to start with any.
+pub fn shared_allowed_dirs() -> Vec<String> {
+    std::env::var_os("REELSMITH_ALLOWED_DIRS")
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            std::env::split_paths(&v)
+                .map(|d| d.to_string_lossy().into_owned())
+                .filter(|d| !d.contains("{tenant}"))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn list(roots: &[PathBuf]) -> String {
@@ -126,6 +165,11 @@ mod tests {
                 .is_err()
         );
         assert!(pol.check("relative.jpg", false).is_err());
+        // Missing: inside is left to intake; outside reads as outside, exactly as if it existed.
+        assert!(pol.check(&s(&inside.join("missing.jpg")), false).is_ok());
+        let there = pol.check(&s(&outside.join("b.jpg")), false).unwrap_err();
+        let not_there = pol.check(&s(&outside.join("c.jpg")), false).unwrap_err();
+        assert_eq!(there.replace("b.jpg", "c.jpg"), not_there);
         assert!(pol.check(&s(&inside.join("new/dir/v.mp4")), true).is_ok());
         assert!(pol.check(&s(&outside.join("v.mp4")), true).is_err());
         assert!(

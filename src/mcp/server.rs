@@ -1,16 +1,25 @@
 //! Transports: stdio (the default; stdout carries protocol only) and streamable HTTP at `/mcp`
 //! with an optional bearer token and Host/Origin checks against DNS rebinding.
+//!
+//! With a tokens file (multi-tenant mode) the token names a tenant: each MCP session is made
+//! for the tenant of the request that opened it, with a backend scoped to that tenant
+//! ([`Backend::for_tenant`]) and the tenant's own folders as its path policy, and it answers
+//! only requests carrying a token of that same tenant (any other gets the 404 an unknown
+//! session gets).
 
 use super::ReelsmithServer;
 use crate::backend::Backend;
+use crate::tenant::{TenantId, Tenants};
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rmcp::ServiceExt;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use tokio_util::sync::CancellationToken;
 
 /// Serve MCP over stdin/stdout until the client closes the stream.
@@ -30,6 +39,69 @@ pub struct HttpOptions {
     pub extra_origins: Vec<String>,
     /// The local paths clients may read and write.
     pub paths: super::paths::PathPolicy,
+    /// Tokens naming tenants (`REELSMITH_HTTP_TOKENS`); when set, `token` and `paths` are not
+    /// used: every request needs a token from the table, and each tenant gets its own folders.
+    pub tenants: Option<TenantMode>,
+}
+
+/// Multi-tenant HTTP: the token table and the workspace the tenants' folders are in.
+#[derive(Debug, Clone)]
+pub struct TenantMode {
+    /// The token table (reloadable).
+    pub tenants: Arc<Tenants>,
+    /// The workspace folder.
+    pub home: PathBuf,
+}
+
+tokio::task_local! {
+    /// The tenant of the HTTP request being handled: rmcp makes a session's server while
+    /// handling the request that opens it, so the factory reads its tenant from here.
+    static REQUEST_TENANT: TenantId;
+}
+
+/// Which tenant each MCP session belongs to.
+struct SessionTenants {
+    bound: Mutex<HashMap<String, TenantId>>,
+    sessions: Arc<super::resume::ResumeAfter>,
+    /// Bindings after the last prune; the next prune comes when there are twice as many.
+    pruned_at: std::sync::atomic::AtomicUsize,
+}
+
+impl SessionTenants {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, TenantId>> {
+        self.bound.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Record a new session's tenant, and now and then forget sessions rmcp has dropped.
+    async fn bind(&self, session: String, tenant: TenantId) {
+        use rmcp::transport::streamable_http_server::session::SessionManager;
+        use std::sync::atomic::Ordering;
+        let n = {
+            let mut b = self.lock();
+            b.insert(session, tenant);
+            b.len()
+        };
+        if n < 64 || n < 2 * self.pruned_at.load(Ordering::Relaxed) {
+            return;
+        }
+        let ids: Vec<String> = self.lock().keys().cloned().collect();
+        let mut gone = Vec::new();
+        for id in ids {
+            if !self
+                .sessions
+                .has_session(&id.clone().into())
+                .await
+                .unwrap_or(true)
+            {
+                gone.push(id);
+            }
+        }
+        let mut b = self.lock();
+        for id in gone {
+            b.remove(&id);
+        }
+        self.pruned_at.store(b.len(), Ordering::Relaxed);
+    }
 }
 
 /// Browser origins allowed by default: pages served from this machine only.
@@ -55,7 +127,7 @@ pub async fn serve_http(
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     let bound = listener.local_addr()?;
-    if !bound.ip().is_loopback() && opts.token.is_none() {
+    if !bound.ip().is_loopback() && opts.token.is_none() && opts.tenants.is_none() {
         anyhow::bail!(
             "{bound} is reachable from other machines, and anyone reaching it could read and render your files: set REELSMITH_HTTP_TOKEN to a long random secret (clients then send `Authorization: Bearer <it>`), or listen on 127.0.0.1"
         );
@@ -72,21 +144,53 @@ pub async fn serve_http(
     }
     let factory_backend = backend.clone();
     let paths = opts.paths.clone();
-    let service = StreamableHttpService::new(
-        move || Ok(ReelsmithServer::new(factory_backend.clone()).with_paths(paths.clone())),
-        super::resume::ResumeAfter::default().into(),
-        config,
-    );
-    let token = opts.token.map(Arc::new);
-    let app = axum::Router::new()
+    let mode = opts.tenants.clone();
+    let factory = move || match &mode {
+        None => Ok(ReelsmithServer::new(factory_backend.clone()).with_paths(paths.clone())),
+        Some(mode) => {
+            // Fail closed: a session made outside a tenant's request would be no one's.
+            let id = REQUEST_TENANT
+                .try_with(Clone::clone)
+                .map_err(|_| std::io::Error::other("no tenant for this request"))?;
+            let scoped = factory_backend
+                .for_tenant(mode.tenants.tenant(id.clone()))
+                .map_err(std::io::Error::other)?;
+            Ok(ReelsmithServer::new(scoped)
+                .with_paths(super::paths::PathPolicy::for_tenant(&mode.home, &id)))
+        }
+    };
+    let sessions = Arc::new(super::resume::ResumeAfter::default());
+    let service = StreamableHttpService::new(factory, sessions.clone(), config);
+    let router = axum::Router::new()
         .nest_service("/mcp", service)
-        .layer(axum::middleware::from_fn(session_end_ok))
-        .layer(axum::middleware::from_fn(
-            move |req: Request, next: Next| {
-                let token = token.clone();
-                async move { require_token(token.as_deref().map(String::as_str), req, next).await }
-            },
-        ));
+        .layer(axum::middleware::from_fn(session_end_ok));
+    let app = match opts.tenants {
+        None => {
+            let token = opts.token.map(Arc::new);
+            router.layer(axum::middleware::from_fn(
+                move |req: Request, next: Next| {
+                    let token = token.clone();
+                    async move {
+                        require_token(token.as_deref().map(String::as_str), req, next).await
+                    }
+                },
+            ))
+        }
+        Some(mode) => {
+            let tenants = mode.tenants.clone();
+            let bound = Arc::new(SessionTenants {
+                bound: Mutex::default(),
+                sessions,
+                pruned_at: Default::default(),
+            });
+            router.layer(axum::middleware::from_fn(
+                move |req: Request, next: Next| {
+                    let (tenants, bound) = (tenants.clone(), bound.clone());
+                    async move { require_tenant(&tenants, &bound, req, next).await }
+                },
+            ))
+        }
+    };
     on_bound(bound);
     axum::serve(listener, app)
         .with_graceful_shutdown(async move { shutdown.cancelled_owned().await })
@@ -108,32 +212,85 @@ async fn session_end_ok(req: Request, next: Next) -> Response {
     resp
 }
 
-/// Refuse requests without the bearer token (when one is configured) with 401.
-async fn require_token(token: Option<&str>, req: Request, next: Next) -> Response {
-    let Some(expected) = token else {
-        return next.run(req).await;
-    };
-    let given = req
-        .headers()
+/// The bearer token a request carries.
+fn bearer(req: &Request) -> Option<&str> {
+    req.headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, t)| t.trim());
-    if given.is_some_and(|g| constant_time_eq(g.as_bytes(), expected.as_bytes())) {
-        return next.run(req).await;
-    }
-    let mut resp = (
-        StatusCode::UNAUTHORIZED,
-        "missing or wrong bearer token: send `Authorization: Bearer <REELSMITH_HTTP_TOKEN>`\n",
-    )
-        .into_response();
+        .map(|(_, t)| t.trim())
+}
+
+/// 401 with a challenge; `what` names the token to send.
+fn unauthorized(what: &'static str) -> Response {
+    let mut resp = (StatusCode::UNAUTHORIZED, what).into_response();
     resp.headers_mut().insert(
         header::WWW_AUTHENTICATE,
         HeaderValue::from_static("Bearer realm=\"reelsmith\""),
     );
     resp
 }
+
+/// Refuse requests without the bearer token (when one is configured) with 401.
+async fn require_token(token: Option<&str>, req: Request, next: Next) -> Response {
+    let Some(expected) = token else {
+        return next.run(req).await;
+    };
+    if bearer(&req).is_some_and(|g| constant_time_eq(g.as_bytes(), expected.as_bytes())) {
+        return next.run(req).await;
+    }
+    unauthorized(
+        "missing or wrong bearer token: send `Authorization: Bearer <REELSMITH_HTTP_TOKEN>`\n",
+    )
+}
+
+/// Multi-tenant mode: the token names the tenant (401 when it names none); a request for an
+/// MCP session of another tenant is answered as rmcp answers an unknown session (404); the
+/// request runs with its tenant in [`REQUEST_TENANT`], and a session it opens is bound to it.
+async fn require_tenant(
+    tenants: &Tenants,
+    bound: &SessionTenants,
+    req: Request,
+    next: Next,
+) -> Response {
+    let Some(tenant) = bearer(&req).and_then(|t| tenants.current().lookup(t)) else {
+        return unauthorized(
+            "missing or unknown bearer token: send `Authorization: Bearer <your token>`\n",
+        );
+    };
+    let session = req
+        .headers()
+        .get(SESSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    if let Some(id) = &session
+        && bound.lock().get(id) != Some(&tenant)
+    {
+        return (StatusCode::NOT_FOUND, "Not Found: Session not found").into_response();
+    }
+    let delete = req.method() == axum::http::Method::DELETE;
+    let resp = REQUEST_TENANT.scope(tenant.clone(), next.run(req)).await;
+    match session {
+        Some(id) if delete && resp.status().is_success() => {
+            bound.lock().remove(&id);
+        }
+        None => {
+            if let Some(id) = resp
+                .headers()
+                .get(SESSION_HEADER)
+                .and_then(|v| v.to_str().ok())
+            {
+                bound.bind(id.to_string(), tenant).await;
+            }
+        }
+        _ => {}
+    }
+    resp
+}
+
+/// The header carrying the MCP session id.
+const SESSION_HEADER: &str = "mcp-session-id";
 
 /// Compare secrets without leaking where they differ through timing.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -22,6 +22,8 @@ pub const DEFAULT_CAP_MB: u64 = 2048;
 pub struct RenderCache {
     dir: PathBuf,
     cap_bytes: u64,
+    /// Mixed into every key, so one tenant's renders never hit (and never time) another's.
+    scope: Option<String>,
 }
 
 /// What the cache holds, for `doctor`.
@@ -116,6 +118,7 @@ impl RenderCache {
         let cache = RenderCache {
             dir: dir.to_path_buf(),
             cap_bytes: cap_mb.saturating_mul(1 << 20),
+            scope: None,
         };
         cache.remove_stale_temporaries();
         Ok(Some(cache))
@@ -134,9 +137,31 @@ impl RenderCache {
         &self.dir
     }
 
+    /// The same folder and cap, with keys of their own: entries stored through it are found
+    /// only through a cache of the same scope (one per tenant).
+    pub fn scoped(&self, scope: &str) -> RenderCache {
+        RenderCache {
+            scope: Some(scope.to_string()),
+            ..self.clone()
+        }
+    }
+
+    /// `key` within this cache's scope.
+    fn scoped_key<'k>(&self, key: &'k str) -> std::borrow::Cow<'k, str> {
+        match &self.scope {
+            None => key.into(),
+            Some(s) => {
+                let mut k = KeyBuilder::new("scope");
+                k.part(s).part(key);
+                k.finish().into()
+            }
+        }
+    }
+
     /// Link the entry for `key` into `into` (as `name`) when it is whole and unchanged; a
     /// damaged entry is removed and `None` returned, so the caller renders it again.
     pub fn fetch(&self, key: &str, into: &Path, name: &str) -> Option<PathBuf> {
+        let key = &*self.scoped_key(key);
         let side: Sidecar = serde_json::from_slice(&std::fs::read(self.sidecar(key)).ok()?)
             .ok()
             .filter(|s: &Sidecar| valid_ext(&s.ext))?;
@@ -164,6 +189,7 @@ impl RenderCache {
     /// Store a finished file under `key` (the file itself is left where it is) and evict the
     /// least recently used entries beyond the cap.
     pub fn store(&self, key: &str, file: &Path) -> std::io::Result<()> {
+        let key = &*self.scoped_key(key);
         let ext = file
             .extension()
             .map(|e| e.to_string_lossy().into_owned())

@@ -14,9 +14,10 @@ use std::time::Duration;
 /// The schema this build writes (SQLite's `user_version`). Older workspaces are brought up to it
 /// (1: revision history gains `sessions.head` and `timelines.parent`; 2: `jobs.draft`, so a
 /// draft is never handed back as the final file; 3: `jobs.shape`, so each shape of a
-/// multi-format export is its own job); a larger number comes from a later reelsmith and is
-/// refused.
-pub const SCHEMA_VERSION: i64 = 3;
+/// multi-format export is its own job; 4: `tenant` on sessions, media and jobs, NULL for rows
+/// written before tenants, which belong to the default tenant); a larger number comes from a
+/// later reelsmith and is refused.
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Our tables, in the order a repair copies them (sessions before what refers to them).
 const TABLES: [&str; 5] = ["sessions", "media", "timelines", "jobs", "kv"];
@@ -99,9 +100,16 @@ pub(super) fn open_checked(path: &Path) -> Result<Connection, StoreError> {
             ("timelines", "parent", "INTEGER"),
             ("jobs", "draft", "INTEGER"),
             ("jobs", "shape", "TEXT"),
+            ("sessions", "tenant", "TEXT"),
+            ("media", "tenant", "TEXT"),
+            ("jobs", "tenant", "TEXT"),
         ] {
             add_column(&conn, table, column, kind)?;
         }
+        conn.execute_batch(
+            "CREATE INDEX IF NOT EXISTS media_by_tenant ON media (tenant);
+             CREATE INDEX IF NOT EXISTS jobs_by_tenant ON jobs (tenant, state);",
+        )?;
         if version < SCHEMA_VERSION {
             conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         }

@@ -202,17 +202,22 @@ impl Store {
         Ok(n)
     }
 
-    /// Start a new session; returns its id.
+    /// Start a new session of the default tenant; returns its id.
     pub fn create_session(&self) -> Result<String, StoreError> {
+        self.create_session_for(crate::tenant::DEFAULT)
+    }
+
+    /// Start a new session owned by `tenant`; returns its id.
+    pub fn create_session_for(&self, tenant: &str) -> Result<String, StoreError> {
         let id = format!("ses_{}", uuid::Uuid::new_v4().simple());
         self.conn().execute(
-            "INSERT INTO sessions (id, created_at, updated_at) VALUES (?1, ?2, ?2)",
-            params![id, now()],
+            "INSERT INTO sessions (id, created_at, updated_at, tenant) VALUES (?1, ?2, ?2, ?3)",
+            params![id, now(), tenant],
         )?;
         Ok(id)
     }
 
-    /// Whether a session exists.
+    /// Whether a session exists (whoever owns it).
     pub fn session_exists(&self, id: &str) -> Result<bool, StoreError> {
         Ok(self
             .conn()
@@ -221,13 +226,74 @@ impl Store {
             .is_some())
     }
 
-    /// Add media to a session (a second add of the same content is a no-op); returns whether it was new.
+    /// Whether a session exists and `tenant` owns it (rows from before tenants belong to the
+    /// default tenant).
+    pub fn session_owned(&self, id: &str, tenant: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT 1 FROM sessions WHERE id = ?1 AND COALESCE(tenant, 'default') = ?2",
+                params![id, tenant],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
+    /// Whether a job exists and `tenant` owns it.
+    pub fn job_owned(&self, id: &str, tenant: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT 1 FROM jobs WHERE id = ?1 AND COALESCE(tenant, 'default') = ?2",
+                params![id, tenant],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
+    /// The media `tenant` holds, by id (an item in several sessions counted once), with each
+    /// one's size in bytes.
+    pub fn tenant_media(
+        &self,
+        tenant: &str,
+    ) -> Result<std::collections::HashMap<String, u64>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT media_id, info FROM media WHERE COALESCE(tenant, 'default') = ?1")?;
+        let rows: Vec<(String, String)> = stmt
+            .query_map([tenant], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut out = std::collections::HashMap::new();
+        for (id, info) in rows {
+            let m: MediaInfo = serde_json::from_str(&info)?;
+            out.insert(id, m.size_bytes);
+        }
+        Ok(out)
+    }
+
+    /// The files `tenant`'s finished exports were written to, each once.
+    pub fn tenant_exports(&self, tenant: &str) -> Result<Vec<String>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT DISTINCT output FROM jobs WHERE COALESCE(tenant, 'default') = ?1 AND state = 'done'",
+        )?;
+        let rows = stmt
+            .query_map([tenant], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Add media to a session, owned by the session's tenant (a second add of the same content
+    /// is a no-op); returns whether it was new.
     pub fn add_media(&self, session: &str, m: &MediaInfo) -> Result<bool, StoreError> {
         let info = serde_json::to_string(m)?;
         let conn = self.conn();
         let n = conn.execute(
-            "INSERT OR IGNORE INTO media (session_id, media_id, position, info)
-             VALUES (?1, ?2, (SELECT COALESCE(MAX(position), 0) + 1 FROM media WHERE session_id = ?1), ?3)",
+            "INSERT OR IGNORE INTO media (session_id, media_id, position, info, tenant)
+             VALUES (?1, ?2, (SELECT COALESCE(MAX(position), 0) + 1 FROM media WHERE session_id = ?1), ?3,
+                     (SELECT COALESCE(tenant, 'default') FROM sessions WHERE id = ?1))",
             params![session, m.id, info],
         )?;
         conn.execute(
@@ -250,7 +316,7 @@ impl Store {
             .collect()
     }
 
-    /// Record a new running job owned by this process.
+    /// Record a new running job owned by this process (and by the session's tenant).
     pub fn create_job(
         &self,
         session: &str,
@@ -261,8 +327,9 @@ impl Store {
     ) -> Result<JobRecord, StoreError> {
         let id = format!("job_{}", uuid::Uuid::new_v4().simple());
         self.conn().execute(
-            "INSERT INTO jobs (id, session_id, rev, output, state, percent, message, result, pid, created_at, updated_at, draft, shape)
-             VALUES (?1, ?2, ?3, ?4, 'running', 0, 'queued', NULL, ?5, ?6, ?6, ?7, ?8)",
+            "INSERT INTO jobs (id, session_id, rev, output, state, percent, message, result, pid, created_at, updated_at, draft, shape, tenant)
+             VALUES (?1, ?2, ?3, ?4, 'running', 0, 'queued', NULL, ?5, ?6, ?6, ?7, ?8,
+                     (SELECT COALESCE(tenant, 'default') FROM sessions WHERE id = ?2))",
             params![id, session, rev as i64, output, std::process::id() as i64, now(), draft as i64, shape],
         )?;
         Ok(JobRecord {
@@ -486,6 +553,32 @@ mod tests {
             Err(StoreError::Conflict { current: 2 })
         ));
         assert_eq!(s.current_timeline(&ses).unwrap().unwrap().rev, 2);
+    }
+
+    #[test]
+    fn rows_belong_to_their_sessions_tenant() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("db")).unwrap();
+        let a = s.create_session_for("acme").unwrap();
+        let legacy = s.create_session().unwrap();
+        s.conn()
+            .execute("UPDATE sessions SET tenant = NULL WHERE id = ?1", [&legacy])
+            .unwrap();
+        assert!(s.session_owned(&a, "acme").unwrap());
+        assert!(!s.session_owned(&a, "beta").unwrap());
+        assert!(!s.session_owned(&a, "default").unwrap());
+        assert!(
+            s.session_owned(&legacy, "default").unwrap(),
+            "rows before tenants"
+        );
+        let job = s.create_job(&a, 1, "/tmp/a.mp4", false, None).unwrap();
+        assert!(s.job_owned(&job.id, "acme").unwrap());
+        assert!(!s.job_owned(&job.id, "beta").unwrap());
+        assert!(s.tenant_exports("acme").unwrap().is_empty());
+        s.update_job(&job.id, JobState::Done, 100.0, "done", None)
+            .unwrap();
+        assert_eq!(s.tenant_exports("acme").unwrap(), ["/tmp/a.mp4"]);
+        assert!(s.tenant_exports("beta").unwrap().is_empty());
     }
 
     #[test]

@@ -25,6 +25,7 @@ mod render_cache;
 mod skills_mcp;
 mod soak_http;
 mod tasks_mcp;
+mod tenants;
 mod text_animation;
 mod text_shaping;
 mod transitions;

@@ -18,7 +18,7 @@ impl LocalBackend {
                 self.require_session(s)?;
                 s.clone()
             }
-            None => self.store.create_session()?,
+            None => self.new_session()?,
         };
         let added = if req.files.is_empty() {
             Vec::new()
