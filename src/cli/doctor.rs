@@ -68,6 +68,12 @@ pub async fn run(repair: bool) -> anyhow::Result<ExitCode> {
         }
     }
     report_voices();
+    let versions: Vec<&str> = reelsmith::mcp::PROTOCOL_VERSIONS
+        .iter()
+        .rev()
+        .map(|v| v.as_str())
+        .collect();
+    println!("mcp:      protocol {} (newest first)", versions.join(", "));
     let home = default_home();
     let writable = std::fs::create_dir_all(&home).is_ok() && tempfile::tempfile_in(&home).is_ok();
     println!(

@@ -4,11 +4,15 @@
 //! Requests enter through rmcp, are checked here (arguments parsed with the field path of any
 //! mistake, so an agent learns exactly what to fix; files parsed once into paths or URLs and held
 //! to the path policy), and leave as calls on the [`Backend`] trait; nothing in this module knows
-//! ffmpeg or the cloud API. Each tool lives in its own file under [`tools`]; [`route`] sends a
+//! the cloud API, and ffmpeg only for the test encode that times this machine (`estimate`). Where
+//! the client can show a form, `confirm` asks the person before a file is replaced, a render of
+//! over ten minutes starts or a cloud call spends credits. Each tool lives in its own file under [`tools`]; [`route`] sends a
 //! prompt that is really another request to its tool; [`server`] owns the transports,
 //! authentication and origin checks, with HTTP stream resumption corrected in `resume`. Every
 //! request reports progress through one `Progress`, so its values only rise.
 
+mod confirm;
+mod estimate;
 pub mod paths;
 mod player;
 mod resume;
@@ -52,6 +56,10 @@ pub struct ReelsmithServer {
     ui: bool,
     /// export_video takes `formats` (the player then offers "Export all formats").
     formats: bool,
+    /// The person ticked "don't ask again" on the cloud-credits question (this connection).
+    cloud_ok: Arc<std::sync::atomic::AtomicBool>,
+    /// Long renders the person agreed to on this connection, so collecting one does not ask again.
+    long_renders_ok: Arc<Mutex<std::collections::HashSet<String>>>,
 }
 
 #[allow(deprecated)]
@@ -94,6 +102,8 @@ impl ReelsmithServer {
             log_level: Arc::new(Mutex::new(LoggingLevel::Info)),
             paths: paths::PathPolicy::unrestricted(),
             tasks: TaskManager::new(),
+            cloud_ok: Default::default(),
+            long_renders_ok: Default::default(),
         }
     }
 
@@ -131,6 +141,18 @@ impl ReelsmithServer {
     }
 }
 
+/// The protocol revisions reelsmith serves, oldest first: 2026-07-28 (stateless: no
+/// `initialize`, capabilities in each request's `_meta`, confirmations as `InputRequiredResult`)
+/// and every earlier revision rmcp speaks, among them 2025-11-25 and 2025-06-18. A client is
+/// answered in its own revision when it is one of these.
+pub const PROTOCOL_VERSIONS: &[rmcp::model::ProtocolVersion] = &[
+    rmcp::model::ProtocolVersion::V_2024_11_05,
+    rmcp::model::ProtocolVersion::V_2025_03_26,
+    rmcp::model::ProtocolVersion::V_2025_06_18,
+    rmcp::model::ProtocolVersion::V_2025_11_25,
+    rmcp::model::ProtocolVersion::V_2026_07_28,
+];
+
 /// What an agent reads first: the workflow in four lines.
 const INSTRUCTIONS: &str = "reelsmith turns images, clips, music and a script into a ready-to-post MP4. \
 Workflow: upload_media (local paths or URLs) → create_video with a prompt (returns a contact-sheet preview) → \
@@ -163,6 +185,12 @@ impl ServerHandler for ReelsmithServer {
         ServerConfig::new(caps)
             .with_server_info(Implementation::new("reelsmith", env!("CARGO_PKG_VERSION")))
             .with_instructions(INSTRUCTIONS)
+    }
+
+    fn supported_protocol_versions(
+        &self,
+    ) -> std::borrow::Cow<'static, [rmcp::model::ProtocolVersion]> {
+        std::borrow::Cow::Borrowed(PROTOCOL_VERSIONS)
     }
 
     async fn get_task(

@@ -17,6 +17,10 @@ fn doctor_finds_the_tools_here() {
         t.contains(&dir.path().display().to_string()),
         "names the workspace: {t}"
     );
+    assert!(
+        t.contains("mcp:      protocol 2026-07-28, 2025-11-25, 2025-06-18,"),
+        "names the protocol versions served: {t}"
+    );
 }
 
 #[test]

@@ -12,6 +12,7 @@ mod doctor;
 mod draft_export;
 mod edit_local;
 mod edits_mcp;
+mod elicit;
 mod formats;
 mod http_resume;
 mod make_cli;

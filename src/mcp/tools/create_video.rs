@@ -1,13 +1,17 @@
 //! `create_video`: a first cut from a prompt, or an edit of the session's current timeline.
 //! Prompts that are really another request ("export", "积分", "status") are routed to it.
 
+use super::asks::Gate;
 use super::preview_block;
 use crate::backend::CreateRequest;
 use crate::director::Options;
+use crate::mcp::confirm::Answers;
 use crate::mcp::route::{Route, route};
 use crate::mcp::{Progress, ReelsmithServer, bad_field, failure, parse_args, structured_result};
-use rmcp::handler::server::tool::{schema_for_output, schema_for_type};
-use rmcp::model::{CallToolResult, JsonObject};
+use rmcp::handler::server::tool::{
+    InputResponses, RequestState, schema_for_output, schema_for_type,
+};
+use rmcp::model::{CallToolResponse, CallToolResult, JsonObject};
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, tool, tool_router};
 use schemars::JsonSchema;
@@ -109,7 +113,8 @@ impl ReelsmithServer {
     /// with a prompt. Returns what was made or changed, a one-line summary, the timeline, and a
     /// contact-sheet preview image (a frame per shot with titles and captions) to check before
     /// calling export_video. Prompts that only ask to export, check credits or show the status
-    /// are routed to those tools.
+    /// are routed to those tools. On a cloud backend each call spends credits: where the client
+    /// can ask, the person is asked first.
     #[tool(
         name = "create_video",
         input_schema = schema_for_type::<CreateArgs>(),
@@ -126,8 +131,28 @@ impl ReelsmithServer {
         &self,
         args: JsonObject,
         ctx: RequestContext<RoleServer>,
-    ) -> Result<CallToolResult, McpError> {
-        let args: CreateArgs = parse_args(args)?;
+        InputResponses(responses): InputResponses,
+        RequestState(state): RequestState,
+    ) -> Result<CallToolResponse, McpError> {
+        let answers = Answers::new(responses, state.as_deref());
+        self.create(parse_args(args)?, ctx, answers).await
+    }
+}
+
+/// A routed export's finished result in create_video's words (its task result).
+fn routed_finished(s: &crate::backend::JobStatus) -> CallToolResult {
+    let r = super::export_video::finished(s);
+    let out = CreateOut::routed("exported", Some(&s.session_id), &r);
+    rewrap(r, out)
+}
+
+impl ReelsmithServer {
+    async fn create(
+        &self,
+        args: CreateArgs,
+        ctx: RequestContext<RoleServer>,
+        answers: Answers,
+    ) -> Result<CallToolResponse, McpError> {
         let plain = args.files.is_empty()
             && args.options.is_none()
             && args.script.is_none()
@@ -142,14 +167,15 @@ impl ReelsmithServer {
             return Ok(crate::mcp::error_result(format!(
                 "The {} backend cannot apply exact edits yet; nothing was changed. Describe the change in the prompt instead.",
                 self.backend.name()
-            )));
+            ))
+            .into());
         }
         if let Some(i) = args.files.iter().position(|f| f.trim().is_empty()) {
             return Err(bad_field(&format!("files[{i}]"), "the path is empty"));
         }
         let files = match self.sources(&args.files) {
             Ok(f) => f,
-            Err(refused) => return Ok(refused),
+            Err(refused) => return Ok(refused.into()),
         };
         // Files named by edit ops by path or URL are uploaded for those ops (content-hashed, so
         // one already in the session is not added twice); bare file names refer to the
@@ -164,36 +190,49 @@ impl ReelsmithServer {
         let names: Vec<String> = located.iter().map(|(_, f)| f.clone()).collect();
         let edit_files = match self.sources(&names) {
             Ok(s) => located.iter().map(|(i, _)| *i).zip(s).collect(),
-            Err(refused) => return Ok(refused),
+            Err(refused) => return Ok(refused.into()),
         };
         if plain {
             match (route(&args.prompt), args.session_id.as_deref()) {
                 (Route::Credits, sid) => {
                     let r = self.credits_result().await?;
                     let out = CreateOut::routed("credits", sid, &r);
-                    return Ok(rewrap(r, out));
+                    return Ok(rewrap(r, out).into());
                 }
                 (Route::Export, Some(sid)) => {
-                    let wait = Duration::from_secs_f64(super::export_video::DEFAULT_WAIT_S);
+                    let mut req = crate::backend::ExportRequest {
+                        session_id: sid.to_string(),
+                        ..Default::default()
+                    };
+                    if let Gate::Stop(r) = self
+                        .gate_export(&ctx, &answers, &mut req, None, false)
+                        .await
+                    {
+                        return Ok(r);
+                    }
                     let progress = Progress::new(&ctx);
-                    let r = self
-                        .export_result(
-                            crate::backend::ExportRequest {
-                                session_id: sid.to_string(),
-                                ..Default::default()
-                            },
-                            wait,
-                            &ctx,
-                            &progress,
-                        )
-                        .await?;
+                    // The one render create_video starts: a task where the client runs them.
+                    if ctx
+                        .client_capabilities()
+                        .is_some_and(|c| c.supports_tasks())
+                    {
+                        return Ok(super::export_task::export_as_task(
+                            &self.tasks,
+                            self.backend.clone(),
+                            req,
+                            progress,
+                            routed_finished,
+                        ));
+                    }
+                    let wait = Duration::from_secs_f64(super::export_video::DEFAULT_WAIT_S);
+                    let r = self.export_result(req, wait, &ctx, &progress).await?;
                     let out = CreateOut::routed("exported", Some(sid), &r);
-                    return Ok(rewrap(r, out));
+                    return Ok(rewrap(r, out).into());
                 }
                 (Route::Status, Some(sid)) => {
                     let r = self.timeline_result(sid).await?;
                     let out = CreateOut::routed("timeline", Some(sid), &r);
-                    return Ok(rewrap(r, out));
+                    return Ok(rewrap(r, out).into());
                 }
                 (Route::Export | Route::Status, None) => {
                     return Err(bad_field(
@@ -205,6 +244,13 @@ impl ReelsmithServer {
             }
         }
 
+        // A cloud turn spends credits: where the client can ask, the person agrees first.
+        if let Gate::Stop(r) = self
+            .gate_cloud_credits(&ctx, &answers, args.session_id.is_some())
+            .await
+        {
+            return Ok(r);
+        }
         let progress = Progress::new(&ctx);
         let step = if args.files.is_empty() {
             "Planning the edit".to_string()
@@ -235,12 +281,12 @@ impl ReelsmithServer {
                     creeping = ev.percent.unwrap_or(creeping + (65.0 - creeping) * 0.05);
                     progress.report(creeping, &ev.message).await;
                 }
-                _ = ctx.ct.cancelled() => return Ok(crate::mcp::error_result("cancelled")),
+                _ = ctx.ct.cancelled() => return Ok(crate::mcp::error_result("cancelled").into()),
             }
         };
         let c = match created {
             Ok(c) => c,
-            Err(e) => return failure(e),
+            Err(e) => return failure(e).map(Into::into),
         };
         progress.report(70.0, "Drawing the preview").await;
         let preview = preview_block(self, &c.session_id).await;
@@ -289,6 +335,6 @@ impl ReelsmithServer {
         if let Ok(img) = preview {
             r.content.push(img);
         }
-        Ok(r)
+        Ok(r.into())
     }
 }

@@ -43,7 +43,7 @@ pub struct FormatFile {
 }
 
 /// `promo.mp4` → `promo-9x16.mp4`.
-fn with_shape(path: &Path, shape: &str) -> PathBuf {
+pub(super) fn with_shape(path: &Path, shape: &str) -> PathBuf {
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())

@@ -1,14 +1,18 @@
 //! `export_video`: render the session's current revision to an MP4, waiting at most `wait_s`
 //! and handing off to the background after that, so hosts that kill slow tool calls still work.
 
+use super::asks::Gate;
 use super::follow::{Followed, follow};
 use crate::backend::{ExportRequest, JobState, JobStatus};
+use crate::mcp::confirm::Answers;
 use crate::mcp::{
     Progress, ReelsmithServer, bad_field, error_result, failure, file_uri, parse_args,
     structured_result,
 };
 use crate::publish::readiness::Readiness;
-use rmcp::handler::server::tool::{schema_for_output, schema_for_type};
+use rmcp::handler::server::tool::{
+    InputResponses, RequestState, schema_for_output, schema_for_type,
+};
 use rmcp::model::{CallToolResponse, CallToolResult, ContentBlock, JsonObject, Resource};
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, tool, tool_router};
@@ -159,7 +163,7 @@ pub(crate) fn readiness_text(readiness: &[Readiness]) -> String {
 }
 
 /// What the agent sees once the job has stopped running.
-fn finished(s: &JobStatus) -> CallToolResult {
+pub(super) fn finished(s: &JobStatus) -> CallToolResult {
     match (s.state, &s.result) {
         (JobState::Done, Some(r)) => {
             let out = ExportOut::from_status(s);
@@ -290,7 +294,9 @@ impl ReelsmithServer {
     /// normalised, ready to post). Waits up to wait_s (default 45 s) with progress notifications;
     /// if the render takes longer it returns status "rendering" and keeps going, and calling
     /// export_video again for the same session returns progress or the finished file without
-    /// rendering twice. Never overwrites an existing file unless overwrite is true.
+    /// rendering twice. Never overwrites an existing file unless overwrite is true (or, where the
+    /// client can ask the person, they agree to replace it); a render estimated at over ten
+    /// minutes on this machine is confirmed with the person first where the client can ask.
     #[tool(
         name = "export_video",
         input_schema = schema_for_type::<ExportArgs>(),
@@ -307,8 +313,11 @@ impl ReelsmithServer {
         &self,
         args: JsonObject,
         ctx: RequestContext<RoleServer>,
+        InputResponses(responses): InputResponses,
+        RequestState(state): RequestState,
     ) -> Result<CallToolResponse, McpError> {
         let args: ExportArgs = parse_args(args)?;
+        let answers = Answers::new(responses, state.as_deref());
         if args.revision.is_some() && !self.backend.supports_edits() {
             return Ok(crate::mcp::error_result(format!(
                 "The {} backend renders only the current revision; leave out revision.",
@@ -355,7 +364,7 @@ impl ReelsmithServer {
                 Err(e) => return Err(bad_field("formats", e)),
             },
         };
-        let req = ExportRequest {
+        let mut req = ExportRequest {
             session_id: args.session_id,
             output,
             overwrite: args.overwrite.unwrap_or(false),
@@ -363,6 +372,20 @@ impl ReelsmithServer {
             draft: args.quality == Some(Quality::Draft),
             shape: None,
         };
+        // Where the client can ask the person: before replacing a file, before a long render.
+        let overwrite_given = args.overwrite.is_some();
+        if let Gate::Stop(r) = self
+            .gate_export(
+                &ctx,
+                &answers,
+                &mut req,
+                targets.as_deref(),
+                overwrite_given,
+            )
+            .await
+        {
+            return Ok(r);
+        }
         if let Some(targets) = targets {
             return self
                 .export_formats(

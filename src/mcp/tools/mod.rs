@@ -1,6 +1,7 @@
 //! One file per MCP tool: its argument type (which is its input schema), its result type (its
 //! output schema) and a thin handler over the [`Backend`](crate::backend::Backend) trait.
 
+mod asks;
 mod check_credits;
 mod create_video;
 mod export_formats;
