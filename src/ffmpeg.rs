@@ -166,6 +166,23 @@ pub struct RunOutput {
     pub stderr: String,
 }
 
+/// Run `cmd` to completion, killed if `cancel` fires first (the common case of [`run`]).
+pub async fn run_cancellable(
+    tool: &'static str,
+    cmd: Command,
+    cancel: &CancellationToken,
+) -> Result<RunOutput, FfmpegError> {
+    run(
+        tool,
+        cmd,
+        RunOptions {
+            cancel: Some(cancel),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
 /// Run `cmd` to completion, honouring the time limit, cancellation and progress hook.
 pub async fn run(
     tool: &'static str,

@@ -358,26 +358,32 @@ pub fn keep_fetched(
 
 /// SHA-256 of the file's bytes, streamed, as a short id.
 async fn content_id(path: &Path) -> std::io::Result<String> {
-    use sha2::Digest;
     let path = path.to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        use std::io::Read;
-        let mut f = std::fs::File::open(&path)?;
-        let mut hasher = sha2::Sha256::new();
-        let mut buf = vec![0u8; 1 << 16];
-        loop {
-            let n = f.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
+    let hex = tokio::task::spawn_blocking(move || sha256_file(&path))
+        .await
+        .map_err(std::io::Error::other)??;
+    Ok(format!("med_{}", &hex[..16]))
+}
+
+/// SHA-256 of a file's bytes (hex), read in 64 KiB pieces.
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
         }
-        let digest = hasher.finalize();
-        let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-        Ok(format!("med_{hex}"))
-    })
-    .await
-    .map_err(std::io::Error::other)?
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use super::RenderError;
 use super::encode::AAC;
 use super::music;
 use super::shots::layout_shots;
-use crate::ffmpeg::{self, RunOptions, Tools};
+use crate::ffmpeg::{self, Tools};
 use crate::media::{MediaInfo, MediaKind};
 use crate::timeline::{TT_AUDIO, TT_VIDEO, Timeline, ms_to_frames};
 use std::collections::HashMap;
@@ -160,15 +160,7 @@ pub async fn soundtrack(
             .args(AAC)
             .args(["-f", "mp4"])
             .arg(&out);
-        ffmpeg::run(
-            "ffmpeg",
-            cmd,
-            RunOptions {
-                cancel: Some(cancel),
-                ..Default::default()
-            },
-        )
-        .await?;
+        ffmpeg::run_cancellable("ffmpeg", cmd, cancel).await?;
         return Ok(out);
     }
     if !silent {
@@ -187,15 +179,7 @@ pub async fn soundtrack(
         // loudnorm prints its measurement at info level.
         cmd.args(["-loglevel", "info"]);
     }
-    let out = ffmpeg::run(
-        "ffmpeg",
-        cmd,
-        RunOptions {
-            cancel: Some(cancel),
-            ..Default::default()
-        },
-    )
-    .await?;
+    let out = ffmpeg::run_cancellable("ffmpeg", cmd, cancel).await?;
     if silent {
         return Ok(mix);
     }
@@ -216,15 +200,7 @@ pub async fn soundtrack(
         m.input_i, m.input_tp, m.input_lra, m.input_thresh, m.target_offset
     ));
     cmd.args(AAC).args(["-f", "mp4"]).arg(&normalised);
-    ffmpeg::run(
-        "ffmpeg",
-        cmd,
-        RunOptions {
-            cancel: Some(cancel),
-            ..Default::default()
-        },
-    )
-    .await?;
+    ffmpeg::run_cancellable("ffmpeg", cmd, cancel).await?;
     Ok(normalised)
 }
 

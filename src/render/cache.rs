@@ -10,7 +10,6 @@
 //! outgrows its cap.
 
 use sha2::{Digest, Sha256};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -172,7 +171,7 @@ impl RenderCache {
             return None;
         }
         let whole = std::fs::metadata(&target).is_ok_and(|m| m.len() == side.size)
-            && sha256_file(&target).is_ok_and(|h| h == side.sha256);
+            && crate::media::sha256_file(&target).is_ok_and(|h| h == side.sha256);
         if !whole {
             tracing::warn!(key, "render cache entry is damaged; rendering it again");
             let _ = std::fs::remove_file(&target);
@@ -199,7 +198,7 @@ impl RenderCache {
         let side = Sidecar {
             ext: ext.clone(),
             size,
-            sha256: sha256_file(file)?,
+            sha256: crate::media::sha256_file(file)?,
         };
         let tmp = self.temporary(key, &ext);
         let placed = (|| {
@@ -330,21 +329,6 @@ fn valid_ext(e: &str) -> bool {
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// SHA-256 of a file's bytes, streamed.
-pub fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let mut f = std::fs::File::open(path)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(hex(&h.finalize()))
 }
 
 #[cfg(test)]

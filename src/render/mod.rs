@@ -25,7 +25,7 @@ pub mod space;
 pub mod text;
 pub mod video;
 
-use crate::ffmpeg::{self, FfmpegError, RunOptions, Tools};
+use crate::ffmpeg::{self, FfmpegError, Tools};
 use crate::media::MediaInfo;
 use crate::timeline::{Timeline, ms_to_frames};
 use encode::EncodeSettings;
@@ -274,15 +274,7 @@ async fn render_checked(
         fps,
         partial.path(),
     ));
-    ffmpeg::run(
-        "ffmpeg",
-        cmd,
-        RunOptions {
-            cancel: Some(cancel),
-            ..Default::default()
-        },
-    )
-    .await?;
+    ffmpeg::run_cancellable("ffmpeg", cmd, cancel).await?;
     if cancel.is_cancelled() {
         return Err(RenderError::Cancelled);
     }

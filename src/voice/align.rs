@@ -5,7 +5,7 @@ use super::discover::Inventory;
 use super::error::VoiceError;
 use super::helper;
 use super::words::{Timing, WordTiming, fill, is_cjk, script_words};
-use crate::ffmpeg::{self, RunOptions, Tools};
+use crate::ffmpeg::{self, Tools};
 use std::path::Path;
 use tokio_util::sync::CancellationToken;
 
@@ -32,15 +32,7 @@ pub async fn align(
         .arg(audio)
         .args(["-vn", "-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le"])
         .arg(&wav);
-    ffmpeg::run(
-        "ffmpeg",
-        cmd,
-        RunOptions {
-            cancel: Some(cancel),
-            ..Default::default()
-        },
-    )
-    .await?;
+    ffmpeg::run_cancellable("ffmpeg", cmd, cancel).await?;
     let pcm = read_pcm16(&wav)?;
     let total_ms = pcm.len() as u64 * 1000 / 16000;
     let chinese = script.chars().any(is_cjk) || language.to_lowercase().starts_with("zh");

@@ -5,7 +5,7 @@ use super::discover::{Engine, Inventory, Voice};
 use super::error::VoiceError;
 use super::helper;
 use super::words::{Timing, WordTiming, fill, script_words, sentences};
-use crate::ffmpeg::{self, RunOptions, Tools};
+use crate::ffmpeg::{self, Tools};
 use std::path::{Path, PathBuf};
 use tokio_util::sync::CancellationToken;
 
@@ -91,16 +91,9 @@ pub async fn synthesize(
                 .arg(&out)
                 .arg("--")
                 .arg(script);
-            ffmpeg::run(
-                "espeak-ng",
-                cmd,
-                RunOptions {
-                    cancel: Some(cancel),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(|e| VoiceError::Engine(e.to_string()))?;
+            ffmpeg::run_cancellable("espeak-ng", cmd, cancel)
+                .await
+                .map_err(|e| VoiceError::Engine(e.to_string()))?;
             None
         }
     };
