@@ -75,6 +75,7 @@ pub async fn run(output: &Path) -> anyhow::Result<ExitCode> {
         output,
         true,
         false,
+        Default::default(),
     )
     .await
 }

@@ -5,8 +5,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use reelsmith::backend::local::{LocalBackend, default_home};
 use reelsmith::backend::{Backend, CreateRequest, ExportRequest, JobState};
 use reelsmith::director::{Options, parse_transition};
+use reelsmith::edit::EditOp;
 use reelsmith::media::Source;
-use reelsmith::timeline::{Aspect, Resolution, TransitionChoice};
+use reelsmith::timeline::{Aspect, CaptionStyle, Resolution, TransitionChoice};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -53,6 +54,32 @@ pub struct MakeArgs {
     /// A quick 360p preview (fastest encoder settings) to check motion and timing first.
     #[arg(long)]
     draft: bool,
+    /// A voice reads the script (offline; `reelsmith voice list` shows the voices).
+    #[arg(long)]
+    voiceover: bool,
+    /// The voice: an id from `reelsmith voice list`, or female / male.
+    #[arg(long, value_name = "VOICE")]
+    voice: Option<String>,
+    /// How captions show the words: karaoke, word, line or off.
+    #[arg(long, value_name = "STYLE", value_parser = parse_caption_style)]
+    captions: Option<CaptionStyle>,
+    /// Also write the captions as .srt and .vtt beside the MP4.
+    #[arg(long)]
+    captions_file: bool,
+}
+
+fn parse_caption_style(s: &str) -> Result<CaptionStyle, String> {
+    serde_json::from_value(serde_json::Value::from(s.to_lowercase()))
+        .map_err(|_| format!("'{s}' is not a caption style; use karaoke, word, line or off"))
+}
+
+/// Extra requests `make` passes on: exact edits after the prompt, and caption files.
+#[derive(Debug, Default)]
+pub struct Extras {
+    /// Exact edits applied after the prompt.
+    pub edits: Vec<EditOp>,
+    /// Write .srt and .vtt beside the MP4.
+    pub captions_file: bool,
 }
 
 pub async fn run(a: MakeArgs) -> anyhow::Result<ExitCode> {
@@ -75,13 +102,32 @@ pub async fn run(a: MakeArgs) -> anyhow::Result<ExitCode> {
         music: a.no_music.then_some(false),
         captions: None,
     };
+    let mut extras = Extras {
+        captions_file: a.captions_file,
+        ..Default::default()
+    };
+    if a.voiceover || a.voice.is_some() {
+        extras.edits.push(EditOp::SetVoiceover {
+            text: None,
+            voice: a.voice.clone(),
+            speed: None,
+            words_per_minute: None,
+            media_id: None,
+            file: None,
+            off: None,
+        });
+    }
+    if let Some(style) = a.captions {
+        extras.edits.push(EditOp::SetCaptions { style });
+    }
     render(
-        &files, &a.prompt, script, options, &a.output, a.force, a.draft,
+        &files, &a.prompt, script, options, &a.output, a.force, a.draft, extras,
     )
     .await
 }
 
 /// Create a session from `files` + `prompt`, export it to `output` with a progress bar.
+#[allow(clippy::too_many_arguments)]
 pub async fn render(
     files: &[Source],
     prompt: &str,
@@ -90,6 +136,7 @@ pub async fn render(
     output: &Path,
     overwrite: bool,
     draft: bool,
+    extras: Extras,
 ) -> anyhow::Result<ExitCode> {
     if !overwrite && output.exists() {
         anyhow::bail!(
@@ -105,7 +152,7 @@ pub async fn render(
             script,
             files: files.to_vec(),
             options,
-            edits: Vec::new(),
+            edits: extras.edits,
             edit_files: Vec::new(),
             progress: None,
         })
@@ -133,6 +180,7 @@ pub async fn render(
             revision: None,
             draft,
             shape: None,
+            captions_file: extras.captions_file,
         })
         .await?;
     let bar = ProgressBar::new(100);
@@ -178,6 +226,9 @@ pub async fn render(
                 r.height,
                 r.size_bytes as f64 / 1e6
             );
+            for f in &r.captions_files {
+                println!("  captions: {}", f.display());
+            }
             for v in &r.readiness {
                 if v.ready {
                     println!("  ready for {}: {}", v.platform, v.checked);

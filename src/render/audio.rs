@@ -12,7 +12,7 @@ use super::music;
 use super::shots::layout_shots;
 use crate::ffmpeg::{self, RunOptions, Tools};
 use crate::media::{MediaInfo, MediaKind};
-use crate::timeline::{TT_AUDIO, TT_VIDEO, Timeline, ms_to_frames};
+use crate::timeline::{TT_VIDEO, Timeline, ms_to_frames};
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -45,7 +45,7 @@ pub async fn soundtrack(
     let mut labels = Vec::new();
     let mut input = 0usize;
 
-    for (i, seg) in tl.segments(TT_AUDIO).iter().enumerate() {
+    for (i, seg) in tl.music().iter().enumerate() {
         let dur_s = seg.duration_ms as f64 / 1000.0;
         if dur_s <= 0.0 {
             continue;
@@ -131,6 +131,41 @@ pub async fn soundtrack(
         );
         labels.push(format!("[a{input}]"));
         input += 1;
+    }
+
+    // The voice-over, and the music (and clips' sound) ducked under it.
+    let mut voice_label = None;
+    if let Some(seg) = tl.voiceover().filter(|s| s.duration_ms > 0) {
+        let id = seg.media_id.as_deref().unwrap_or_default();
+        let m = media.get(id).ok_or_else(|| {
+            RenderError::Invalid(format!("the voice-over {id} is not in this session"))
+        })?;
+        args.push("-i".into());
+        args.push(m.path.clone().into_os_string());
+        let _ = write!(
+            graph,
+            "[{input}:a]{AFORMAT},atrim=start={in_s:.3}:duration={dur:.3},asetpts=PTS-STARTPTS,\
+             volume={vol:.3},adelay={delay}:all=1[vo];",
+            in_s = seg.in_ms.unwrap_or(0) as f64 / 1000.0,
+            dur = seg.duration_ms as f64 / 1000.0,
+            vol = seg.volume.unwrap_or(1.0),
+            delay = seg.start_ms,
+        );
+        voice_label = Some("[vo]");
+    }
+    if let Some(vo) = voice_label {
+        let duck = duck_expr(&tl.speech_spans(DUCK_GAP_MS));
+        if labels.is_empty() {
+            labels.push(vo.to_string());
+        } else {
+            let _ = write!(
+                graph,
+                "{}amix=inputs={}:normalize=0:duration=longest,volume='{duck}':eval=frame[bed];",
+                labels.join(""),
+                labels.len()
+            );
+            labels = vec!["[bed]".into(), vo.to_string()];
+        }
     }
 
     let mix = work.join("mix.wav");
@@ -226,6 +261,41 @@ pub async fn soundtrack(
     )
     .await?;
     Ok(normalised)
+}
+
+/// How far the music dips under the voice (dB).
+pub const DUCK_DB: f64 = -12.0;
+/// The music starts dipping this long before a word (s).
+const DUCK_ATTACK_S: f64 = 0.12;
+/// And comes back up over this long after the last word of a phrase (s).
+const DUCK_RELEASE_S: f64 = 0.35;
+/// Words closer than this (ms) keep the music down between them.
+pub const DUCK_GAP_MS: u64 = 700;
+
+/// A `volume` expression of time that dips by [`DUCK_DB`] over each speech span (ms), with
+/// linear ramps: down over the attack before the span, up over the release after it.
+pub fn duck_expr(spans: &[(u64, u64)]) -> String {
+    let depth = 1.0 - 10f64.powf(DUCK_DB / 20.0);
+    let ramps: Vec<String> = spans
+        .iter()
+        .map(|&(a, b)| {
+            let (a, b) = (a as f64 / 1000.0, b as f64 / 1000.0);
+            format!(
+                "clip((t-{:.3})/{DUCK_ATTACK_S},0,1)*clip(({:.3}-t)/{DUCK_RELEASE_S},0,1)",
+                a - DUCK_ATTACK_S,
+                b + DUCK_RELEASE_S
+            )
+        })
+        .collect();
+    if ramps.is_empty() {
+        return "1".into();
+    }
+    // max(a,max(b,…)) — nested, since ffmpeg's max takes two arguments.
+    let mut e = ramps.last().cloned().expect("one ramp");
+    for r in ramps.iter().rev().skip(1) {
+        e = format!("max({r},{e})");
+    }
+    format!("1-{depth:.4}*{e}")
 }
 
 /// `afade` filters (each followed by a comma) for fades of the given lengths in seconds.

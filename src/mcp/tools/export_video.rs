@@ -54,6 +54,9 @@ pub struct ExportArgs {
     /// zone. Files are named after output_path with the shape added. Omit for the edit's shape.
     #[serde(default)]
     pub formats: Option<Vec<String>>,
+    /// Also write the captions as .srt and .vtt beside the MP4.
+    #[serde(default)]
+    pub captions_file: Option<bool>,
 }
 
 /// How the export is rendered.
@@ -362,6 +365,7 @@ impl ReelsmithServer {
             revision: args.revision,
             draft: args.quality == Some(Quality::Draft),
             shape: None,
+            captions_file: args.captions_file.unwrap_or(false),
         };
         if let Some(targets) = targets {
             return self
