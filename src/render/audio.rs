@@ -21,8 +21,9 @@ use tokio_util::sync::CancellationToken;
 
 /// Integrated loudness target (LUFS): what TikTok, YouTube and Instagram normalise towards.
 pub const TARGET_LUFS: f64 = -14.0;
-/// True-peak ceiling asked of loudnorm; a little under −1 dBTP leaves room for AAC encoding.
-pub const TARGET_TP: f64 = -1.5;
+/// True-peak ceiling asked of loudnorm; a dB under −1 dBTP leaves room for AAC encoding (speech's
+/// sharp onsets overshot −1 dBTP after AAC with −1.5 asked).
+pub const TARGET_TP: f64 = -2.0;
 
 /// Build the soundtrack for `tl` in `work`, returning its path: AAC in MP4 when there is sound
 /// to normalise, a WAV of silence otherwise.
@@ -145,6 +146,8 @@ pub async fn soundtrack(
         let _ = write!(
             graph,
             "[{input}:a]{AFORMAT},atrim=start={in_s:.3}:duration={dur:.3},asetpts=PTS-STARTPTS,\
+             acompressor=threshold=0.1:ratio=4:attack=3:release=80:knee=4,\
+             alimiter=limit=0.5:attack=1:release=40:level=false,\
              volume={vol:.3},adelay={delay}:all=1[vo];",
             in_s = seg.in_ms.unwrap_or(0) as f64 / 1000.0,
             dur = seg.duration_ms as f64 / 1000.0,
@@ -207,7 +210,10 @@ pub async fn soundtrack(
         return Ok(out);
     }
     if !silent {
-        graph.push_str(";[mix]asplit=2[mixw][mixm];[mixm]loudnorm=I=-14:TP=-1.5:LRA=11:print_format=json[meas]");
+        let _ = write!(
+            graph,
+            ";[mix]asplit=2[mixw][mixm];[mixm]loudnorm=I={TARGET_LUFS}:TP={TARGET_TP}:LRA=11:print_format=json[meas]"
+        );
     }
     let mut cmd = tools.ffmpeg_command();
     cmd.args(&args).arg("-filter_complex").arg(&graph);
@@ -246,9 +252,14 @@ pub async fn soundtrack(
     // The deliverable's AAC is encoded here, beside the video encode, so the final mux only copies.
     let normalised = work.join("soundtrack.m4a");
     let mut cmd = tools.ffmpeg_command();
+    // The measured gain, exactly (loudnorm's linear mode gives up, and lands short of −14, when
+    // the gain would push peaks past the ceiling, as speech's onsets do); the peaks the gain
+    // lifts past the ceiling are limited (4× oversampled, so true peaks too), which costs the
+    // integrated loudness a few hundredths of a dB.
+    let gain_db = TARGET_LUFS - m.input_i;
+    let ceiling = 10f64.powf((TARGET_TP - 0.3) / 20.0);
     cmd.arg("-i").arg(&mix).arg("-af").arg(format!(
-        "loudnorm=I={TARGET_LUFS}:TP={TARGET_TP}:LRA=11:measured_I={:.2}:measured_TP={:.2}:measured_LRA={:.2}:measured_thresh={:.2}:offset={:.2}:linear=true,aresample=48000",
-        m.input_i, m.input_tp, m.input_lra, m.input_thresh, m.target_offset
+        "volume={gain_db:.3}dB,aresample=192000,alimiter=limit={ceiling:.4}:attack=1:release=60:level=false,aresample=48000"
     ));
     cmd.args(AAC).args(["-f", "mp4"]).arg(&normalised);
     ffmpeg::run(
