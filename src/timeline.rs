@@ -9,8 +9,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::fmt::Write as _;
 
+pub mod narration;
 pub mod style;
 pub mod vocab;
+pub use narration::{CaptionStyle, VoiceTake, VoiceoverSettings, Word};
 pub use style::{Focus, Position, TextStyle};
 pub use vocab::{Aspect, Mood, Resolution, TransitionChoice, TransitionKind};
 
@@ -66,6 +68,13 @@ pub struct Meta {
     /// The script's caption lines (`caption_lines`), kept while captions are off so turning
     /// them back on restores them; empty when none.
     pub caption_lines: Vec<String>,
+    /// The voice-over as asked (`voiceover`); None for none.
+    pub voiceover: Option<VoiceoverSettings>,
+    /// How captions show the words (`captions`); None for the default (line).
+    pub captions: Option<CaptionStyle>,
+    /// Whether cuts snap to the music's beats (`beat_sync`); None for the default (on for
+    /// generated music without narration).
+    pub beat_sync: Option<bool>,
     /// Fields this model does not know.
     pub extra: Map<String, Value>,
 }
@@ -108,6 +117,9 @@ impl From<MetaWire> for Meta {
             aspect: take_typed(&mut extra, "aspect"),
             transition: take_typed(&mut extra, "transition"),
             caption_lines: take_typed(&mut extra, "caption_lines").unwrap_or_default(),
+            voiceover: take_typed(&mut extra, "voiceover"),
+            captions: take_typed(&mut extra, "captions"),
+            beat_sync: take_typed(&mut extra, "beat_sync"),
             extra,
         }
     }
@@ -124,6 +136,18 @@ impl From<Meta> for MetaWire {
         }
         if !m.caption_lines.is_empty() {
             extra.insert("caption_lines".into(), Value::from(m.caption_lines));
+        }
+        if let Some(v) = m.voiceover {
+            extra.insert(
+                "voiceover".into(),
+                serde_json::to_value(v).expect("settings serialise"),
+            );
+        }
+        if let Some(c) = m.captions {
+            extra.insert("captions".into(), Value::from(c.as_str()));
+        }
+        if let Some(b) = m.beat_sync {
+            extra.insert("beat_sync".into(), Value::from(b));
         }
         MetaWire {
             title: m.title,
@@ -155,6 +179,9 @@ impl Default for Meta {
             aspect: None,
             transition: None,
             caption_lines: Vec::new(),
+            voiceover: None,
+            captions: None,
+            beat_sync: None,
             extra: Map::new(),
         }
     }
@@ -299,6 +326,13 @@ pub struct Segment {
     /// Overlay: opacity, 0–1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opacity: Option<f64>,
+    /// Voice-over: the take it plays and its word times.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice: Option<VoiceTake>,
+    /// Caption made from the narration: its words on the video's clock (karaoke highlights each
+    /// while it is spoken).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub words: Option<Vec<Word>>,
     /// Fields this model does not know.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -358,7 +392,7 @@ impl Timeline {
             }
             parts.push(s);
         }
-        for seg in self.segments(TT_AUDIO) {
+        for seg in self.music() {
             let what = match (&seg.generated, &seg.media_id) {
                 (Some(mood), _) => format!("generated '{mood}'"),
                 (None, Some(id)) => format!("track {id}"),
@@ -370,6 +404,14 @@ impl Timeline {
                 secs_bare(seg.start_ms),
                 secs(seg.end_ms()),
                 vol
+            ));
+        }
+        if let Some(v) = self.voiceover() {
+            let who = v.voice.as_ref().map_or("supplied", |t| t.voice.as_str());
+            parts.push(format!(
+                "Voice-over: {who} {}–{}",
+                secs_bare(v.start_ms),
+                secs(v.end_ms())
             ));
         }
         let text = self.segments(TT_TEXT);

@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 
 mod create;
 mod history;
+mod narrate;
 
 pub use crate::workspace::default_home;
 
@@ -582,6 +583,7 @@ impl Backend for LocalBackend {
             (tl, encode::EncodeSettings::default())
         };
         let draft = req.draft;
+        let captions_file = req.captions_file;
         let store = self.store.clone();
         let scratch = self.ws.scratch();
         let job_id = handle.job_id.clone();
@@ -634,7 +636,16 @@ impl Backend for LocalBackend {
             };
             let (state, percent, message, result) = match result {
                 Ok(r) => {
+                    let captions_files = if captions_file {
+                        render::subtitles::write_beside(&tl, &r.path).unwrap_or_else(|e| {
+                            tracing::warn!(error = %e, "could not write the caption files");
+                            Vec::new()
+                        })
+                    } else {
+                        Vec::new()
+                    };
                     let res = ExportResult {
+                        captions_files,
                         path: r.path,
                         duration_s: r.duration_s,
                         width: r.width,

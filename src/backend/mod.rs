@@ -165,6 +165,8 @@ pub struct ExportRequest {
     /// Render the edit in this frame shape instead of its own (pictures re-framed around their
     /// subjects, text laid out for the shape); `None` is the edit's own shape.
     pub shape: Option<crate::timeline::Aspect>,
+    /// Also write the captions as .srt and .vtt beside the MP4.
+    pub captions_file: bool,
 }
 
 /// State of an export job.
@@ -189,6 +191,9 @@ pub struct ExportResult {
     /// Whether the file is ready to post on each platform its shape suits (finals only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub readiness: Vec<crate::publish::readiness::Readiness>,
+    /// Caption files written beside the MP4 (.srt, .vtt), when asked for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub captions_files: Vec<PathBuf>,
 }
 
 /// Where an export job is.

@@ -75,7 +75,7 @@ pub async fn run(output: &Path) -> anyhow::Result<ExitCode> {
         output,
         true,
         false,
-        &[None],
+        Default::default(),
     )
     .await
 }

@@ -5,8 +5,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use reelsmith::backend::local::{LocalBackend, default_home};
 use reelsmith::backend::{Backend, CreateRequest, ExportRequest, JobState};
 use reelsmith::director::{Options, parse_transition};
+use reelsmith::edit::EditOp;
 use reelsmith::media::Source;
-use reelsmith::timeline::{Aspect, Resolution, TransitionChoice};
+use reelsmith::timeline::{Aspect, CaptionStyle, Resolution, TransitionChoice};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -53,10 +54,38 @@ pub struct MakeArgs {
     /// A quick 360p preview (fastest encoder settings) to check motion and timing first.
     #[arg(long)]
     draft: bool,
+    /// A voice reads the script (offline; `reelsmith voice list` shows the voices).
+    #[arg(long)]
+    voiceover: bool,
+    /// The voice: an id from `reelsmith voice list`, or female / male.
+    #[arg(long, value_name = "VOICE")]
+    voice: Option<String>,
+    /// How captions show the words: karaoke, word, line or off.
+    #[arg(long, value_name = "STYLE", value_parser = parse_caption_style)]
+    captions: Option<CaptionStyle>,
+    /// Also write the captions as .srt and .vtt beside the MP4.
+    #[arg(long)]
+    captions_file: bool,
     /// Also (or only) these shapes or platforms, one MP4 each named after -o with the shape
     /// added, e.g. --formats 16:9,9:16,1:1,4:5 or --formats youtube,tiktok.
     #[arg(long, value_delimiter = ',')]
     formats: Vec<String>,
+}
+
+fn parse_caption_style(s: &str) -> Result<CaptionStyle, String> {
+    serde_json::from_value(serde_json::Value::from(s.to_lowercase()))
+        .map_err(|_| format!("'{s}' is not a caption style; use karaoke, word, line or off"))
+}
+
+/// Extra requests `make` passes on: exact edits after the prompt, and caption files.
+#[derive(Debug, Default)]
+pub struct Extras {
+    /// Exact edits applied after the prompt.
+    pub edits: Vec<EditOp>,
+    /// Write .srt and .vtt beside the MP4.
+    pub captions_file: bool,
+    /// Shapes to render, one file each (empty: the edit's own shape, to `output` itself).
+    pub shapes: Vec<Aspect>,
 }
 
 pub async fn run(a: MakeArgs) -> anyhow::Result<ExitCode> {
@@ -79,17 +108,31 @@ pub async fn run(a: MakeArgs) -> anyhow::Result<ExitCode> {
         music: a.no_music.then_some(false),
         captions: None,
     };
-    let shapes = if a.formats.is_empty() {
-        vec![None]
-    } else {
-        reelsmith::publish::platform::targets(&a.formats)
+    let mut extras = Extras {
+        captions_file: a.captions_file,
+        shapes: reelsmith::publish::platform::targets(&a.formats)
             .map_err(anyhow::Error::msg)?
             .into_iter()
-            .map(|t| Some(t.aspect))
-            .collect()
+            .map(|t| t.aspect)
+            .collect(),
+        ..Default::default()
     };
+    if a.voiceover || a.voice.is_some() {
+        extras.edits.push(EditOp::SetVoiceover {
+            text: None,
+            voice: a.voice.clone(),
+            speed: None,
+            words_per_minute: None,
+            media_id: None,
+            file: None,
+            off: None,
+        });
+    }
+    if let Some(style) = a.captions {
+        extras.edits.push(EditOp::SetCaptions { style });
+    }
     render(
-        &files, &a.prompt, script, options, &a.output, a.force, a.draft, &shapes,
+        &files, &a.prompt, script, options, &a.output, a.force, a.draft, extras,
     )
     .await
 }
@@ -108,8 +151,8 @@ fn output_for(output: &Path, shape: Option<Aspect>) -> PathBuf {
     }
 }
 
-/// Create a session from `files` + `prompt`, export it to `output` with a progress bar; one
-/// file per shape in `shapes` (`None` is the edit's own), rendered side by side.
+/// Create a session from `files` + `prompt`, export it to `output` with a progress bar (one
+/// file per shape in `extras.shapes`, rendered side by side).
 #[allow(clippy::too_many_arguments)]
 pub async fn render(
     files: &[Source],
@@ -119,9 +162,14 @@ pub async fn render(
     output: &Path,
     overwrite: bool,
     draft: bool,
-    shapes: &[Option<Aspect>],
+    extras: Extras,
 ) -> anyhow::Result<ExitCode> {
-    for shape in shapes {
+    let shapes: Vec<Option<Aspect>> = if extras.shapes.is_empty() {
+        vec![None]
+    } else {
+        extras.shapes.iter().copied().map(Some).collect()
+    };
+    for shape in &shapes {
         let out = output_for(output, *shape);
         if !overwrite && out.exists() {
             anyhow::bail!(
@@ -138,7 +186,7 @@ pub async fn render(
             script,
             files: files.to_vec(),
             options,
-            edits: Vec::new(),
+            edits: extras.edits,
             edit_files: Vec::new(),
             progress: None,
         })
@@ -159,7 +207,7 @@ pub async fn render(
     // (a fresh `ctrl_c()` per loop turn would miss it) still cancels.
     let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
     let mut handles = Vec::new();
-    for shape in shapes {
+    for shape in &shapes {
         handles.push(
             backend
                 .export(ExportRequest {
@@ -169,6 +217,7 @@ pub async fn render(
                     revision: None,
                     draft,
                     shape: *shape,
+                    captions_file: extras.captions_file,
                 })
                 .await?,
         );
@@ -182,7 +231,7 @@ pub async fn render(
 }
 
 /// Show one export's progress until it ends and print the file (and whether it is ready to
-/// post); `Some(exit code)` when it was cancelled by Ctrl-C.
+/// post); `Some(exit code)` when Ctrl-C cancelled it.
 async fn follow(
     backend: &LocalBackend,
     mut handle: reelsmith::backend::JobHandle,
@@ -231,6 +280,9 @@ async fn follow(
                 r.height,
                 r.size_bytes as f64 / 1e6
             );
+            for f in &r.captions_files {
+                println!("  captions: {}", f.display());
+            }
             for v in &r.readiness {
                 if v.ready {
                     println!("  ready for {}: {}", v.platform, v.checked);

@@ -10,7 +10,7 @@ use super::ops::EditOp;
 use super::overlays::{self, NewOverlay};
 use super::shots::{self, ShotChange};
 use super::text::{self, NewText};
-use super::{layout, video};
+use super::{layout, narration, video};
 use crate::timeline::{Timeline, secs};
 
 /// The result of applying ops.
@@ -20,6 +20,8 @@ pub struct Applied {
     pub timeline: Timeline,
     /// One line per op, saying what it did.
     pub changes: Vec<String>,
+    /// What the narration step did or could not do (pacing, a missing voice).
+    pub notes: Vec<String>,
 }
 
 /// Apply `ops` (each with its index in the request) to `tl`, all or nothing.
@@ -60,10 +62,29 @@ pub fn apply(tl: &Timeline, lib: &Library, ops: &[(usize, &EditOp)]) -> Result<A
         }
         changes.push(format!("{}: {line}", op.name()));
     }
+    let notes = settle(&mut tl, lib);
     Ok(Applied {
         timeline: tl,
         changes,
+        notes,
     })
+}
+
+/// Bring `tl` in line with its narration (see [`narration::settle`]); text follows the shots
+/// the narration moved. Returns notes for the person.
+pub fn settle(tl: &mut Timeline, lib: &Library) -> Vec<String> {
+    let before = layout::spans(tl);
+    let length_before = tl.duration_ms;
+    let mut notes = narration::settle(tl, lib);
+    layout::follow_shots(tl, &before);
+    if tl.duration_ms != length_before {
+        notes.push(format!(
+            "The video's length follows the narration: {} → {}",
+            secs(length_before),
+            secs(tl.duration_ms)
+        ));
+    }
+    notes
 }
 
 /// Apply one op to `tl`, saying what it did.
@@ -184,6 +205,30 @@ fn apply_one(tl: &mut Timeline, lib: &Library, op: &EditOp, err: Err) -> Result<
             aspect,
             resolution,
         } => video::set_video(tl, err, *duration_s, *aspect, *resolution),
+        EditOp::SetVoiceover {
+            text,
+            voice,
+            speed,
+            words_per_minute,
+            media_id,
+            file,
+            off,
+        } => narration::set_voiceover(
+            tl,
+            lib,
+            err,
+            narration::VoiceChange {
+                text: text.as_deref(),
+                voice: voice.as_deref(),
+                speed: *speed,
+                words_per_minute: *words_per_minute,
+                media_id: media_id.as_deref(),
+                file: file.as_deref(),
+                off: off.unwrap_or(false),
+            },
+        ),
+        EditOp::SetCaptions { style } => narration::set_captions(tl, *style),
+        EditOp::SetBeatSync { on } => narration::set_beat_sync(tl, *on),
         EditOp::Undo {} | EditOp::Redo {} | EditOp::Revert { .. } => Err(err(
             "op",
             "history ops are applied by the store, not here".into(),

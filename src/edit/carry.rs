@@ -9,6 +9,15 @@ use crate::timeline::{TT_OVERLAY, TT_TEXT, TT_VIDEO, Timeline};
 
 /// Carry the edit-made parts of `old` onto `new` (the prompt's rebuild of it).
 pub fn carry_over(old: &Timeline, new: &mut Timeline) {
+    // The spoken narration comes along (the edit layer re-places it on the new cut).
+    if new.voiceover().is_none()
+        && let Some(t) = old
+            .tracks
+            .iter()
+            .find(|t| t.id == crate::timeline::narration::VOICE_TRACK)
+    {
+        new.tracks.push(t.clone());
+    }
     keep_pacing(old, new);
     // Shots keep their ids across a rebuild; their focus and motion come along.
     if let Some(track) = new.track_mut(TT_VIDEO) {

@@ -30,6 +30,21 @@ pub struct EditError {
 pub struct Library<'a> {
     /// The session's media.
     pub media: &'a [MediaInfo],
+    /// Narrations the backend spoke for this request, by settings key.
+    pub takes: &'a [super::narration::Take],
+    /// Why no take could be made (no voice installed…), said when a voice-over is asked for.
+    pub voice_missing: Option<&'a str>,
+}
+
+impl<'a> Library<'a> {
+    /// The session's media, with no narration takes.
+    pub fn of(media: &'a [MediaInfo]) -> Library<'a> {
+        Library {
+            media,
+            takes: &[],
+            voice_missing: None,
+        }
+    }
 }
 
 impl Library<'_> {

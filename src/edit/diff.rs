@@ -1,7 +1,7 @@
 //! What changed between two revisions, item by item (by stable id), in words an agent can read
 //! back: "shot 2 (cat.jpg): 4 s → 5 s", "text cap-1: 'Hi' → 'Hello'".
 
-use crate::timeline::{Segment, TT_AUDIO, TT_OVERLAY, TT_TEXT, TT_VIDEO, Timeline, secs};
+use crate::timeline::{Segment, TT_OVERLAY, TT_TEXT, TT_VIDEO, Timeline, secs};
 use serde_json::json;
 
 /// One line per difference from `old` to `new`; `name` gives a shot's file name.
@@ -66,10 +66,7 @@ pub fn diff(old: &Timeline, new: &Timeline, name: &dyn Fn(&Segment) -> String) -
         old.segments(TT_OVERLAY),
         new.segments(TT_OVERLAY),
     );
-    let (ma, mb) = (
-        old.segments(TT_AUDIO).first(),
-        new.segments(TT_AUDIO).first(),
-    );
+    let (ma, mb) = (old.music().first(), new.music().first());
     match (ma, mb) {
         (Some(_), None) => out.push("music: removed".into()),
         (None, Some(m)) => out.push(format!("music: added ({})", music_name(m))),

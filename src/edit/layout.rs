@@ -80,6 +80,13 @@ pub fn follow_shots(tl: &mut Timeline, before: &[ShotSpan]) -> Vec<String> {
     let mut removed = Vec::new();
     if let Some(track) = tl.track_mut(TT_TEXT) {
         track.segments.retain_mut(|seg| {
+            // Captions of the narration follow the voice, which the narration step places.
+            if seg
+                .id
+                .starts_with(crate::timeline::narration::VOICE_CAPTION_PREFIX)
+            {
+                return clip(seg, total);
+            }
             let (st, end) = (seg.start_ms, seg.end_ms());
             match seg.role {
                 // A title that opens the video keeps opening it; one timed by hand follows its

@@ -11,6 +11,7 @@ mod common;
 mod diff;
 mod layout;
 mod music;
+pub mod narration;
 mod ops;
 mod overlays;
 pub mod prompt;
@@ -18,7 +19,7 @@ mod shots;
 mod text;
 mod video;
 
-pub use apply::{Applied, apply};
+pub use apply::{Applied, apply, settle};
 pub use carry::carry_over;
 pub use common::{EditError, Library, MAX_VIDEO_MS, MIN_SHOT_MS, seconds};
 pub use diff::diff;

@@ -1,6 +1,6 @@
 //! Music ops: an uploaded track or a generated mood under the whole video, or none.
 
-use super::common::{DEFAULT_MUSIC_VOLUME, EditError, Err, Library, seconds, track_of};
+use super::common::{DEFAULT_MUSIC_VOLUME, EditError, Err, Library, seconds};
 use crate::timeline::{Mood, Segment, TT_AUDIO, Timeline, secs};
 
 /// The fields of a set_music op.
@@ -28,7 +28,7 @@ pub(super) fn set_music(
         fade_in_s,
         fade_out_s,
     } = c;
-    let current = tl.segments(TT_AUDIO).first().cloned();
+    let current = tl.music().first().cloned();
     let (media, generated, what) = match (media_id.is_some() || file.is_some(), mood) {
         (true, None) => {
             let m = lib
@@ -105,7 +105,16 @@ pub(super) fn set_music(
             .and_then(|c| c.fade_out_ms)
             .or(Some(1000.min(total / 4))),
     )?;
-    let track = track_of(tl, TT_AUDIO, "music");
+    if tl.music_track().is_none() {
+        // The music track goes under the voice-over's.
+        tl.tracks.push(crate::timeline::Track {
+            id: "music".into(),
+            tt: TT_AUDIO,
+            segments: Vec::new(),
+            extra: Default::default(),
+        });
+    }
+    let track = tl.music_track_mut().expect("just added");
     track.segments = vec![Segment {
         id: "bgm".into(),
         start_ms: 0,
@@ -122,10 +131,11 @@ pub(super) fn set_music(
 
 /// Remove the music.
 pub(super) fn remove_music(tl: &mut Timeline, err: Err) -> Result<String, EditError> {
-    let had = tl.segments(TT_AUDIO).len();
+    let had = tl.music().len();
     if had == 0 {
         return Err(err("op", "the video has no music".into()));
     }
-    tl.tracks.retain(|t| t.tt != TT_AUDIO);
+    tl.tracks
+        .retain(|t| t.tt != TT_AUDIO || t.id == crate::timeline::narration::VOICE_TRACK);
     Ok("removed the music".into())
 }

@@ -228,6 +228,41 @@ pub enum EditOp {
         #[serde(default)]
         resolution: Option<Resolution>,
     },
+    /// Narration read by an offline voice (text, default the script) or an uploaded recording;
+    /// off: true removes it. Captions then follow the spoken words.
+    SetVoiceover {
+        /// Words to speak (default: the script).
+        #[serde(default)]
+        text: Option<String>,
+        /// Voice id, or "female"/"male".
+        #[serde(default)]
+        voice: Option<String>,
+        /// Relative speed (1.2 = 20 % faster).
+        #[serde(default)]
+        speed: Option<f32>,
+        /// Words per minute.
+        #[serde(default)]
+        words_per_minute: Option<f32>,
+        /// Uploaded audio to use as the narration.
+        #[serde(default)]
+        media_id: Option<String>,
+        /// A file path or URL (uploaded on the way) to use as the narration.
+        #[serde(default)]
+        file: Option<String>,
+        /// Remove the voice-over.
+        #[serde(default)]
+        off: Option<bool>,
+    },
+    /// How captions show the words.
+    SetCaptions {
+        /// karaoke, word, line or off.
+        style: crate::timeline::CaptionStyle,
+    },
+    /// Snap cuts to the music's beats (without narration).
+    SetBeatSync {
+        /// On or off.
+        on: bool,
+    },
     /// Go back to the revision before the current one.
     Undo {},
     /// Go forward again after an undo.
@@ -256,6 +291,9 @@ impl EditOp {
             EditOp::SetMusic { .. } => "set_music",
             EditOp::RemoveMusic {} => "remove_music",
             EditOp::SetVideo { .. } => "set_video",
+            EditOp::SetVoiceover { .. } => "set_voiceover",
+            EditOp::SetCaptions { .. } => "set_captions",
+            EditOp::SetBeatSync { .. } => "set_beat_sync",
             EditOp::Undo {} => "undo",
             EditOp::Redo {} => "redo",
             EditOp::Revert { .. } => "revert",
@@ -276,7 +314,8 @@ impl EditOp {
         match self {
             EditOp::AddShot { file, media_id, .. }
             | EditOp::AddOverlay { file, media_id, .. }
-            | EditOp::SetMusic { file, media_id, .. } => {
+            | EditOp::SetMusic { file, media_id, .. }
+            | EditOp::SetVoiceover { file, media_id, .. } => {
                 *file = None;
                 *media_id = Some(id.to_string());
             }
@@ -289,7 +328,8 @@ impl EditOp {
         match self {
             EditOp::AddShot { file, .. }
             | EditOp::AddOverlay { file, .. }
-            | EditOp::SetMusic { file, .. } => file.as_deref(),
+            | EditOp::SetMusic { file, .. }
+            | EditOp::SetVoiceover { file, .. } => file.as_deref(),
             _ => None,
         }
     }

@@ -87,6 +87,37 @@ pub fn read(prompt: &str, current: &Timeline, lib: &Library) -> Result<PromptPla
 fn to_ops(e: &Exact, tl: &Timeline, lib: &Library) -> Result<Vec<EditOp>, String> {
     let shot = |w: &ShotWord| shot_ref(w, tl, lib);
     Ok(match e {
+        Exact::Narration(n) => {
+            let mut ops = Vec::new();
+            if let Some(on) = n.voiceover {
+                // "slower narration" slows the voice-over there is (or asks for one).
+                let speed = n.speed.map(|x| {
+                    let now = tl
+                        .meta
+                        .voiceover
+                        .as_ref()
+                        .and_then(|v| v.speed)
+                        .unwrap_or(1.0);
+                    (now * x).clamp(0.5, 2.0)
+                });
+                ops.push(EditOp::SetVoiceover {
+                    text: None,
+                    voice: n.voice.clone(),
+                    speed,
+                    words_per_minute: None,
+                    media_id: None,
+                    file: None,
+                    off: (!on).then_some(true),
+                });
+            }
+            if let Some(style) = n.captions {
+                ops.push(EditOp::SetCaptions { style });
+            }
+            if let Some(on) = n.beat_sync {
+                ops.push(EditOp::SetBeatSync { on });
+            }
+            ops
+        }
         Exact::ShotLength { shot: s, seconds } => vec![set_shot(shot(s)?, |op| {
             if let EditOp::SetShot { duration_s, .. } = op {
                 *duration_s = Some(*seconds);

@@ -121,7 +121,7 @@ fn promo() -> Timeline {
 fn run(tl: &Timeline, ops: serde_json::Value) -> Result<Applied, EditError> {
     let ops: Vec<EditOp> = serde_json::from_value(ops).expect("ops parse");
     let lib_media = library();
-    let lib = Library { media: &lib_media };
+    let lib = Library::of(&lib_media);
     let indexed: Vec<(usize, &EditOp)> = ops.iter().enumerate().collect();
     apply(tl, &lib, &indexed)
 }

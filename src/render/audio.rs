@@ -12,7 +12,7 @@ use super::music;
 use super::shots::layout_shots;
 use crate::ffmpeg::{self, Tools};
 use crate::media::{MediaInfo, MediaKind};
-use crate::timeline::{TT_AUDIO, TT_VIDEO, Timeline, ms_to_frames};
+use crate::timeline::{TT_VIDEO, Timeline, ms_to_frames};
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -21,8 +21,9 @@ use tokio_util::sync::CancellationToken;
 
 /// Integrated loudness target (LUFS): what TikTok, YouTube and Instagram normalise towards.
 pub const TARGET_LUFS: f64 = -14.0;
-/// True-peak ceiling asked of loudnorm; a little under −1 dBTP leaves room for AAC encoding.
-pub const TARGET_TP: f64 = -1.5;
+/// True-peak ceiling asked of loudnorm; a dB under −1 dBTP leaves room for AAC encoding (speech's
+/// sharp onsets overshot −1 dBTP after AAC with −1.5 asked).
+pub const TARGET_TP: f64 = -2.0;
 
 /// Build the soundtrack for `tl` in `work`, returning its path: AAC in MP4 when there is sound
 /// to normalise, a WAV of silence otherwise.
@@ -45,7 +46,7 @@ pub async fn soundtrack(
     let mut labels = Vec::new();
     let mut input = 0usize;
 
-    for (i, seg) in tl.segments(TT_AUDIO).iter().enumerate() {
+    for (i, seg) in tl.music().iter().enumerate() {
         let dur_s = seg.duration_ms as f64 / 1000.0;
         if dur_s <= 0.0 {
             continue;
@@ -133,6 +134,43 @@ pub async fn soundtrack(
         input += 1;
     }
 
+    // The voice-over, and the music (and clips' sound) ducked under it.
+    let mut voice_label = None;
+    if let Some(seg) = tl.voiceover().filter(|s| s.duration_ms > 0) {
+        let id = seg.media_id.as_deref().unwrap_or_default();
+        let m = media.get(id).ok_or_else(|| {
+            RenderError::Invalid(format!("the voice-over {id} is not in this session"))
+        })?;
+        args.push("-i".into());
+        args.push(m.path.clone().into_os_string());
+        let _ = write!(
+            graph,
+            "[{input}:a]{AFORMAT},atrim=start={in_s:.3}:duration={dur:.3},asetpts=PTS-STARTPTS,\
+             acompressor=threshold=0.1:ratio=4:attack=3:release=80:knee=4,\
+             alimiter=limit=0.5:attack=1:release=40:level=false,\
+             volume={vol:.3},adelay={delay}:all=1[vo];",
+            in_s = seg.in_ms.unwrap_or(0) as f64 / 1000.0,
+            dur = seg.duration_ms as f64 / 1000.0,
+            vol = seg.volume.unwrap_or(1.0),
+            delay = seg.start_ms,
+        );
+        voice_label = Some("[vo]");
+    }
+    if let Some(vo) = voice_label {
+        let duck = duck_expr(&tl.speech_spans(DUCK_GAP_MS));
+        if labels.is_empty() {
+            labels.push(vo.to_string());
+        } else {
+            let _ = write!(
+                graph,
+                "{}amix=inputs={}:normalize=0:duration=longest,volume='{duck}':eval=frame[bed];",
+                labels.join(""),
+                labels.len()
+            );
+            labels = vec!["[bed]".into(), vo.to_string()];
+        }
+    }
+
     let mix = work.join("mix.wav");
     if labels.is_empty() {
         let _ = write!(
@@ -164,7 +202,10 @@ pub async fn soundtrack(
         return Ok(out);
     }
     if !silent {
-        graph.push_str(";[mix]asplit=2[mixw][mixm];[mixm]loudnorm=I=-14:TP=-1.5:LRA=11:print_format=json[meas]");
+        let _ = write!(
+            graph,
+            ";[mix]asplit=2[mixw][mixm];[mixm]loudnorm=I={TARGET_LUFS}:TP={TARGET_TP}:LRA=11:print_format=json[meas]"
+        );
     }
     let mut cmd = tools.ffmpeg_command();
     cmd.args(&args).arg("-filter_complex").arg(&graph);
@@ -195,13 +236,53 @@ pub async fn soundtrack(
     // The deliverable's AAC is encoded here, beside the video encode, so the final mux only copies.
     let normalised = work.join("soundtrack.m4a");
     let mut cmd = tools.ffmpeg_command();
+    // The measured gain, exactly (loudnorm's linear mode gives up, and lands short of −14, when
+    // the gain would push peaks past the ceiling, as speech's onsets do); the peaks the gain
+    // lifts past the ceiling are limited (4× oversampled, so true peaks too), which costs the
+    // integrated loudness a few hundredths of a dB.
+    let gain_db = TARGET_LUFS - m.input_i;
+    let ceiling = 10f64.powf((TARGET_TP - 0.3) / 20.0);
     cmd.arg("-i").arg(&mix).arg("-af").arg(format!(
-        "loudnorm=I={TARGET_LUFS}:TP={TARGET_TP}:LRA=11:measured_I={:.2}:measured_TP={:.2}:measured_LRA={:.2}:measured_thresh={:.2}:offset={:.2}:linear=true,aresample=48000",
-        m.input_i, m.input_tp, m.input_lra, m.input_thresh, m.target_offset
+        "volume={gain_db:.3}dB,aresample=192000,alimiter=limit={ceiling:.4}:attack=1:release=60:level=false,aresample=48000"
     ));
     cmd.args(AAC).args(["-f", "mp4"]).arg(&normalised);
     ffmpeg::run_cancellable("ffmpeg", cmd, cancel).await?;
     Ok(normalised)
+}
+
+/// How far the music dips under the voice (dB).
+pub const DUCK_DB: f64 = -12.0;
+/// The music starts dipping this long before a word (s).
+const DUCK_ATTACK_S: f64 = 0.12;
+/// And comes back up over this long after the last word of a phrase (s).
+const DUCK_RELEASE_S: f64 = 0.35;
+/// Words closer than this (ms) keep the music down between them.
+pub const DUCK_GAP_MS: u64 = 700;
+
+/// A `volume` expression of time that dips by [`DUCK_DB`] over each speech span (ms), with
+/// linear ramps: down over the attack before the span, up over the release after it.
+pub fn duck_expr(spans: &[(u64, u64)]) -> String {
+    let depth = 1.0 - 10f64.powf(DUCK_DB / 20.0);
+    let ramps: Vec<String> = spans
+        .iter()
+        .map(|&(a, b)| {
+            let (a, b) = (a as f64 / 1000.0, b as f64 / 1000.0);
+            format!(
+                "clip((t-{:.3})/{DUCK_ATTACK_S},0,1)*clip(({:.3}-t)/{DUCK_RELEASE_S},0,1)",
+                a - DUCK_ATTACK_S,
+                b + DUCK_RELEASE_S
+            )
+        })
+        .collect();
+    if ramps.is_empty() {
+        return "1".into();
+    }
+    // max(a,max(b,…)) — nested, since ffmpeg's max takes two arguments.
+    let mut e = ramps.last().cloned().expect("one ramp");
+    for r in ramps.iter().rev().skip(1) {
+        e = format!("max({r},{e})");
+    }
+    format!("1-{depth:.4}*{e}")
 }
 
 /// `afade` filters (each followed by a comma) for fades of the given lengths in seconds.

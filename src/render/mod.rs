@@ -22,6 +22,7 @@ pub mod preview;
 pub mod segments;
 pub mod shots;
 pub mod space;
+pub mod subtitles;
 pub mod text;
 pub mod video;
 

@@ -231,8 +231,16 @@ pub fn soundtrack_key(
         } else {
             "two-pass"
         });
-    for tt in [TT_AUDIO, TT_VIDEO] {
-        let segs = tl.segments(tt);
+    // Every audio track (music and the voice-over, with the word times its ducking follows)
+    // and the shots (clips' own sound).
+    let tracks = tl
+        .tracks
+        .iter()
+        .filter(|t| t.tt == TT_AUDIO)
+        .chain(tl.track(TT_VIDEO));
+    for t in tracks {
+        let segs = &t.segments;
+        k.part(&t.id);
         k.part(&serde_json::to_string(segs).map_err(std::io::Error::other)?);
         for s in segs {
             if let Some(m) = s.media_id.as_deref().and_then(|id| media.get(id)) {

@@ -20,3 +20,8 @@ pub use error::VoiceError;
 pub use paths::VoiceDir;
 pub use synth::{Narration, Pace, synthesize};
 pub use words::{Timing, WordTiming, script_words};
+
+/// True for CJK ideographs and kana, which are words of their own.
+pub fn is_cjk_char(c: char) -> bool {
+    words::is_cjk(c)
+}

@@ -55,6 +55,7 @@ async fn render(
             revision: None,
             draft: false,
             shape: None,
+            captions_file: false,
         })
         .await
         .map_err(|e| e.to_string())?;

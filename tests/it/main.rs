@@ -18,6 +18,7 @@ mod http_resume;
 mod make_cli;
 mod manifest;
 mod mcp_tools;
+mod narration;
 mod nemo_backend;
 mod player;
 mod preview_local;

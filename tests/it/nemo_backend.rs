@@ -972,6 +972,7 @@ async fn cancel_reaches_a_stalled_render_submit() {
             revision: None,
             draft: false,
             shape: None,
+            captions_file: false,
         })
         .await
         .unwrap();
@@ -1036,6 +1037,7 @@ async fn cancel_reaches_a_stalled_describe_and_nothing_is_written() {
             revision: None,
             draft: false,
             shape: None,
+            captions_file: false,
         })
         .await
         .unwrap();

@@ -8,7 +8,7 @@ use reelsmith::backend::local::LocalBackend;
 use reelsmith::backend::{Backend, CreateRequest};
 use reelsmith::edit::EditOp;
 use reelsmith::timeline::style::{Place, Position, SizeStep, TextSize};
-use reelsmith::timeline::{Motion, Segment, TT_AUDIO, TT_TEXT, TT_VIDEO, TextRole, Timeline};
+use reelsmith::timeline::{Motion, Segment, TT_TEXT, TT_VIDEO, TextRole, Timeline};
 use std::collections::HashMap;
 
 /// What a prompt must do.
@@ -91,8 +91,25 @@ impl Ctx<'_> {
             .collect()
     }
     fn music(tl: &Timeline) -> Option<&Segment> {
-        tl.segments(TT_AUDIO).first()
+        tl.music().first()
     }
+}
+
+/// A voice-over asked for and spoken (the voice is installed by scripts/setup).
+fn voiced(c: &Ctx) -> Result<(), String> {
+    eq("voice-over asked", c.new.meta.voiceover.is_some(), true)?;
+    let take = c.new.voiceover().and_then(|s| s.voice.as_ref());
+    eq("voice-over spoken", take.is_some(), true)?;
+    let n = c
+        .new
+        .segments(TT_TEXT)
+        .iter()
+        .filter(|s| s.id.starts_with("vo-"))
+        .count();
+    if n == 0 {
+        return Err("no captions follow the voice".into());
+    }
+    Ok(())
 }
 
 fn eq<T: PartialEq + std::fmt::Debug>(what: &str, got: T, want: T) -> Result<(), String> {
@@ -311,7 +328,26 @@ fn corpus() -> Vec<Case> {
             "use a zoom-out instead of zoom-in on the first photo",
             |c| motion(c, 0, Motion::ZoomOut),
         ),
-        no("add a voice-over reading the script", "voice-over"),
+        ok("add a voice-over reading the script", voiced),
+        ok("captions word by word", |c| {
+            eq(
+                "captions",
+                c.new.meta.captions,
+                Some(reelsmith::timeline::CaptionStyle::Word),
+            )
+        }),
+        ok("snap cuts to the beat", |c| {
+            eq("beat sync", c.new.meta.beat_sync, Some(true))
+        }),
+        after("add a voice-over", "slower narration", |c| {
+            voiced(c)?;
+            let speed = c.new.meta.voiceover.as_ref().and_then(|v| v.speed);
+            eq("slower", speed.is_some_and(|s| s < 1.0), true)
+        }),
+        after("add a voice-over", "no captions", |c| {
+            eq("captions", Ctx::texts(c.new, Caption).len(), 0)?;
+            eq("still voiced", c.new.voiceover().is_some(), true)
+        }),
         // A whole-video prompt after an exact change keeps that change.
         after("make the second shot 5 seconds", "use calmer music", |c| {
             shot_len(c, 1, 5_000)?;
@@ -532,7 +568,12 @@ fn corpus() -> Vec<Case> {
         }),
         ok("第四张3秒", |c| shot_len(c, 3, 3_000)),
         ok("标题改成红色", |c| colour(c, &[Title], "red")),
-        no("加上配音", "voice-over"),
+        ok("加上配音", voiced),
+        ok("用女声配音", |c| {
+            voiced(c)?;
+            let v = c.new.meta.voiceover.as_ref().and_then(|v| v.voice.clone());
+            eq("voice", v.as_deref(), Some("female"))
+        }),
         ok("把第二张恢复到3秒", |c| shot_len(c, 1, 3_000)),
         no("第一张不要放大", "motion"),
         no("第一张的字幕放大", "set_text"),

@@ -99,6 +99,7 @@ async fn pop_grows_and_slide_up_rises_on_the_frames() {
             revision: None,
             draft: false,
             shape: None,
+            captions_file: false,
         })
         .await
         .unwrap();

@@ -39,7 +39,7 @@ impl LocalBackend {
                 (Some(o), PromptPlan::default())
             }
             Some(tl) => {
-                let lib = Library { media: &media };
+                let lib = Library::of(&media);
                 let plan = if prompt.is_empty() {
                     PromptPlan::default()
                 } else {
@@ -74,12 +74,39 @@ impl LocalBackend {
         let mut ops = plan.ops.clone();
         ops.extend(req.edits.iter().cloned());
         let created = if ops.is_empty() {
-            let timeline = prompted.expect("a prompt with no ops made a timeline");
+            let mut timeline = prompted.expect("a prompt with no ops made a timeline");
+            // The narration is spoken now, so its pacing and captions are on the timeline.
+            let spoken = self.speak(&session, &timeline).await;
+            notes.extend(spoken.notes.iter().cloned());
+            let media = self.store.media(&session)?;
+            notes.extend(edit::settle(
+                &mut timeline,
+                &Library {
+                    media: &media,
+                    takes: &spoken.takes,
+                    voice_missing: spoken.missing.as_deref(),
+                },
+            ));
             self.save_prompted(&session, current.as_ref(), timeline, changes, prompt)?
         } else {
             let from_prompt = plan.ops.len();
             self.bind_files(&session, &mut ops, from_prompt, &req.edit_files)
                 .await?;
+            let media = self.store.media(&session)?;
+            // Speak the narration the ops ask for before applying them for real: a dry run tells
+            // which narration the result wants (history ops restore revisions that have theirs).
+            let spoken = match (&prompted, &current) {
+                _ if ops.iter().any(EditOp::is_history) => Default::default(),
+                (Some(start), _) | (None, Some(start)) => {
+                    let indexed: Vec<(usize, &EditOp)> = ops.iter().enumerate().collect();
+                    match edit::apply(start, &Library::of(&media), &indexed) {
+                        Ok(dry) => self.speak(&session, &dry.timeline).await,
+                        Err(_) => Default::default(),
+                    }
+                }
+                (None, None) => Default::default(),
+            };
+            notes.extend(spoken.notes.iter().cloned());
             let media = self.store.media(&session)?;
             let label = match (prompt.is_empty(), req.edits.is_empty()) {
                 (true, _) => edits_label(&ops),
@@ -98,12 +125,14 @@ impl LocalBackend {
                 &media,
                 &label,
                 &check_glyphs,
+                (&spoken.takes, spoken.missing.as_deref()),
             )
             .map_err(|e| from_prompt_op(e, &plan))?;
             c.edited = current.is_some();
             c
         };
         let mut created = created;
+        notes.append(&mut created.notes);
         notes.extend(text_fit_notes(&created.timeline));
         created.notes = notes;
         Ok(created)

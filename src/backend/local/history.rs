@@ -21,6 +21,7 @@ pub struct Base {
 
 /// Apply `ops` to the session's current timeline — or to what the request's prompt made of it —
 /// and store the outcome.
+#[allow(clippy::too_many_arguments)]
 pub fn apply_edits(
     store: &Store,
     session: &str,
@@ -29,6 +30,7 @@ pub fn apply_edits(
     media: &[MediaInfo],
     label: &str,
     check: &dyn Fn(&Timeline) -> Result<(), BackendError>,
+    spoken: (&[edit::narration::Take], Option<&str>),
 ) -> Result<Created, BackendError> {
     let Base {
         head,
@@ -111,7 +113,12 @@ pub fn apply_edits(
             ))
         })?,
     };
-    let applied = edit::apply(&start, &Library { media }, &rest)?;
+    let lib = Library {
+        media,
+        takes: spoken.0,
+        voice_missing: spoken.1,
+    };
+    let applied = edit::apply(&start, &lib, &rest)?;
     changes.extend(applied.changes);
     check(&applied.timeline)?;
     let rev = store.save_revision(session, &applied.timeline, head, at, label)?;
@@ -122,7 +129,7 @@ pub fn apply_edits(
         edited: true,
         revision: rev,
         changes,
-        notes: Vec::new(),
+        notes: applied.notes,
         summary: timeline.summary(),
         timeline,
     })

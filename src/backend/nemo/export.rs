@@ -249,6 +249,7 @@ impl Work {
             )))
         })?;
         Ok(ExportResult {
+            captions_files: Vec::new(),
             path: self.output.clone(),
             duration_s,
             width,

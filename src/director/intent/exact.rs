@@ -54,15 +54,14 @@ pub fn read_exact(clause: &str) -> Result<Option<Exact>, Refusal> {
     if let Some(h) = history(&p) {
         return Ok(Some(h));
     }
-    static VOICE: LazyLock<Regex> = LazyLock::new(|| {
-        re(
-            r"\bvoice[- ]?over\b|\bnarrat|\bread (?:out )?(?:the|my) script\b|\bvoice\b|配音|旁白|朗读|解说",
-        )
-    });
-    if VOICE.is_match(&p) {
-        return Err(Refusal(
-            "a voice-over is not made yet; keep the script as captions for now".into(),
-        ));
+    let n = super::narration::find_narration(&p);
+    // "no captions" and "captions on" stay whole-video recipe edits unless a voice-over or a
+    // style is said with them.
+    let style = n
+        .captions
+        .filter(|c| *c != crate::timeline::CaptionStyle::Off);
+    if n.voiceover.is_some() || style.is_some() || n.beat_sync.is_some() {
+        return Ok(Some(Exact::Narration(n)));
     }
     let shots = shot_words(&p);
     let quote = quoted(clause);

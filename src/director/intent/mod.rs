@@ -9,6 +9,7 @@ mod clauses;
 mod edits;
 mod exact;
 mod length;
+pub mod narration;
 mod numbers;
 mod request;
 mod words;
@@ -52,6 +53,8 @@ pub struct Intent {
     pub captions: Option<bool>,
     /// A length asked for without a number ("a few seconds"), in the prompt's words.
     pub vague_length: Option<String>,
+    /// Voice-over, caption style and beat sync.
+    pub narration: narration::NarrationAsk,
 }
 
 impl Intent {
@@ -78,6 +81,7 @@ pub fn parse_intent(prompt: &str) -> Result<Intent, Unreadable> {
         mood: find_mood(&p),
         title: find_title(prompt),
         captions: find_captions(&p),
+        narration: narration::find_narration(&p),
     })
 }
 /// How one clause of an edit prompt reads.

@@ -102,6 +102,8 @@ pub enum Exact {
     },
     /// Remove the end card.
     RemoveEndCard,
+    /// Voice-over, caption style or beat sync (set_voiceover, set_captions, set_beat_sync).
+    Narration(super::narration::NarrationAsk),
     /// Undo the last change.
     Undo,
     /// Redo.

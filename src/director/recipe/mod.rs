@@ -10,7 +10,7 @@ use super::intent::{Edit, Intent, ShotRef};
 use super::script::{is_call_to_action, split_sentences};
 use crate::media::{MediaInfo, MediaKind};
 use crate::timeline::{
-    Mood, TT_AUDIO, TT_TEXT, TT_VIDEO, TextRole, Timeline, TransitionChoice, TransitionKind,
+    Mood, TT_TEXT, TT_VIDEO, TextRole, Timeline, TransitionChoice, TransitionKind,
 };
 
 /// Frame rate of every output: what all the platforms take.
@@ -60,6 +60,12 @@ pub struct Recipe {
     pub captions: bool,
     /// Closing call to action.
     pub end_card: Option<String>,
+    /// The voice-over as asked, if any.
+    pub voiceover: Option<crate::timeline::VoiceoverSettings>,
+    /// How captions show the words, when set.
+    pub caption_style: Option<crate::timeline::CaptionStyle>,
+    /// Whether cuts snap to the beat, when set.
+    pub beat_sync: Option<bool>,
 }
 
 impl Recipe {
@@ -142,7 +148,24 @@ impl Recipe {
             caption_lines: lines,
             captions,
             end_card,
+            voiceover: None,
+            caption_style: intent.narration.captions,
+            beat_sync: intent.narration.beat_sync,
         };
+        let mut recipe = recipe;
+        if intent.narration.voiceover == Some(true) {
+            let asked = o
+                .duration_s
+                .map(|s| (s * 1000.0).round() as u64)
+                .or(intent.duration_ms);
+            recipe.voiceover = Some(crate::timeline::VoiceoverSettings {
+                voice: intent.narration.voice.clone(),
+                speed: intent.narration.speed,
+                fit_ms: asked,
+                ..Default::default()
+            });
+            changes.push("A voice reads the script; captions follow its words".into());
+        }
         Ok((recipe, changes))
     }
 
@@ -188,7 +211,7 @@ impl Recipe {
                     .and_then(TransitionChoice::kind)
                     .cloned()
             });
-        let bgm = tl.segments(TT_AUDIO).first();
+        let bgm = tl.music().first();
         let music = bgm.and_then(|s| match (&s.generated, &s.media_id) {
             (Some(mood), _) => Some(Music::Generated { mood: *mood }),
             (None, Some(id)) => Some(Music::Track {
@@ -205,9 +228,16 @@ impl Recipe {
         let shown: Vec<String> = text
             .iter()
             .filter(|s| s.role == Some(TextRole::Caption))
+            // Captions made from the narration's words are the narration's, not script lines.
+            .filter(|s| {
+                !s.id
+                    .starts_with(crate::timeline::narration::VOICE_CAPTION_PREFIX)
+            })
             .filter_map(|s| s.text.clone())
             .collect();
         let stored = tl.meta.caption_lines.clone();
+        let voiced = tl.voiceover().is_some()
+            && tl.meta.captions != Some(crate::timeline::CaptionStyle::Off);
         Recipe {
             shots,
             duration_ms: tl.duration_ms,
@@ -217,9 +247,12 @@ impl Recipe {
             music,
             music_volume: bgm.and_then(|s| s.volume).unwrap_or(MUSIC_VOLUME),
             title: by_role(TextRole::Title),
-            captions: !shown.is_empty() || stored.is_empty(),
+            captions: !shown.is_empty() || stored.is_empty() || voiced,
             caption_lines: if shown.is_empty() { stored } else { shown },
             end_card: by_role(TextRole::EndCard),
+            voiceover: tl.meta.voiceover.clone(),
+            caption_style: tl.meta.captions,
+            beat_sync: tl.meta.beat_sync,
         }
     }
 
@@ -330,6 +363,12 @@ impl Recipe {
             }
             Edit::Captions(on) => {
                 self.captions = *on;
+                use crate::timeline::CaptionStyle;
+                match (on, self.caption_style) {
+                    (true, Some(CaptionStyle::Off)) => self.caption_style = None,
+                    (false, _) => self.caption_style = Some(CaptionStyle::Off),
+                    _ => {}
+                }
                 if *on {
                     "Captions on".into()
                 } else {

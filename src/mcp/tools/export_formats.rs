@@ -65,6 +65,7 @@ impl ReelsmithServer {
         for t in targets {
             let req = ExportRequest {
                 shape: Some(t.aspect),
+                captions_file: false,
                 output: base
                     .output
                     .as_deref()

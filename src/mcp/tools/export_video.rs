@@ -58,6 +58,9 @@ pub struct ExportArgs {
     /// zone. Files are named after output_path with the shape added. Omit for the edit's shape.
     #[serde(default)]
     pub formats: Option<Vec<String>>,
+    /// Also write the captions as .srt and .vtt beside the MP4.
+    #[serde(default)]
+    pub captions_file: Option<bool>,
 }
 
 /// How the export is rendered.
@@ -371,6 +374,7 @@ impl ReelsmithServer {
             revision: args.revision,
             draft: args.quality == Some(Quality::Draft),
             shape: None,
+            captions_file: args.captions_file.unwrap_or(false),
         };
         // Where the client can ask the person: before replacing a file, before a long render.
         let overwrite_given = args.overwrite.is_some();
