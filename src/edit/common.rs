@@ -26,12 +26,23 @@ pub struct EditError {
     pub message: String,
 }
 
+/// A narration the backend spoke (or aligned) for a settings key, ready to place.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Take {
+    /// The WAV, as session media.
+    pub media_id: String,
+    /// Its length.
+    pub duration_ms: u64,
+    /// The voice, timing and words.
+    pub take: crate::timeline::VoiceTake,
+}
+
 /// Media an op may name: the session's files.
 pub struct Library<'a> {
     /// The session's media.
     pub media: &'a [MediaInfo],
     /// Narrations the backend spoke for this request, by settings key.
-    pub takes: &'a [super::narration::Take],
+    pub takes: &'a [Take],
     /// Why no take could be made (no voice installed…), said when a voice-over is asked for.
     pub voice_missing: Option<&'a str>,
 }

@@ -12,8 +12,8 @@ use super::layout;
 use crate::timeline::narration::{VOICE_CAPTION_PREFIX, VOICE_TRACK, VOICEOVER_ID, join_lines};
 use crate::timeline::style::{Place, Position, SizeStep, TextSize, TextStyle, Weight};
 use crate::timeline::{
-    CaptionStyle, Segment, TT_AUDIO, TT_TEXT, TT_VIDEO, TextRole, Timeline, VoiceTake,
-    VoiceoverSettings, Word, secs,
+    CaptionStyle, Segment, TT_AUDIO, TT_TEXT, TT_VIDEO, TextRole, Timeline, VoiceoverSettings,
+    Word, secs,
 };
 
 /// Silence before the voice starts (the title and the music open the video).
@@ -23,16 +23,7 @@ pub const TAIL_MS: u64 = 1500;
 /// A shot changed inside a sentence is avoided unless shots would be shorter than this.
 const GOOD_SHOT_MS: u64 = 1500;
 
-/// A narration the backend spoke (or aligned) for a settings key, ready to place.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Take {
-    /// The WAV, as session media.
-    pub media_id: String,
-    /// Its length.
-    pub duration_ms: u64,
-    /// The voice, timing and words.
-    pub take: VoiceTake,
-}
+pub use super::common::Take;
 
 /// The fields of a set_voiceover op.
 pub(super) struct VoiceChange<'a> {

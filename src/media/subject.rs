@@ -52,6 +52,31 @@ pub async fn find(m: &MediaInfo, tools: &Tools) -> Result<Option<Subject>, ffmpe
     Ok(locate(&out.stdout, w, h))
 }
 
+/// [`find`], remembered for the life of the process by file identity (path, size, modified
+/// time): the shapes of one export, and later exports, look at each picture once.
+pub async fn find_cached(m: &MediaInfo, tools: &Tools) -> Option<Subject> {
+    type Seen = std::sync::Mutex<std::collections::HashMap<String, Option<Subject>>>;
+    static SEEN: std::sync::OnceLock<Seen> = std::sync::OnceLock::new();
+    let meta = std::fs::metadata(&m.path).ok()?;
+    let key = format!(
+        "{}|{}|{:?}|{}",
+        m.path.display(),
+        meta.len(),
+        meta.modified().ok(),
+        m.exif_orientation
+    );
+    let seen = SEEN.get_or_init(Default::default);
+    if let Some(s) = seen.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return *s;
+    }
+    // A failed look is not remembered: the next render tries again.
+    let s = find(m, tools).await.ok()?;
+    seen.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key, s);
+    s
+}
+
 /// The analysis size of an upright picture: [`ANALYSIS_W`] wide, its shape kept.
 fn analysis_size(m: &MediaInfo) -> (u32, u32) {
     let aspect = m.aspect().max(0.05);

@@ -302,30 +302,35 @@ async fn render_checked(
 }
 
 /// The subjects of the stills that must be cropped to another shape (a failed look is no
-/// subject: the picture is then fitted whole).
+/// subject: the picture is then fitted whole), looked for side by side.
 async fn subjects(
     tl: &Timeline,
     media: &HashMap<String, MediaInfo>,
     tools: &Tools,
 ) -> HashMap<String, crate::media::subject::Subject> {
     let frame = f64::from(tl.meta.width) / f64::from(tl.meta.height.max(1));
-    let mut found = HashMap::new();
+    let mut wanted: Vec<&MediaInfo> = Vec::new();
     for seg in tl.segments(crate::timeline::TT_VIDEO) {
         let Some(m) = seg.media_id.as_deref().and_then(|id| media.get(id)) else {
             continue;
         };
-        if m.kind != crate::media::MediaKind::Image
-            || seg.focus.is_some()
-            || found.contains_key(&m.id)
-            || crate::timeline::crops_to_fill(m.aspect(), frame)
+        if m.kind == crate::media::MediaKind::Image
+            && seg.focus.is_none()
+            && !wanted.iter().any(|w| w.id == m.id)
+            && !crate::timeline::crops_to_fill(m.aspect(), frame)
         {
-            continue;
-        }
-        if let Ok(Some(s)) = crate::media::subject::find(m, tools).await {
-            found.insert(m.id.clone(), s);
+            wanted.push(m);
         }
     }
-    found
+    let looks = wanted
+        .iter()
+        .map(|m| crate::media::subject::find_cached(m, tools));
+    let found = futures_util::future::join_all(looks).await;
+    wanted
+        .into_iter()
+        .zip(found)
+        .filter_map(|(m, s)| Some((m.id.clone(), s?)))
+        .collect()
 }
 
 /// The mixed soundtrack, from the cache when nothing that decides it changed.
@@ -338,6 +343,12 @@ async fn soundtrack(
     let tl = req.timeline;
     let key = match req.cache {
         Some(_) => Some(video::soundtrack_key(tl, req.media, &req.encode)?),
+        None => None,
+    };
+    // Renders of the same soundtrack at once (the shapes of one export) mix it once: the
+    // others wait for it and take it from the cache.
+    let _same = match &key {
+        Some(k) => Some(video::one_at_a_time(k).await),
         None => None,
     };
     if let (Some(c), Some(k)) = (req.cache, &key)

@@ -3,7 +3,7 @@
 //! estimated at over ten minutes on this machine, and a cloud call that spends credits. Each is
 //! asked only where the client can show a form; other clients keep the explicit arguments.
 
-use super::export_formats::with_shape;
+use super::export_out::with_shape;
 use crate::backend::{BackendError, ExportRequest};
 use crate::mcp::ReelsmithServer;
 use crate::mcp::confirm::{self, Answers, Question, Reply};

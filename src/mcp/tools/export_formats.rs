@@ -2,7 +2,7 @@
 //! (the renders share the machine's render slots and the cached soundtrack), each checked for
 //! the platforms it is for.
 
-use super::export_video::{ExportOut, readiness_text};
+use super::export_out::{ExportOut, FormatFile, readiness_text, with_shape};
 use crate::backend::{ExportRequest, JobHandle, JobState, JobStatus};
 use crate::mcp::{Progress, ReelsmithServer, error_result, failure, file_uri, structured_result};
 use crate::publish::platform::Target;
@@ -10,46 +10,7 @@ use crate::publish::readiness::Readiness;
 use rmcp::model::{CallToolResult, ContentBlock, Resource};
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer};
-use schemars::JsonSchema;
-use serde::Serialize;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-/// One shape of a multi-format export.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct FormatFile {
-    /// The frame shape, e.g. "9:16".
-    pub shape: String,
-    /// The platforms this file is for.
-    pub platforms: Vec<String>,
-    /// "done", "rendering" or "failed".
-    pub status: String,
-    /// Percent done.
-    pub percent: f64,
-    /// The MP4's path, when done.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub output_path: Option<String>,
-    /// Width and height in pixels, when done.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub size: Option<(u32, u32)>,
-    /// File size in bytes, when done.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub size_bytes: Option<u64>,
-    /// What happened, e.g. the failure's reason.
-    pub message: String,
-    /// The platforms' verdicts on the file.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub readiness: Vec<Readiness>,
-}
-
-/// `promo.mp4` → `promo-9x16.mp4`.
-pub(super) fn with_shape(path: &Path, shape: &str) -> PathBuf {
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "video".into());
-    path.with_file_name(format!("{stem}-{}.mp4", shape.replace(':', "x")))
-}
 
 impl ReelsmithServer {
     /// Start (or join) one export per target and wait up to `wait` for all of them.
@@ -244,6 +205,7 @@ fn summary(handles: &[(Target, JobHandle)]) -> CallToolResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::{Path, PathBuf};
 
     #[test]
     fn shapes_name_their_files() {

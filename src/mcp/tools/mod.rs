@@ -5,6 +5,7 @@ mod asks;
 mod check_credits;
 mod create_video;
 mod export_formats;
+mod export_out;
 mod export_task;
 mod export_video;
 mod follow;
@@ -13,7 +14,7 @@ mod upload_media;
 
 pub use check_credits::CreditsOut;
 pub use create_video::CreateOut;
-pub use export_video::ExportOut;
+pub use export_out::ExportOut;
 pub use get_timeline::TimelineOut;
 pub use upload_media::UploadOut;
 
