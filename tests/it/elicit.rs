@@ -340,29 +340,6 @@ async fn a_render_estimated_over_ten_minutes_is_confirmed() {
     }
 }
 
-fn sample_mp4(dir: &Path) -> Vec<u8> {
-    let p = dir.join("cloud.mp4");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=s=320x240:d=2",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=d=2",
-        "-c:v",
-        "libx264",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        "-shortest",
-        p.to_str().unwrap(),
-    ]);
-    std::fs::read(p).unwrap()
-}
-
 fn cloud_env(base: &str) -> Vec<(&'static str, String)> {
     vec![
         ("REELSMITH_BACKEND", "nemo".into()),
@@ -555,17 +532,7 @@ async fn clients_of_each_protocol_version_connect_and_list_tools() {
         let tools = c.service.list_all_tools().await.unwrap();
         let mut names: Vec<String> = tools.iter().map(|t| t.name.to_string()).collect();
         names.sort();
-        assert_eq!(
-            names,
-            [
-                "check_credits",
-                "create_video",
-                "export_video",
-                "get_timeline",
-                "upload_media"
-            ],
-            "{version}"
-        );
+        assert_eq!(names, TOOL_NAMES, "{version}");
         c.service.cancel().await.unwrap();
     }
 }

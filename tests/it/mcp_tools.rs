@@ -45,16 +45,7 @@ async fn lists_five_tools_with_schemas_and_truthful_annotations() {
     let tools = s.client.list_all_tools().await.unwrap();
     let mut names: Vec<_> = tools.iter().map(|t| t.name.to_string()).collect();
     names.sort();
-    assert_eq!(
-        names,
-        [
-            "check_credits",
-            "create_video",
-            "export_video",
-            "get_timeline",
-            "upload_media"
-        ]
-    );
+    assert_eq!(names, TOOL_NAMES);
     for t in &tools {
         assert!(
             t.description.as_deref().is_some_and(|d| d.len() > 60),

@@ -13,30 +13,6 @@ use serde_json::json;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// A real little MP4 for the fake's renders.
-fn sample_mp4(dir: &Path) -> Vec<u8> {
-    let p = dir.join("render.mp4");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=s=320x240:d=2",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=d=2",
-        "-c:v",
-        "libx264",
-        "-pix_fmt",
-        "yuv420p",
-        "-c:a",
-        "aac",
-        "-shortest",
-        p.to_str().unwrap(),
-    ]);
-    std::fs::read(p).unwrap()
-}
-
 struct Cloud {
     fake: Shared,
     server: Server,

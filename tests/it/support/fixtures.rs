@@ -323,3 +323,37 @@ pub fn frame_rgb(video: &Path, t: f64) -> Vec<u8> {
     ])
     .stdout
 }
+
+/// A real little MP4 (2 s, 320x240, H.264 + AAC), as bytes: what the fake NemoVideo hands back
+/// as a render.
+pub fn sample_mp4(dir: &Path) -> Vec<u8> {
+    let p = dir.join("sample-render.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=320x240:d=2",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=d=2",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-shortest",
+        p.to_str().unwrap(),
+    ]);
+    std::fs::read(p).unwrap()
+}
+
+/// The five tools every server lists, sorted.
+pub const TOOL_NAMES: [&str; 5] = [
+    "check_credits",
+    "create_video",
+    "export_video",
+    "get_timeline",
+    "upload_media",
+];
