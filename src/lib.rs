@@ -10,6 +10,7 @@
 
 pub mod backend;
 pub mod beats;
+pub mod cluster;
 pub mod director;
 pub mod edit;
 pub mod ffmpeg;

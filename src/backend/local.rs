@@ -68,6 +68,36 @@ impl LocalBackend {
         })
     }
 
+    /// This backend acting for `tenant` alone (what [`Backend::for_tenant`] hands out).
+    pub fn scoped(&self, tenant: Tenant) -> Result<LocalBackend, BackendError> {
+        let id = tenant.id().clone();
+        let scoped = LocalBackend {
+            cache: self.cache.as_ref().map(|c| c.scoped(id.as_str())),
+            tenant: Some(tenant),
+            ..self.clone()
+        };
+        for dir in [scoped.media_dir(), scoped.export_dir()] {
+            std::fs::create_dir_all(&dir).map_err(|e| {
+                BackendError::Unavailable(format!(
+                    "cannot create tenant {id}'s folder {}: {e}",
+                    dir.display()
+                ))
+            })?;
+        }
+        Ok(scoped)
+    }
+
+    /// The folder renders and previews keep their scratch files in.
+    pub fn scratch_dir(&self) -> PathBuf {
+        self.ws.scratch()
+    }
+
+    /// The media of a session this backend's tenant owns, with where each file is.
+    pub fn session_media(&self, session_id: &str) -> Result<Vec<MediaInfo>, BackendError> {
+        self.require_session(session_id)?;
+        Ok(self.store.media(session_id)?)
+    }
+
     /// The workspace directory.
     pub fn home(&self) -> &Path {
         self.ws.home()
@@ -321,8 +351,32 @@ impl LocalBackend {
     }
 }
 
+/// The timeline and encoder settings a final (`draft` false) or a draft renders with. A draft is
+/// the same edit on a 360p frame (text and motion scale with the frame), encoded with the fastest
+/// preset.
+pub(crate) fn for_quality(tl: Timeline, draft: bool) -> (Timeline, encode::EncodeSettings) {
+    if !draft {
+        return (tl, encode::EncodeSettings::default());
+    }
+    let mut d = tl;
+    let short = d.meta.width.min(d.meta.height).max(1);
+    (d.meta.width, d.meta.height) = encode::draft_size(d.meta.width, d.meta.height);
+    // Sizes given in pixels are pixels of the final frame: scale them with it.
+    let scale = f64::from(d.meta.width.min(d.meta.height)) / f64::from(short);
+    if let Some(track) = d.track_mut(crate::timeline::TT_TEXT) {
+        for seg in &mut track.segments {
+            if let Some(style) = seg.style.as_mut()
+                && let Some(crate::timeline::style::TextSize::Px(px)) = style.size
+            {
+                style.size = Some(crate::timeline::style::TextSize::Px(px * scale));
+            }
+        }
+    }
+    (d, encode::EncodeSettings::draft())
+}
+
 /// The shape of the edit's frame.
-fn own_aspect(tl: &crate::timeline::Timeline) -> Option<crate::timeline::Aspect> {
+pub(crate) fn own_aspect(tl: &crate::timeline::Timeline) -> Option<crate::timeline::Aspect> {
     tl.meta.aspect.or_else(|| {
         let r = f64::from(tl.meta.width) / f64::from(tl.meta.height.max(1));
         crate::timeline::Aspect::ALL.into_iter().find(|a| {
@@ -332,7 +386,7 @@ fn own_aspect(tl: &crate::timeline::Timeline) -> Option<crate::timeline::Aspect>
     })
 }
 
-fn progress_message(p: &RenderProgress) -> String {
+pub(crate) fn progress_message(p: &RenderProgress) -> String {
     match p.stage {
         Stage::Video => format!(
             "Rendering {:.0}% ({:.1} s of {:.1} s)",
@@ -367,21 +421,7 @@ impl Backend for LocalBackend {
     }
 
     fn for_tenant(&self, tenant: Tenant) -> Result<Arc<dyn Backend>, BackendError> {
-        let id = tenant.id().clone();
-        let scoped = LocalBackend {
-            cache: self.cache.as_ref().map(|c| c.scoped(id.as_str())),
-            tenant: Some(tenant),
-            ..self.clone()
-        };
-        for dir in [scoped.media_dir(), scoped.export_dir()] {
-            std::fs::create_dir_all(&dir).map_err(|e| {
-                BackendError::Unavailable(format!(
-                    "cannot create tenant {id}'s folder {}: {e}",
-                    dir.display()
-                ))
-            })?;
-        }
-        Ok(Arc::new(scoped))
+        Ok(Arc::new(self.scoped(tenant)?))
     }
 
     async fn upload(
@@ -563,25 +603,7 @@ impl Backend for LocalBackend {
             .collect();
         // A draft is the same edit on a 360p frame (text and motion scale with the frame),
         // encoded with the fastest preset.
-        let (tl, encode) = if req.draft {
-            let mut d = tl;
-            let short = d.meta.width.min(d.meta.height).max(1);
-            (d.meta.width, d.meta.height) = encode::draft_size(d.meta.width, d.meta.height);
-            // Sizes given in pixels are pixels of the final frame: scale them with it.
-            let scale = f64::from(d.meta.width.min(d.meta.height)) / f64::from(short);
-            if let Some(track) = d.track_mut(crate::timeline::TT_TEXT) {
-                for seg in &mut track.segments {
-                    if let Some(style) = seg.style.as_mut()
-                        && let Some(crate::timeline::style::TextSize::Px(px)) = style.size
-                    {
-                        style.size = Some(crate::timeline::style::TextSize::Px(px * scale));
-                    }
-                }
-            }
-            (d, encode::EncodeSettings::draft())
-        } else {
-            (tl, encode::EncodeSettings::default())
-        };
+        let (tl, encode) = for_quality(tl, req.draft);
         let draft = req.draft;
         let captions_file = req.captions_file;
         let store = self.store.clone();

@@ -5,6 +5,7 @@ mod doctor;
 mod make;
 mod serve;
 mod voice;
+mod worker;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -37,6 +38,8 @@ enum Command {
     },
     /// Run the MCP server (stdio by default, or streamable HTTP with --http ADDR).
     Serve(serve::ServeArgs),
+    /// Render jobs of a cluster (NATS JetStream) until stopped: `reelsmith worker --cluster nats://…`.
+    Worker(worker::WorkerArgs),
     /// The offline voice engine on its own: list voices, speak a script, time a narration.
     #[command(subcommand)]
     Voice(voice::VoiceCommand),
@@ -50,5 +53,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Doctor { repair } => doctor::run(repair).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Voice(cmd) => voice::run(cmd).await,
+        Command::Worker(args) => worker::run(args).await,
     }
 }

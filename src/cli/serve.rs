@@ -3,6 +3,8 @@
 use reelsmith::backend::Backend;
 use reelsmith::backend::local::{LocalBackend, default_home};
 use reelsmith::backend::nemo::NemoBackend;
+use reelsmith::cluster::backend::ClusterBackend;
+use reelsmith::cluster::{Cluster, ClusterOptions};
 use reelsmith::mcp::paths::PathPolicy;
 use reelsmith::mcp::server::{HttpOptions, TenantMode, serve_http, serve_stdio};
 use reelsmith::tenant::Tenants;
@@ -20,6 +22,14 @@ pub struct ServeArgs {
     /// Which engine renders: local (ffmpeg on this machine) or nemo (the NemoVideo cloud).
     #[arg(long, env = "REELSMITH_BACKEND", default_value = "local")]
     backend: String,
+    /// Run as a cluster front end: renders go to the workers of the NATS JetStream cluster at
+    /// this URL (several separated by commas), exports are kept there. Needs --http.
+    #[arg(long, env = "REELSMITH_CLUSTER", value_name = "NATS_URL")]
+    cluster: Option<String>,
+    /// Replication factor of the cluster's stream and buckets when they are created (3 on a
+    /// 3-node cluster).
+    #[arg(long, env = "REELSMITH_CLUSTER_REPLICAS", default_value_t = 1)]
+    replicas: usize,
 }
 
 /// Open the backend named `name`.
@@ -35,7 +45,31 @@ pub fn open_backend(name: &str) -> anyhow::Result<Arc<dyn Backend>> {
 }
 
 pub async fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
-    let backend = open_backend(&a.backend)?;
+    let base_url = Arc::new(std::sync::OnceLock::new());
+    let mut routes = None;
+    let backend = match &a.cluster {
+        None => open_backend(&a.backend)?,
+        Some(url) => {
+            if a.http.is_none() {
+                anyhow::bail!(
+                    "a cluster front end serves HTTP: add --http ADDR (e.g. --http 127.0.0.1:8787)"
+                );
+            }
+            if !matches!(a.backend.trim(), "" | "local") {
+                anyhow::bail!("cluster mode renders on its workers; leave out --backend");
+            }
+            let cluster = Cluster::connect(ClusterOptions::new(url, a.replicas)).await?;
+            routes = Some(reelsmith::cluster::download::router(cluster.clone()));
+            if let Some(u) = std::env::var("REELSMITH_PUBLIC_URL")
+                .ok()
+                .filter(|u| !u.trim().is_empty())
+            {
+                let _ = base_url.set(u.trim().to_string());
+            }
+            let local = LocalBackend::open(&default_home())?;
+            Arc::new(ClusterBackend::new(local, cluster, base_url.clone())) as Arc<dyn Backend>
+        }
+    };
     match a.http {
         None => {
             tracing::info!(backend = backend.name(), "serving MCP on stdio");
@@ -90,13 +124,17 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
                     token,
                     tenants,
                     extra_origins,
+                    routes,
                     paths: {
                         let exports = reelsmith::backend::default_export_dir(&home);
                         PathPolicy::from_env_or(&[home, exports])
                     },
                 },
                 shutdown,
-                |bound| eprintln!("reelsmith MCP server on http://{bound}/mcp ({auth})"),
+                |bound| {
+                    let _ = base_url.set(format!("http://{bound}"));
+                    eprintln!("reelsmith MCP server on http://{bound}/mcp ({auth})")
+                },
             )
             .await?;
         }

@@ -42,6 +42,8 @@ pub struct HttpOptions {
     /// Tokens naming tenants (`REELSMITH_HTTP_TOKENS`); when set, `token` and `paths` are not
     /// used: every request needs a token from the table, and each tenant gets its own folders.
     pub tenants: Option<TenantMode>,
+    /// More routes served beside `/mcp`, behind the same token (cluster mode's downloads).
+    pub routes: Option<axum::Router>,
 }
 
 /// Multi-tenant HTTP: the token table and the workspace the tenants' folders are in.
@@ -51,6 +53,11 @@ pub struct TenantMode {
     pub tenants: Arc<Tenants>,
     /// The workspace folder.
     pub home: PathBuf,
+}
+
+/// The tenant of the HTTP request being handled, in multi-tenant mode (`None` otherwise).
+pub fn request_tenant() -> Option<TenantId> {
+    REQUEST_TENANT.try_with(Clone::clone).ok()
 }
 
 tokio::task_local! {
@@ -161,9 +168,11 @@ pub async fn serve_http(
     };
     let sessions = Arc::new(super::resume::ResumeAfter::default());
     let service = StreamableHttpService::new(factory, sessions.clone(), config);
-    let router = axum::Router::new()
-        .nest_service("/mcp", service)
-        .layer(axum::middleware::from_fn(session_end_ok));
+    let mut router = axum::Router::new().nest_service("/mcp", service);
+    if let Some(routes) = opts.routes {
+        router = router.merge(routes);
+    }
+    let router = router.layer(axum::middleware::from_fn(session_end_ok));
     let app = match opts.tenants {
         None => {
             let token = opts.token.map(Arc::new);

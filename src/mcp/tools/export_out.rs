@@ -37,6 +37,11 @@ pub struct ExportOut {
     /// File size in bytes, when done.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size_bytes: Option<u64>,
+    /// Where to download the MP4, when the server does not write it where you can read it:
+    /// a cluster front end's `/exports/<job_id>` (send your bearer token; range requests
+    /// work) or the cloud's link.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub download_url: Option<String>,
     /// Whether the file is ready to post, per platform its shape suits (finals), with what to
     /// change where it is not.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -67,6 +72,7 @@ impl ExportOut {
             width: r.map(|r| r.width),
             height: r.map(|r| r.height),
             size_bytes: r.map(|r| r.size_bytes),
+            download_url: r.and_then(|r| r.url.clone()),
             quality: if s.draft { "draft" } else { "final" },
             readiness: r.map(|r| r.readiness.clone()).unwrap_or_default(),
             files: Vec::new(),

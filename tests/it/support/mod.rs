@@ -6,5 +6,6 @@ pub mod chromium;
 pub mod fake_nemo;
 mod fixtures;
 pub mod mcp_client;
+pub mod nats;
 
 pub use fixtures::*;

@@ -1,0 +1,355 @@
+//! The front end's backend in cluster mode: sessions, media intake, timelines and previews are
+//! the local engine's (this slice keeps them in the front end's workspace); exports are render
+//! jobs on the cluster, their results in the object store behind a download link.
+
+use super::connect::{JOBS_SUBJECT, progress_subject};
+use super::job::{JobMedia, JobRecord, Progress, RenderJob, job_key, media_object};
+use super::{Cluster, ClusterError};
+use crate::backend::jobs::job_not_found;
+use crate::backend::local::{LocalBackend, own_aspect};
+use crate::backend::{
+    Backend, BackendError, CreateRequest, Created, Credits, ExportRequest, JobHandle, JobState,
+    JobStatus, Preview, TimelineState, Uploaded,
+};
+use crate::media::Source;
+use crate::tenant::{Tenant, TenantId};
+use async_nats::jetstream::kv;
+use async_trait::async_trait;
+use futures_util::StreamExt;
+use std::sync::{Arc, OnceLock};
+use tokio::sync::watch;
+
+/// The front end's engine in cluster mode.
+#[derive(Clone)]
+pub struct ClusterBackend {
+    local: LocalBackend,
+    cluster: Cluster,
+    /// `http://host:port` the download links start with (known once the server listens).
+    base_url: Arc<OnceLock<String>>,
+}
+
+impl ClusterBackend {
+    /// Sessions in `local`, renders on `cluster`; download links start with what `base_url`
+    /// holds when a result is shown.
+    pub fn new(local: LocalBackend, cluster: Cluster, base_url: Arc<OnceLock<String>>) -> Self {
+        ClusterBackend {
+            local,
+            cluster,
+            base_url,
+        }
+    }
+
+    fn tenant_name(&self) -> String {
+        self.local.tenant().as_str().to_string()
+    }
+
+    fn link(&self, job_id: &str) -> Option<String> {
+        self.base_url
+            .get()
+            .map(|b| format!("{}/exports/{job_id}", b.trim_end_matches('/')))
+    }
+
+    /// The record of a job this tenant owns; any other id is "not found".
+    async fn record(&self, job_id: &str) -> Result<(JobRecord, u64), BackendError> {
+        let entry = self
+            .cluster
+            .jobs
+            .entry(job_id)
+            .await
+            .map_err(|e| ClusterError::js("read a job", e))?;
+        match entry.and_then(|e| JobRecord::from_bytes(&e.value).map(|r| (r, e.revision))) {
+            Some((rec, rev)) if rec.tenant == self.tenant_name() => Ok((rec, rev)),
+            _ => Err(job_not_found(job_id)),
+        }
+    }
+
+    /// Put the media the job needs in the object store (streamed from the workspace file)
+    /// unless they are there already.
+    async fn store_media(
+        &self,
+        media: Vec<crate::media::MediaInfo>,
+    ) -> Result<Vec<JobMedia>, BackendError> {
+        let tenant = self.tenant_name();
+        let mut out = Vec::new();
+        for info in media {
+            let object = media_object(&tenant, &info.id);
+            if self.cluster.files.info(object.as_str()).await.is_err() {
+                let mut file = tokio::fs::File::open(&info.path).await.map_err(|e| {
+                    BackendError::Unavailable(format!("cannot read {}: {e}", info.path.display()))
+                })?;
+                self.cluster
+                    .files
+                    .put(object.as_str(), &mut file)
+                    .await
+                    .map_err(|e| ClusterError::js("store a media file", e))?;
+            }
+            out.push(JobMedia { info, object });
+        }
+        Ok(out)
+    }
+
+    /// Publish `job`; the stream drops a second copy with the same message id (sent by another
+    /// front end within the dedupe window).
+    async fn publish(&self, job: &RenderJob, generation: u64) -> Result<(), BackendError> {
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert(
+            "Nats-Msg-Id",
+            format!("{}-{generation}", job.job_id).as_str(),
+        );
+        let body = serde_json::to_vec(job)
+            .map_err(|e| BackendError::Unavailable(format!("cannot encode the job: {e}")))?;
+        self.cluster
+            .js
+            .publish_with_headers(JOBS_SUBJECT, headers, body.into())
+            .await
+            .map_err(|e| ClusterError::js("queue the render job", e))?
+            .await
+            .map_err(|e| ClusterError::js("queue the render job", e))?;
+        Ok(())
+    }
+
+    /// A handle following the job: progress from its subject, state from its record.
+    async fn follow(&self, rec: JobRecord) -> Result<JobHandle, BackendError> {
+        let job_id = rec.job_id.clone();
+        let (tx, rx) = watch::channel(rec.status(self.link(&job_id)));
+        if rec.ended() {
+            return Ok(JobHandle::finished(rec.status(self.link(&job_id))));
+        }
+        let mut progress = self
+            .cluster
+            .client
+            .subscribe(progress_subject(&job_id))
+            .await
+            .map_err(|e| ClusterError::js("follow the job's progress", e))?;
+        let mut updates = self
+            .cluster
+            .jobs
+            .watch_with_history(job_id.as_str())
+            .await
+            .map_err(|e| ClusterError::js("follow the job", e))?;
+        let me = self.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    p = progress.next() => {
+                        let Some(p) = p else { break };
+                        if let Ok(p) = serde_json::from_slice::<Progress>(&p.payload) {
+                            tx.send_modify(|s| if s.state == JobState::Running {
+                                s.percent = p.percent;
+                                s.message = p.message;
+                            });
+                        }
+                    }
+                    e = updates.next() => {
+                        let Some(Ok(e)) = e else { break };
+                        if e.operation != kv::Operation::Put { continue }
+                        let Some(rec) = JobRecord::from_bytes(&e.value) else { continue };
+                        let ended = rec.ended();
+                        let status = rec.status(me.link(&rec.job_id));
+                        tx.send_modify(|s| {
+                            // A progress report may be newer than a running record.
+                            if ended || status.percent >= s.percent {
+                                *s = status;
+                            } else {
+                                s.message = status.message;
+                            }
+                        });
+                        if ended { break }
+                    }
+                    _ = tx.closed() => break,
+                }
+            }
+        });
+        Ok(JobHandle { job_id, status: rx })
+    }
+}
+
+#[async_trait]
+impl Backend for ClusterBackend {
+    fn name(&self) -> &'static str {
+        "local"
+    }
+
+    fn supports_edits(&self) -> bool {
+        true
+    }
+
+    fn tenant(&self) -> TenantId {
+        self.local.tenant()
+    }
+
+    fn for_tenant(&self, tenant: Tenant) -> Result<Arc<dyn Backend>, BackendError> {
+        Ok(Arc::new(ClusterBackend {
+            local: self.local.scoped(tenant)?,
+            ..self.clone()
+        }))
+    }
+
+    async fn upload(
+        &self,
+        session_id: Option<&str>,
+        files: &[Source],
+    ) -> Result<Uploaded, BackendError> {
+        let up = self.local.upload(session_id, files).await?;
+        // Into the object store now, so a worker never waits on a front end's disk.
+        let media = self.local.session_media(&up.session_id)?;
+        let ids: Vec<&str> = up.media.iter().map(|m| m.media_id.as_str()).collect();
+        self.store_media(
+            media
+                .into_iter()
+                .filter(|m| ids.contains(&m.id.as_str()))
+                .collect(),
+        )
+        .await?;
+        Ok(up)
+    }
+
+    async fn create(&self, req: CreateRequest) -> Result<Created, BackendError> {
+        self.local.create(req).await
+    }
+
+    async fn credits(&self) -> Result<Credits, BackendError> {
+        let mut c = self.local.credits().await?;
+        c.note = format!(
+            "{} Renders run on the cluster's workers.",
+            c.note.trim_end()
+        );
+        Ok(c)
+    }
+
+    async fn timeline(&self, session_id: &str) -> Result<TimelineState, BackendError> {
+        self.local.timeline(session_id).await
+    }
+
+    async fn timeline_at(
+        &self,
+        session_id: &str,
+        revision: u64,
+    ) -> Result<TimelineState, BackendError> {
+        self.local.timeline_at(session_id, revision).await
+    }
+
+    async fn history(&self, session_id: &str) -> Result<Vec<crate::store::Revision>, BackendError> {
+        self.local.history(session_id).await
+    }
+
+    async fn preview(&self, session_id: &str) -> Result<Preview, BackendError> {
+        self.local.preview(session_id).await
+    }
+
+    async fn export(&self, req: ExportRequest) -> Result<JobHandle, BackendError> {
+        if req.output.is_some() {
+            return Err(BackendError::Unavailable(
+                "output_path is not available in cluster mode: the export is rendered by a worker and kept in the cluster's object store, not on this server's disk. Leave out output_path; the result gives a download link (GET /exports/<job id> with your bearer token)".into(),
+            ));
+        }
+        let session = req.session_id.clone();
+        let state = match req.revision {
+            Some(rev) => self.local.timeline_at(&session, rev).await?,
+            None => self.local.timeline(&session).await.map_err(|e| match e {
+                BackendError::Unavailable(_) => BackendError::Unavailable(format!(
+                    "session {session} has no timeline to export; call create_video first"
+                )),
+                e => e,
+            })?,
+        };
+        let tl = state.timeline;
+        let own = own_aspect(&tl);
+        let shape = req.shape.filter(|a| Some(*a) != own);
+        let tl = match shape {
+            Some(a) => crate::director::format::reshape(&tl, a),
+            None => tl,
+        };
+        let shape_s = shape.map(|a| a.as_str().to_string());
+        let tenant = self.tenant_name();
+        let job_id = job_key(&tenant, &session, tl.rev, shape_s.as_deref(), req.draft);
+        // Joined when another request (here or on another front end) made it first.
+        if let Ok((rec, rev)) = self.record(&job_id).await {
+            let retry = matches!(rec.state, JobState::Failed | JobState::Cancelled);
+            if !retry {
+                return self.follow(rec).await;
+            }
+            let media = self
+                .store_media(self.local.session_media(&session)?)
+                .await?;
+            let job = self.make_job(job_id, tenant, session, tl, shape_s, req.draft, media);
+            let fresh = JobRecord::queued(&job);
+            // Only one front end restarts a failed job: the others see the new revision.
+            return match self
+                .cluster
+                .jobs
+                .update(job.job_id.as_str(), fresh.to_bytes(), rev)
+                .await
+            {
+                Ok(generation) => {
+                    self.publish(&job, generation).await?;
+                    self.follow(fresh).await
+                }
+                Err(_) => self.follow(self.record(&job.job_id).await?.0).await,
+            };
+        }
+        let media = self
+            .store_media(self.local.session_media(&session)?)
+            .await?;
+        let job = self.make_job(job_id, tenant, session, tl, shape_s, req.draft, media);
+        let rec = JobRecord::queued(&job);
+        match self
+            .cluster
+            .jobs
+            .create(job.job_id.as_str(), rec.to_bytes())
+            .await
+        {
+            Ok(generation) => {
+                if let Err(e) = self.publish(&job, generation).await {
+                    let _ = self.cluster.jobs.delete(job.job_id.as_str()).await;
+                    return Err(e);
+                }
+                self.follow(rec).await
+            }
+            Err(e) if e.kind() == kv::CreateErrorKind::AlreadyExists => {
+                self.follow(self.record(&job.job_id).await?.0).await
+            }
+            Err(e) => Err(ClusterError::js("record the job", e).into()),
+        }
+    }
+
+    async fn job(&self, job_id: &str) -> Result<JobStatus, BackendError> {
+        let (rec, _) = self.record(job_id).await?;
+        Ok(rec.status(self.link(job_id)))
+    }
+
+    async fn cancel(&self, job_id: &str) -> Result<JobStatus, BackendError> {
+        let (rec, _) = self.record(job_id).await?;
+        if rec.ended() {
+            return Ok(rec.status(self.link(job_id)));
+        }
+        Err(BackendError::Unavailable(format!(
+            "cancelling is not available in cluster mode yet; job {job_id} keeps rendering on a worker"
+        )))
+    }
+}
+
+impl ClusterBackend {
+    #[allow(clippy::too_many_arguments)]
+    fn make_job(
+        &self,
+        job_id: String,
+        tenant: String,
+        session_id: String,
+        timeline: crate::timeline::Timeline,
+        shape: Option<String>,
+        draft: bool,
+        media: Vec<JobMedia>,
+    ) -> RenderJob {
+        RenderJob {
+            job_id,
+            tenant,
+            session_id,
+            revision: timeline.rev,
+            shape,
+            draft,
+            timeline,
+            media,
+        }
+    }
+}

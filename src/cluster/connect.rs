@@ -1,0 +1,202 @@
+//! Connecting to the cluster and making sure its stream, buckets and consumer exist.
+
+use super::ClusterError;
+use async_nats::jetstream::{self, consumer, kv, object_store, stream};
+use std::time::{Duration, Instant};
+
+/// The work-queue stream of render jobs.
+pub const JOBS_STREAM: &str = "REELSMITH_JOBS";
+/// The subject render jobs are published on.
+pub const JOBS_SUBJECT: &str = "reelsmith.jobs.render";
+/// The stream keeping dead-lettered jobs (with their reason) for operators.
+pub const DEAD_STREAM: &str = "REELSMITH_DEAD";
+/// Dead letters go to `reelsmith.dead.<job id>`.
+pub const DEAD_PREFIX: &str = "reelsmith.dead";
+/// Progress of a job goes to `reelsmith.progress.<job id>` (core NATS, not stored).
+pub const PROGRESS_PREFIX: &str = "reelsmith.progress";
+/// The KV bucket of job records, by job id.
+pub const JOBS_BUCKET: &str = "reelsmith-jobs";
+/// The object store of media (`media/<tenant>/<media id>`) and exports (`exports/<job id>.mp4`).
+pub const FILES_BUCKET: &str = "reelsmith-files";
+/// The durable pull consumer every worker shares.
+pub const WORKERS_CONSUMER: &str = "render-workers";
+
+/// How to reach the cluster and how to lay out what is created in it.
+#[derive(Debug, Clone)]
+pub struct ClusterOptions {
+    /// `nats://host:port`, several separated by commas.
+    pub url: String,
+    /// Replication factor of the stream, buckets and consumer (3 on a 3-node cluster).
+    pub replicas: usize,
+    /// How long a worker may go without acknowledging before its job is handed to another.
+    pub ack_wait: Duration,
+    /// How many times a job is delivered before it is dead-lettered.
+    pub max_deliver: i64,
+}
+
+impl ClusterOptions {
+    /// Options for `url`: replicas as given, ack wait and deliveries from
+    /// `REELSMITH_CLUSTER_ACK_WAIT_S` (default 30) and `REELSMITH_CLUSTER_MAX_DELIVER` (default 3).
+    pub fn new(url: &str, replicas: usize) -> ClusterOptions {
+        let env = |k: &str| {
+            std::env::var(k)
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
+        ClusterOptions {
+            url: url.trim().to_string(),
+            replicas: replicas.max(1),
+            ack_wait: Duration::from_secs(env("REELSMITH_CLUSTER_ACK_WAIT_S").unwrap_or(30).max(1)),
+            max_deliver: env("REELSMITH_CLUSTER_MAX_DELIVER").unwrap_or(3).max(1) as i64,
+        }
+    }
+}
+
+/// A connection to the cluster with its resources at hand. Cheap to clone.
+#[derive(Clone)]
+pub struct Cluster {
+    /// The core NATS client (progress subjects).
+    pub client: async_nats::Client,
+    /// The JetStream context.
+    pub js: jetstream::Context,
+    /// Job records by job id.
+    pub jobs: kv::Store,
+    /// Media and exports.
+    pub files: object_store::ObjectStore,
+    /// What it was opened with.
+    pub opts: ClusterOptions,
+}
+
+/// How long set-up keeps retrying while a fresh cluster elects its JetStream leader.
+const SETUP_PATIENCE: Duration = Duration::from_secs(90);
+
+impl Cluster {
+    /// Connect and create the stream and buckets when missing (retrying while a new cluster
+    /// is still electing its leaders).
+    pub async fn connect(opts: ClusterOptions) -> Result<Cluster, ClusterError> {
+        let servers: Vec<async_nats::ServerAddr> = opts
+            .url
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse())
+            .collect::<Result<_, _>>()
+            .map_err(|e| ClusterError::Connect {
+                url: opts.url.clone(),
+                detail: format!("not a NATS URL: {e}"),
+            })?;
+        let client = async_nats::ConnectOptions::new()
+            .name("reelsmith")
+            .connection_timeout(Duration::from_secs(10))
+            .connect(servers)
+            .await
+            .map_err(|e| ClusterError::Connect {
+                url: opts.url.clone(),
+                detail: e.to_string(),
+            })?;
+        let js = jetstream::new(client.clone());
+        let started = Instant::now();
+        loop {
+            match Self::ensure(&js, &opts).await {
+                Ok((jobs, files)) => {
+                    return Ok(Cluster {
+                        client,
+                        js,
+                        jobs,
+                        files,
+                        opts,
+                    });
+                }
+                Err(e) if started.elapsed() < SETUP_PATIENCE => {
+                    tracing::info!(error = %e, "cluster not ready yet; retrying");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn ensure(
+        js: &jetstream::Context,
+        opts: &ClusterOptions,
+    ) -> Result<(kv::Store, object_store::ObjectStore), ClusterError> {
+        js.get_or_create_stream(stream::Config {
+            name: JOBS_STREAM.into(),
+            subjects: vec![JOBS_SUBJECT.into()],
+            retention: stream::RetentionPolicy::WorkQueue,
+            num_replicas: opts.replicas,
+            duplicate_window: Duration::from_secs(120),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| ClusterError::js("create the jobs stream", e))?;
+        js.get_or_create_stream(stream::Config {
+            name: DEAD_STREAM.into(),
+            subjects: vec![format!("{DEAD_PREFIX}.>")],
+            num_replicas: opts.replicas,
+            max_age: Duration::from_secs(30 * 24 * 3600),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| ClusterError::js("create the dead-letter stream", e))?;
+        let jobs = match js.get_key_value(JOBS_BUCKET).await {
+            Ok(s) => s,
+            Err(_) => js
+                .create_key_value(kv::Config {
+                    bucket: JOBS_BUCKET.into(),
+                    history: 1,
+                    num_replicas: opts.replicas,
+                    ..Default::default()
+                })
+                .await
+                .map_err(|e| ClusterError::js("create the jobs bucket", e))?,
+        };
+        let files = match js.get_object_store(FILES_BUCKET).await {
+            Ok(s) => s,
+            Err(_) => js
+                .create_object_store(object_store::Config {
+                    bucket: FILES_BUCKET.into(),
+                    num_replicas: opts.replicas,
+                    ..Default::default()
+                })
+                .await
+                .map_err(|e| ClusterError::js("create the files bucket", e))?,
+        };
+        Ok((jobs, files))
+    }
+
+    /// The workers' pull consumer (created when missing).
+    pub async fn workers_consumer(
+        &self,
+    ) -> Result<consumer::Consumer<consumer::pull::Config>, ClusterError> {
+        let stream = self
+            .js
+            .get_stream(JOBS_STREAM)
+            .await
+            .map_err(|e| ClusterError::js("open the jobs stream", e))?;
+        stream
+            .get_or_create_consumer(
+                WORKERS_CONSUMER,
+                consumer::pull::Config {
+                    durable_name: Some(WORKERS_CONSUMER.into()),
+                    ack_policy: consumer::AckPolicy::Explicit,
+                    ack_wait: self.opts.ack_wait,
+                    max_deliver: self.opts.max_deliver,
+                    num_replicas: self.opts.replicas,
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(|e| ClusterError::js("create the workers' consumer", e))
+    }
+}
+
+/// The subject a job's progress is published on.
+pub fn progress_subject(job_id: &str) -> String {
+    format!("{PROGRESS_PREFIX}.{job_id}")
+}
+
+/// The subject a job is dead-lettered on.
+pub fn dead_subject(job_id: &str) -> String {
+    format!("{DEAD_PREFIX}.{job_id}")
+}

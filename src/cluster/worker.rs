@@ -1,0 +1,309 @@
+//! A render worker: pulls one job at a time from the workers' consumer, renders it, stores the
+//! MP4 in the object store and acknowledges it.
+//!
+//! While rendering it tells the server it is still working (an in-progress ack every third of
+//! the ack wait), so a long render is not handed to another worker; a worker that dies stops
+//! doing so and its job goes to another after the ack wait. A failed attempt is retried (nak)
+//! until the consumer's delivery limit; the last one goes to the dead-letter subject with its
+//! reason and the job record says why it failed.
+
+use super::connect::{dead_subject, progress_subject};
+use super::job::{DeadLetter, JobRecord, Progress, RenderJob, export_object};
+use super::{Cluster, ClusterError};
+use crate::backend::local::{for_quality, own_aspect, progress_message};
+use crate::backend::{ExportResult, JobState};
+use crate::ffmpeg::Tools;
+use crate::media::MediaInfo;
+use crate::publish::{platform::Platform, readiness};
+use crate::render::{self, RenderProgress, RenderRequest};
+use async_nats::jetstream::{AckKind, Message};
+use futures_util::StreamExt;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+/// A worker's settings.
+pub struct Worker {
+    /// The cluster.
+    pub cluster: Cluster,
+    /// ffmpeg and ffprobe.
+    pub tools: Tools,
+    /// Where media copies and scratch files go (a folder of this worker's own is made in it).
+    pub scratch: PathBuf,
+    /// This worker's name in job records.
+    pub name: String,
+}
+
+impl Worker {
+    /// Take jobs until `shutdown` fires; a job being rendered then is finished first.
+    pub async fn run(&self, shutdown: CancellationToken) -> Result<(), ClusterError> {
+        let consumer = self.cluster.workers_consumer().await?;
+        eprintln!(
+            "reelsmith worker {} taking render jobs (ack wait {} s, {} deliveries at most)",
+            self.name,
+            self.cluster.opts.ack_wait.as_secs(),
+            self.cluster.opts.max_deliver
+        );
+        while !shutdown.is_cancelled() {
+            // Ask for one job only when idle, so none waits in this worker's buffer.
+            let batch = consumer
+                .fetch()
+                .max_messages(1)
+                .expires(Duration::from_secs(5))
+                .messages()
+                .await;
+            let mut batch = match batch {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot fetch jobs; retrying");
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                        _ = shutdown.cancelled() => {}
+                    }
+                    continue;
+                }
+            };
+            loop {
+                let next = tokio::select! {
+                    m = batch.next() => m,
+                    _ = shutdown.cancelled() => None,
+                };
+                match next {
+                    Some(Ok(msg)) => self.handle(msg).await,
+                    Some(Err(e)) => tracing::warn!(error = %e, "fetching a job failed"),
+                    None => break,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Render one delivered job and settle it (ack, nak or dead-letter).
+    async fn handle(&self, msg: Message) {
+        let attempt = msg.info().map(|i| i.delivered).unwrap_or(1);
+        let job: RenderJob = match serde_json::from_slice(&msg.payload) {
+            Ok(j) => j,
+            Err(e) => {
+                let reason = format!("the job message cannot be read: {e}");
+                self.dead_letter("unknown", "unknown", attempt, &reason)
+                    .await;
+                let _ = msg.ack_with(AckKind::Term).await;
+                return;
+            }
+        };
+        let key = job.job_id.clone();
+        // Idempotent: a job already rendered is not rendered again.
+        if let Ok(Some(e)) = self.cluster.jobs.entry(key.as_str()).await
+            && let Some(rec) = JobRecord::from_bytes(&e.value)
+            && rec.state == JobState::Done
+            && self.cluster.files.info(export_object(&key)).await.is_ok()
+        {
+            let _ = msg.double_ack().await;
+            return;
+        }
+        let mut rec = JobRecord::queued(&job);
+        rec.attempts = attempt;
+        rec.worker = Some(self.name.clone());
+        rec.message = format!("Preparing (attempt {attempt})");
+        self.put(&rec).await;
+
+        let msg = Arc::new(msg);
+        let heartbeat = {
+            let msg = msg.clone();
+            let every = (self.cluster.opts.ack_wait / 3).max(Duration::from_millis(300));
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(every).await;
+                    if let Err(e) = msg.ack_with(AckKind::Progress).await {
+                        tracing::warn!(error = %e, "in-progress ack failed");
+                    }
+                }
+            })
+        };
+        let outcome = self.render(&job, &mut rec).await;
+        heartbeat.abort();
+        match outcome {
+            Ok(()) => {
+                self.put(&rec).await;
+                if let Err(e) = msg.double_ack().await {
+                    tracing::warn!(job = %key, error = %e, "ack of a finished job failed; it may be delivered again (and found done)");
+                }
+            }
+            Err(reason) if attempt >= self.cluster.opts.max_deliver => {
+                rec.state = JobState::Failed;
+                rec.message = format!("Render failed after {attempt} attempt(s): {reason}");
+                self.put(&rec).await;
+                self.dead_letter(&key, &job.tenant, attempt, &reason).await;
+                let _ = msg.ack_with(AckKind::Term).await;
+            }
+            Err(reason) => {
+                rec.message = format!("Attempt {attempt} failed ({reason}); retrying");
+                self.put(&rec).await;
+                let _ = msg
+                    .ack_with(AckKind::Nak(Some(Duration::from_secs(1))))
+                    .await;
+            }
+        }
+    }
+
+    /// Fetch the media, render, and store the MP4; `rec` ends up done.
+    async fn render(&self, job: &RenderJob, rec: &mut JobRecord) -> Result<(), String> {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("worker-{}-", std::process::id()))
+            .tempdir_in(&self.scratch)
+            .map_err(|e| format!("cannot make a scratch folder: {e}"))?;
+        let media = self.fetch_media(job, dir.path()).await?;
+        let (tl, encode) = for_quality(job.timeline.clone(), job.draft);
+        let output = dir.path().join("out.mp4");
+        let cluster = self.cluster.clone();
+        let subject = progress_subject(&job.job_id);
+        let last = Mutex::new(Instant::now() - Duration::from_secs(10));
+        let on_progress = |p: RenderProgress| {
+            let mut l = last.lock().unwrap_or_else(|e| e.into_inner());
+            if l.elapsed() < Duration::from_millis(500) {
+                return;
+            }
+            *l = Instant::now();
+            let body = serde_json::to_vec(&Progress {
+                percent: p.percent,
+                message: progress_message(&p),
+            })
+            .unwrap_or_default();
+            let (client, subject) = (cluster.client.clone(), subject.clone());
+            tokio::spawn(async move {
+                let _ = client.publish(subject, body.into()).await;
+            });
+        };
+        let rendered = render::render(
+            &RenderRequest {
+                timeline: &tl,
+                media: &media,
+                output: &output,
+                overwrite: true,
+                scratch: dir.path(),
+                encode,
+                cache: None,
+                one_window: false,
+            },
+            &self.tools,
+            &on_progress,
+            &CancellationToken::new(),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        let readiness = match own_aspect(&tl) {
+            Some(aspect) if !job.draft => {
+                let platforms = Platform::for_aspect(aspect);
+                match readiness::measure(&output, &tl, &media, &rendered.text_boxes, &self.tools)
+                    .await
+                {
+                    Ok(m) => readiness::judge(&m, &platforms),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not check the export for posting");
+                        Vec::new()
+                    }
+                }
+            }
+            _ => Vec::new(),
+        };
+        let object = export_object(&job.job_id);
+        let mut file = tokio::fs::File::open(&output)
+            .await
+            .map_err(|e| format!("cannot read the render: {e}"))?;
+        self.cluster
+            .files
+            .put(object.as_str(), &mut file)
+            .await
+            .map_err(|e| format!("cannot store the export: {e}"))?;
+        let res = ExportResult {
+            path: PathBuf::from(&object),
+            duration_s: rendered.duration_s,
+            width: rendered.width,
+            height: rendered.height,
+            size_bytes: rendered.size_bytes,
+            url: None,
+            readiness,
+        };
+        rec.state = JobState::Done;
+        rec.percent = 100.0;
+        rec.message = format!(
+            "{}: {object} ({:.1} s, {}x{}, {:.1} MB)",
+            if job.draft { "Draft done" } else { "Done" },
+            res.duration_s,
+            res.width,
+            res.height,
+            res.size_bytes as f64 / 1e6
+        );
+        rec.result = Some(res);
+        Ok(())
+    }
+
+    /// Copy the job's media from the object store into `dir`, streamed.
+    async fn fetch_media(
+        &self,
+        job: &RenderJob,
+        dir: &Path,
+    ) -> Result<HashMap<String, MediaInfo>, String> {
+        let mut out = HashMap::new();
+        for m in &job.media {
+            let ext = m
+                .info
+                .path
+                .extension()
+                .map(|e| format!(".{}", e.to_string_lossy()))
+                .unwrap_or_default();
+            let path = dir.join(format!("{}{ext}", m.info.id));
+            let mut obj = self
+                .cluster
+                .files
+                .get(m.object.as_str())
+                .await
+                .map_err(|e| format!("media {} is not in the object store: {e}", m.info.id))?;
+            let mut file = tokio::fs::File::create(&path)
+                .await
+                .map_err(|e| format!("cannot write media {}: {e}", m.info.id))?;
+            tokio::io::copy(&mut obj, &mut file)
+                .await
+                .map_err(|e| format!("cannot fetch media {}: {e}", m.info.id))?;
+            let mut info = m.info.clone();
+            info.path = path;
+            out.insert(info.id.clone(), info);
+        }
+        Ok(out)
+    }
+
+    async fn put(&self, rec: &JobRecord) {
+        if let Err(e) = self
+            .cluster
+            .jobs
+            .put(rec.job_id.as_str(), rec.to_bytes())
+            .await
+        {
+            tracing::warn!(job = %rec.job_id, error = %e, "cannot record the job's state");
+        }
+    }
+
+    async fn dead_letter(&self, job_id: &str, tenant: &str, attempts: i64, reason: &str) {
+        tracing::warn!(job = %job_id, attempts, reason, "job dead-lettered");
+        let body = serde_json::to_vec(&DeadLetter {
+            job_id: job_id.into(),
+            tenant: tenant.into(),
+            attempts,
+            reason: reason.into(),
+        })
+        .unwrap_or_default();
+        let subject = dead_subject(if job_id == "unknown" {
+            "unreadable"
+        } else {
+            job_id
+        });
+        match self.cluster.js.publish(subject, body.into()).await {
+            Ok(ack) => {
+                let _ = ack.await;
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot publish the dead letter"),
+        }
+    }
+}

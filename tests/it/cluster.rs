@@ -1,0 +1,254 @@
+//! Cluster mode on a real 3-node NATS JetStream cluster (loopback ports, stores in a temporary
+//! folder): a front end (`serve --http --cluster`) and render workers (`worker --cluster`).
+//! An export through the front end is rendered by a worker and downloadable from the front end
+//! (bearer token, range requests, a valid MP4); a worker killed with -9 mid-job hands the job
+//! to the next worker, which finishes it with exactly one output; `output_path` is refused.
+
+use crate::support::mcp_client::{structured, text_of};
+use crate::support::nats::{Killed, NatsCluster};
+use crate::support::*;
+use futures_util::StreamExt;
+use reelsmith::cluster::job::JobRecord;
+use rmcp::ServiceExt;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ClientCapabilities, ClientConfig,
+    Implementation,
+};
+use rmcp::transport::StreamableHttpClientTransport;
+use serde_json::{Value, json};
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+const TOKEN: &str = "cluster-test-7d2e9a4c1f8b6035";
+type Client = rmcp::service::RunningService<rmcp::RoleClient, ClientConfig>;
+
+async fn client(url: &str) -> Client {
+    let transport = StreamableHttpClientTransport::from_config(
+        rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(
+            url.to_string(),
+        )
+        .auth_header(TOKEN),
+    );
+    ClientConfig::new(
+        ClientCapabilities::default(),
+        Implementation::new("cluster-test", "1"),
+    )
+    .serve(transport)
+    .await
+    .unwrap()
+}
+
+async fn call(c: &Client, tool: &'static str, args: Value) -> CallToolResult {
+    let p = CallToolRequestParams::new(tool).with_arguments(args.as_object().cloned().unwrap());
+    match c.call_tool_once(p).await.unwrap() {
+        CallToolResponse::Complete(r) => r,
+        other => panic!("{tool}: expected a plain result, got {other:?}"),
+    }
+}
+
+async fn good(c: &Client, tool: &'static str, args: Value) -> CallToolResult {
+    let r = call(c, tool, args).await;
+    assert_ne!(r.is_error, Some(true), "{tool}: {}", text_of(&r));
+    r
+}
+
+/// `reelsmith serve --http 127.0.0.1:0 --cluster …` with its own workspace.
+fn front_end(home: &Path, urls: &str) -> (Killed, String) {
+    let mut cmd = reelsmith(home);
+    cmd.args(["serve", "--http", "127.0.0.1:0", "--cluster", urls])
+        .args(["--replicas", "3"])
+        .env("REELSMITH_HTTP_TOKEN", TOKEN);
+    let s = spawn_http(cmd);
+    // Its log is not needed; keep the pipe drained so it never blocks.
+    let mut log = s.log;
+    std::thread::spawn(move || std::io::copy(&mut log, &mut std::io::sink()));
+    (Killed(Some(s.child)), s.addr)
+}
+
+/// `reelsmith worker --cluster … --name NAME`, logging to `dir/NAME.log`.
+fn worker(dir: &Path, urls: &str, name: &str) -> Killed {
+    let home = dir.join(name);
+    std::fs::create_dir_all(&home).unwrap();
+    let log = std::fs::File::create(dir.join(format!("{name}.log"))).unwrap();
+    let child = reelsmith(&home)
+        .args([
+            "worker",
+            "--cluster",
+            urls,
+            "--replicas",
+            "3",
+            "--name",
+            name,
+        ])
+        // Short, so a dead worker's job moves on quickly; live workers heartbeat well within it.
+        .env("REELSMITH_CLUSTER_ACK_WAIT_S", "4")
+        .env("REELSMITH_CLUSTER_MAX_DELIVER", "3")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start reelsmith worker");
+    Killed(Some(child))
+}
+
+/// Wait (generously) until the job's record satisfies `ok`, and return it.
+async fn record_until(
+    kv: &async_nats::jetstream::kv::Store,
+    job: &str,
+    what: &str,
+    ok: impl Fn(&JobRecord) -> bool,
+) -> JobRecord {
+    let mut watch = kv.watch_with_history(job).await.unwrap();
+    let wait = async {
+        while let Some(Ok(e)) = watch.next().await {
+            if let Some(r) = JobRecord::from_bytes(&e.value)
+                && ok(&r)
+            {
+                return r;
+            }
+        }
+        panic!("the watch of job {job} ended before {what}");
+    };
+    tokio::time::timeout(Duration::from_secs(600), wait)
+        .await
+        .unwrap_or_else(|_| panic!("job {job}: timed out waiting for {what}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_survives_a_killed_worker_and_downloads_with_ranges() {
+    // The MCP client's HTTP shares reelsmith's TLS set-up (ring as the crypto provider).
+    let http = reelsmith::http::client_builder().build().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let nats = NatsCluster::start(&tmp.path().join("nats"), 3);
+    let urls = nats.urls();
+    let home = tmp.path().join("front");
+    let inbox = home.join("in");
+    std::fs::create_dir_all(&inbox).unwrap();
+    let (_fe, addr) = front_end(&home, &urls);
+    let mut w1 = worker(tmp.path(), &urls, "w1");
+
+    let nc = async_nats::connect(urls.split(',').next().unwrap())
+        .await
+        .unwrap();
+    let js = async_nats::jetstream::new(nc);
+    let kv = js.get_key_value("reelsmith-jobs").await.unwrap();
+    let files = js.get_object_store("reelsmith-files").await.unwrap();
+
+    let c = client(&format!("http://{addr}/mcp")).await;
+    let stills: Vec<String> = (0..3)
+        .map(|i| {
+            still(&inbox, &format!("s{i}.jpg"), 1280, 720, i)
+                .display()
+                .to_string()
+        })
+        .collect();
+    let up = good(&c, "upload_media", json!({"files": stills})).await;
+    let sid = structured(&up)["session_id"].as_str().unwrap().to_string();
+    good(
+        &c,
+        "create_video",
+        json!({"session_id": sid, "prompt": "a 12 second video, no music", "options": {"resolution": "720p"}}),
+    )
+    .await;
+
+    // output_path names the server's disk: refused in cluster mode, with what to do instead.
+    let refused = call(
+        &c,
+        "export_video",
+        json!({"session_id": sid, "output_path": home.join("x.mp4"), "wait_s": 0}),
+    )
+    .await;
+    assert_eq!(refused.is_error, Some(true), "{refused:?}");
+    let why = text_of(&refused);
+    assert!(
+        why.contains("not available in cluster mode") && why.contains("download link"),
+        "{why}"
+    );
+
+    let started = good(&c, "export_video", json!({"session_id": sid, "wait_s": 0})).await;
+    let job = structured(&started)["job_id"].as_str().unwrap().to_string();
+    assert!(job.starts_with("job_"), "{started:?}");
+
+    // Worker 1 takes the job; kill -9 it before it finishes (it never acknowledges).
+    let taken = record_until(&kv, &job, "worker 1 to take it", |r| {
+        r.worker.as_deref() == Some("w1")
+    })
+    .await;
+    assert_ne!(taken.state, reelsmith::backend::JobState::Done);
+    w1.kill();
+    // The same export asked again joins the job rather than starting another.
+    let again = good(&c, "export_video", json!({"session_id": sid, "wait_s": 0})).await;
+    assert_eq!(structured(&again)["job_id"], job.as_str());
+
+    // A second worker gets it once the dead one's ack wait has passed, and finishes it.
+    let _w2 = worker(tmp.path(), &urls, "w2");
+    let done = good(
+        &c,
+        "export_video",
+        json!({"session_id": sid, "wait_s": 900}),
+    )
+    .await;
+    let out = structured(&done).clone();
+    assert_eq!(out["status"], "done", "{out}");
+    assert_eq!(out["job_id"], job.as_str());
+    let rec = record_until(&kv, &job, "done", |r| r.ended()).await;
+    assert_eq!(rec.worker.as_deref(), Some("w2"), "{rec:?}");
+    assert_eq!(rec.attempts, 2, "{rec:?}");
+
+    // Exactly one output in the object store.
+    let mut exports = Vec::new();
+    let mut list = files.list().await.unwrap();
+    while let Some(o) = list.next().await {
+        let o = o.unwrap();
+        if o.name.starts_with("exports/") && !o.deleted {
+            exports.push(o.name);
+        }
+    }
+    assert_eq!(exports, vec![format!("exports/{job}.mp4")]);
+    assert_eq!(out["output_path"], format!("exports/{job}.mp4"));
+
+    // Downloadable from the front end: token required, whole file, and a range.
+    let link = out["download_url"]
+        .as_str()
+        .expect("a download link")
+        .to_string();
+    assert_eq!(link, format!("http://{addr}/exports/{job}"));
+    let anon = http.get(&link).send().await.unwrap();
+    assert_eq!(anon.status(), 401);
+    let full = http.get(&link).bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(full.status(), 200);
+    assert_eq!(full.headers()["content-type"], "video/mp4");
+    assert_eq!(full.headers()["accept-ranges"], "bytes");
+    let bytes = full.bytes().await.unwrap();
+    assert_eq!(bytes.len() as u64, out["size_bytes"].as_u64().unwrap());
+    let part = http
+        .get(&link)
+        .bearer_auth(TOKEN)
+        .header("range", "bytes=1000-1999")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(part.status(), 206);
+    assert_eq!(
+        part.headers()["content-range"],
+        format!("bytes 1000-1999/{}", bytes.len())
+    );
+    assert_eq!(part.bytes().await.unwrap(), bytes.slice(1000..2000));
+    let missing = http
+        .get(format!(
+            "http://{addr}/exports/job_000000000000000000000000"
+        ))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+
+    // A valid MP4 of the edit's length.
+    let mp4 = tmp.path().join("download.mp4");
+    std::fs::write(&mp4, &bytes).unwrap();
+    let p = probe(&mp4);
+    assert_eq!(stream(&p, "video")["codec_name"], "h264");
+    assert!((duration(&p) - 12.0).abs() < 0.5, "{}", duration(&p));
+    c.cancel().await.unwrap();
+}
