@@ -51,10 +51,7 @@ impl ClusterBackend {
 
     /// The record of a job this tenant owns; any other id is "not found".
     async fn record(&self, job_id: &str) -> Result<(JobRecord, u64), BackendError> {
-        let entry = self
-            .cluster
-            .jobs
-            .entry(job_id)
+        let entry = super::patiently(30, || self.cluster.jobs.entry(job_id))
             .await
             .map_err(|e| ClusterError::js("read a job", e))?;
         match entry.and_then(|e| JobRecord::from_bytes(&e.value).map(|r| (r, e.revision))) {
@@ -115,52 +112,80 @@ impl ClusterBackend {
         if rec.ended() {
             return Ok(JobHandle::finished(rec.status(self.link(&job_id))));
         }
-        let mut progress = self
+        let progress = self
             .cluster
             .client
             .subscribe(progress_subject(&job_id))
             .await
             .map_err(|e| ClusterError::js("follow the job's progress", e))?;
-        let mut updates = self
+        // Opened again by the tracker when the cluster cannot answer now.
+        let updates = self
             .cluster
             .jobs
             .watch_with_history(job_id.as_str())
             .await
-            .map_err(|e| ClusterError::js("follow the job", e))?;
-        let me = self.clone();
-        tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    p = progress.next() => {
-                        let Some(p) = p else { break };
-                        if let Ok(p) = serde_json::from_slice::<Progress>(&p.payload) {
-                            tx.send_modify(|s| if s.state == JobState::Running {
-                                s.percent = p.percent;
-                                s.message = p.message;
-                            });
-                        }
-                    }
-                    e = updates.next() => {
-                        let Some(Ok(e)) = e else { break };
-                        if e.operation != kv::Operation::Put { continue }
-                        let Some(rec) = JobRecord::from_bytes(&e.value) else { continue };
-                        let ended = rec.ended();
-                        let status = rec.status(me.link(&rec.job_id));
-                        tx.send_modify(|s| {
-                            // A progress report may be newer than a running record.
-                            if ended || status.percent >= s.percent {
-                                *s = status;
-                            } else {
-                                s.message = status.message;
-                            }
-                        });
-                        if ended { break }
-                    }
-                    _ = tx.closed() => break,
-                }
-            }
-        });
+            .ok();
+        tokio::spawn(self.clone().track(job_id.clone(), tx, progress, updates));
         Ok(JobHandle { job_id, status: rx })
+    }
+}
+
+impl ClusterBackend {
+    /// Keep `tx` up to date until the job ends or nobody listens: live progress from the
+    /// job's subject, states from its record. A watch broken by a lost server is opened again
+    /// (it starts with the current record, so nothing is missed).
+    async fn track(
+        self,
+        job_id: String,
+        tx: watch::Sender<JobStatus>,
+        mut progress: async_nats::Subscriber,
+        mut updates: Option<kv::Watch>,
+    ) {
+        loop {
+            let Some(w) = updates.as_mut() else {
+                tokio::select! {
+                    _ = tokio::time::sleep(std::time::Duration::from_millis(500)) => {}
+                    _ = tx.closed() => return,
+                }
+                updates = self
+                    .cluster
+                    .jobs
+                    .watch_with_history(job_id.as_str())
+                    .await
+                    .ok();
+                continue;
+            };
+            tokio::select! {
+                Some(p) = progress.next() => {
+                    if let Ok(p) = serde_json::from_slice::<Progress>(&p.payload) {
+                        tx.send_modify(|s| if s.state == JobState::Running {
+                            s.percent = p.percent;
+                            s.message = p.message;
+                        });
+                    }
+                }
+                e = w.next() => {
+                    let Some(Ok(e)) = e else {
+                        updates = None;
+                        continue;
+                    };
+                    if e.operation != kv::Operation::Put { continue }
+                    let Some(rec) = JobRecord::from_bytes(&e.value) else { continue };
+                    let ended = rec.ended();
+                    let status = rec.status(self.link(&rec.job_id));
+                    tx.send_modify(|s| {
+                        // A progress report may be newer than a running record.
+                        if ended || status.percent >= s.percent {
+                            *s = status;
+                        } else {
+                            s.message = status.message;
+                        }
+                    });
+                    if ended { return }
+                }
+                _ = tx.closed() => return,
+            }
+        }
     }
 }
 

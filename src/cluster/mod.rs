@@ -54,6 +54,27 @@ impl ClusterError {
     }
 }
 
+/// Run `op` again (up to about `tries` seconds) while it fails with a timeout: what requests
+/// get while a node is lost and the cluster elects new leaders. Other errors return at once.
+pub(crate) async fn patiently<T, E, F, Fut>(tries: u32, mut op: F) -> Result<T, E>
+where
+    E: std::fmt::Display,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let mut n = 0;
+    loop {
+        n += 1;
+        match op().await {
+            Err(e) if n < tries && e.to_string().contains("timed out") => {
+                tracing::info!(error = %e, "cluster request timed out; trying again");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+            r => return r,
+        }
+    }
+}
+
 impl From<ClusterError> for crate::backend::BackendError {
     fn from(e: ClusterError) -> Self {
         crate::backend::BackendError::Unavailable(e.to_string())

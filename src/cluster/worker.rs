@@ -16,13 +16,18 @@ use crate::ffmpeg::Tools;
 use crate::media::MediaInfo;
 use crate::publish::{platform::Platform, readiness};
 use crate::render::{self, RenderProgress, RenderRequest};
-use async_nats::jetstream::{AckKind, Message};
+use async_nats::jetstream::{AckKind, Message, object_store};
 use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
+
+/// How often a worker tries an object-store transfer that failed for the cluster's sake (a
+/// node lost, a leader being elected), and the pause between tries: about a minute in all.
+const TRANSIENT_TRIES: u32 = 30;
+const TRANSIENT_PAUSE: Duration = Duration::from_secs(2);
 
 /// A worker's settings.
 pub struct Worker {
@@ -139,6 +144,7 @@ impl Worker {
                 let _ = msg.ack_with(AckKind::Term).await;
             }
             Err(reason) => {
+                tracing::warn!(job = %key, attempt, reason, "attempt failed; the job is retried");
                 rec.message = format!("Attempt {attempt} failed ({reason}); retrying");
                 self.put(&rec).await;
                 let _ = msg
@@ -209,14 +215,23 @@ impl Worker {
             _ => Vec::new(),
         };
         let object = export_object(&job.job_id);
-        let mut file = tokio::fs::File::open(&output)
-            .await
-            .map_err(|e| format!("cannot read the render: {e}"))?;
-        self.cluster
-            .files
-            .put(object.as_str(), &mut file)
-            .await
-            .map_err(|e| format!("cannot store the export: {e}"))?;
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let mut file = tokio::fs::File::open(&output)
+                .await
+                .map_err(|e| format!("cannot read the render: {e}"))?;
+            match self.cluster.files.put(object.as_str(), &mut file).await {
+                Ok(_) => break,
+                Err(e) if tries >= TRANSIENT_TRIES => {
+                    return Err(format!("cannot store the export: {e}"));
+                }
+                Err(e) => {
+                    tracing::info!(error = %e, "storing the export failed; trying again");
+                    tokio::time::sleep(TRANSIENT_PAUSE).await;
+                }
+            }
+        }
         let res = ExportResult {
             path: PathBuf::from(&object),
             duration_s: rendered.duration_s,
@@ -255,18 +270,45 @@ impl Worker {
                 .map(|e| format!(".{}", e.to_string_lossy()))
                 .unwrap_or_default();
             let path = dir.join(format!("{}{ext}", m.info.id));
-            let mut obj = self
-                .cluster
-                .files
-                .get(m.object.as_str())
+            // A node going away times requests out until the cluster has a new leader: try
+            // again for a while rather than spend one of the job's deliveries on it.
+            let mut tries = 0;
+            loop {
+                tries += 1;
+                // In a task of its own: the client's object reader panics when the cluster
+                // times out mid-read (async-nats 0.50 unwraps there); that is one more try.
+                let (files, object, id, path) = (
+                    self.cluster.files.clone(),
+                    m.object.clone(),
+                    m.info.id.clone(),
+                    path.clone(),
+                );
+                let fetched = tokio::spawn(async move {
+                    let mut obj = files.get(object.as_str()).await.map_err(|e| {
+                        let missing = e.kind() == object_store::GetErrorKind::NotFound;
+                        (
+                            missing,
+                            format!("media {id} is not in the object store: {e}"),
+                        )
+                    })?;
+                    let mut file = tokio::fs::File::create(&path)
+                        .await
+                        .map_err(|e| (true, format!("cannot write media {id}: {e}")))?;
+                    tokio::io::copy(&mut obj, &mut file)
+                        .await
+                        .map_err(|e| (false, format!("cannot fetch media {id}: {e}")))
+                })
                 .await
-                .map_err(|e| format!("media {} is not in the object store: {e}", m.info.id))?;
-            let mut file = tokio::fs::File::create(&path)
-                .await
-                .map_err(|e| format!("cannot write media {}: {e}", m.info.id))?;
-            tokio::io::copy(&mut obj, &mut file)
-                .await
-                .map_err(|e| format!("cannot fetch media {}: {e}", m.info.id))?;
+                .unwrap_or_else(|e| Err((false, format!("fetching media failed: {e}"))));
+                match fetched {
+                    Ok(_) => break,
+                    Err((final_, e)) if final_ || tries >= TRANSIENT_TRIES => return Err(e),
+                    Err((_, e)) => {
+                        tracing::info!(error = %e, "fetching media failed; trying again");
+                        tokio::time::sleep(TRANSIENT_PAUSE).await;
+                    }
+                }
+            }
             let mut info = m.info.clone();
             info.path = path;
             out.insert(info.id.clone(), info);
@@ -274,14 +316,21 @@ impl Worker {
         Ok(out)
     }
 
+    /// Record the job's state, retrying for a while (a node may be going away meanwhile).
     async fn put(&self, rec: &JobRecord) {
-        if let Err(e) = self
-            .cluster
-            .jobs
-            .put(rec.job_id.as_str(), rec.to_bytes())
-            .await
-        {
-            tracing::warn!(job = %rec.job_id, error = %e, "cannot record the job's state");
+        for attempt in 1..=30 {
+            match self
+                .cluster
+                .jobs
+                .put(rec.job_id.as_str(), rec.to_bytes())
+                .await
+            {
+                Ok(_) => return,
+                Err(e) if attempt == 30 => {
+                    tracing::warn!(job = %rec.job_id, error = %e, "cannot record the job's state")
+                }
+                Err(_) => tokio::time::sleep(Duration::from_secs(1)).await,
+            }
         }
     }
 

@@ -119,7 +119,7 @@ async fn export_survives_a_killed_worker_and_downloads_with_ranges() {
     // The MCP client's HTTP shares reelsmith's TLS set-up (ring as the crypto provider).
     let http = reelsmith::http::client_builder().build().unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let nats = NatsCluster::start(&tmp.path().join("nats"), 3);
+    let mut nats = NatsCluster::start(&tmp.path().join("nats"), 3);
     let urls = nats.urls();
     let home = tmp.path().join("front");
     let inbox = home.join("in");
@@ -180,8 +180,15 @@ async fn export_survives_a_killed_worker_and_downloads_with_ranges() {
     let again = good(&c, "export_video", json!({"session_id": sid, "wait_s": 0})).await;
     assert_eq!(structured(&again)["job_id"], job.as_str());
 
-    // A second worker gets it once the dead one's ack wait has passed, and finishes it.
+    // A second worker gets it once the dead one's ack wait has passed, and finishes it, though
+    // one of the three NATS nodes is killed with -9 while it works (the test's own connection
+    // is to node 0; the front end and worker fail over to the others).
     let _w2 = worker(tmp.path(), &urls, "w2");
+    record_until(&kv, &job, "worker 2 to take it", |r| {
+        r.worker.as_deref() == Some("w2")
+    })
+    .await;
+    nats.kill(2);
     let done = good(
         &c,
         "export_video",
@@ -193,7 +200,8 @@ async fn export_survives_a_killed_worker_and_downloads_with_ranges() {
     assert_eq!(out["job_id"], job.as_str());
     let rec = record_until(&kv, &job, "done", |r| r.ended()).await;
     assert_eq!(rec.worker.as_deref(), Some("w2"), "{rec:?}");
-    assert_eq!(rec.attempts, 2, "{rec:?}");
+    let w2_log = std::fs::read_to_string(tmp.path().join("w2.log")).unwrap_or_default();
+    assert_eq!(rec.attempts, 2, "{rec:?}\nworker 2's log:\n{w2_log}");
 
     // Exactly one output in the object store.
     let mut exports = Vec::new();
@@ -250,5 +258,50 @@ async fn export_survives_a_killed_worker_and_downloads_with_ranges() {
     let p = probe(&mp4);
     assert_eq!(stream(&p, "video")["codec_name"], "h264");
     assert!((duration(&p) - 12.0).abs() < 0.5, "{}", duration(&p));
+
+    // A poisoned job: its media is corrupt in the object store. Every attempt fails, the
+    // last one dead-letters it with the reason, and the agent is told why.
+    let bad = still(&inbox, "bad.jpg", 1280, 720, 3).display().to_string();
+    let up = good(&c, "upload_media", json!({"files": [bad]})).await;
+    let sid2 = structured(&up)["session_id"].as_str().unwrap().to_string();
+    let media = structured(&up)["media"][0]["media_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let object = reelsmith::cluster::job::media_object(reelsmith::tenant::DEFAULT, &media);
+    files
+        .put(object.as_str(), &mut &b"not a picture at all"[..])
+        .await
+        .unwrap();
+    let made = good(
+        &c,
+        "create_video",
+        json!({"session_id": sid2, "prompt": "a 3 second video, no music", "options": {"resolution": "720p"}}),
+    )
+    .await;
+    let rev = structured(&made)["revision"].as_u64().unwrap();
+    let failed = call(
+        &c,
+        "export_video",
+        json!({"session_id": sid2, "wait_s": 900}),
+    )
+    .await;
+    assert_eq!(failed.is_error, Some(true), "{failed:?}");
+    let said = text_of(&failed);
+    assert!(said.contains("Render failed after 3 attempt(s)"), "{said}");
+    let job2 =
+        reelsmith::cluster::job::job_key(reelsmith::tenant::DEFAULT, &sid2, rev, None, false);
+    let dead = js
+        .get_stream("REELSMITH_DEAD")
+        .await
+        .unwrap()
+        .get_last_raw_message_by_subject(&format!("reelsmith.dead.{job2}"))
+        .await
+        .expect("the poisoned job is in the dead-letter stream");
+    let letter: reelsmith::cluster::job::DeadLetter =
+        serde_json::from_slice(&dead.payload).unwrap();
+    assert_eq!(letter.attempts, 3, "{letter:?}");
+    assert!(!letter.reason.is_empty(), "{letter:?}");
+    assert!(said.contains(&letter.reason), "{said} / {letter:?}");
     c.cancel().await.unwrap();
 }
