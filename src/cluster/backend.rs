@@ -268,6 +268,11 @@ impl Backend for ClusterBackend {
                 "output_path is not available in cluster mode: the export is rendered by a worker and kept in the cluster's object store, not on this server's disk. Leave out output_path; the result gives a download link (GET /exports/<job id> with your bearer token)".into(),
             ));
         }
+        if req.captions_file {
+            return Err(BackendError::Unavailable(
+                "captions_file is not available in cluster mode yet: there is no server folder to put the .srt and .vtt in. Leave out captions_file; the captions' words and times are in get_timeline".into(),
+            ));
+        }
         let session = req.session_id.clone();
         let state = match req.revision {
             Some(rev) => self.local.timeline_at(&session, rev).await?,

@@ -240,6 +240,7 @@ impl Worker {
             size_bytes: rendered.size_bytes,
             url: None,
             readiness,
+            captions_files: Vec::new(),
         };
         rec.state = JobState::Done;
         rec.percent = 100.0;
