@@ -127,7 +127,7 @@ impl LocalBackend {
 
     /// Where media fetched from URLs is kept (per tenant, so no download is shared, and no
     /// tenant can tell from a fetch whether another already had the same bytes).
-    fn media_dir(&self) -> PathBuf {
+    pub(crate) fn media_dir(&self) -> PathBuf {
         match &self.tenant {
             Some(t) => workspace::tenant_dir(self.ws.home(), t.id()).join("media"),
             None => self.ws.media_dir(),

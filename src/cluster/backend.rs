@@ -1,9 +1,11 @@
-//! The front end's backend in cluster mode: sessions, media intake, timelines and previews are
-//! the local engine's (this slice keeps them in the front end's workspace); exports are render
-//! jobs on the cluster, their results in the object store behind a download link.
+//! The front end's backend in cluster mode: editing, media intake, timelines and previews are
+//! the local engine's, on the workspace's replica of the shared sessions (pulled before each
+//! request, pushed after each change, see [`super::sessions`]); exports are render jobs on the
+//! cluster, their results in the object store behind a download link.
 
 use super::connect::{JOBS_SUBJECT, progress_subject};
 use super::job::{JobMedia, JobRecord, Progress, RenderJob, job_key, media_object};
+use super::sessions::{Pulled, SessionBook, SyncError};
 use super::{Cluster, ClusterError};
 use crate::backend::jobs::job_not_found;
 use crate::backend::local::{LocalBackend, own_aspect};
@@ -16,8 +18,12 @@ use crate::tenant::{Tenant, TenantId};
 use async_nats::jetstream::kv;
 use async_trait::async_trait;
 use futures_util::StreamExt;
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::watch;
+
+/// How many times an edit is made again on top of another front end's before giving up.
+const SYNC_TRIES: u32 = 8;
 
 /// The front end's engine in cluster mode.
 #[derive(Clone)]
@@ -26,6 +32,8 @@ pub struct ClusterBackend {
     cluster: Cluster,
     /// `http://host:port` the download links start with (known once the server listens).
     base_url: Arc<OnceLock<String>>,
+    /// One change at a time per session on this front end (its replica is one workspace).
+    editing: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 impl ClusterBackend {
@@ -36,6 +44,93 @@ impl ClusterBackend {
             local,
             cluster,
             base_url,
+            editing: Arc::default(),
+        }
+    }
+
+    fn book(&self) -> SessionBook {
+        SessionBook::new(self.cluster.sessions.clone(), self.cluster.files.clone())
+    }
+
+    fn sync_error(&self, session: &str, e: SyncError) -> BackendError {
+        match e {
+            SyncError::Foreign(_) => BackendError::NotFound {
+                what: "session",
+                id: session.into(),
+                hint: "omit session_id to start a new session",
+            },
+            SyncError::Conflict(_) => BackendError::Unavailable(format!(
+                "session {session} is being edited through other front ends without pause; try again"
+            )),
+            SyncError::Cluster(e) => e.into(),
+        }
+    }
+
+    /// The lock that keeps changes of `session`'s replica on this front end one at a time.
+    fn session_lock(&self, session: &str) -> Arc<tokio::sync::Mutex<()>> {
+        self.editing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(session.to_string())
+            .or_default()
+            .clone()
+    }
+
+    /// Bring this front end's replica of `session` up to the shared one (never while a
+    /// change of it is being made here: that change's base would move under it).
+    async fn pull(&self, session: &str) -> Result<Pulled, BackendError> {
+        let lock = self.session_lock(session);
+        let _one_at_a_time = lock.lock().await;
+        self.pull_locked(session).await
+    }
+
+    async fn pull_locked(&self, session: &str) -> Result<Pulled, BackendError> {
+        self.book()
+            .pull(
+                self.local.store(),
+                session,
+                &self.tenant_name(),
+                &self.local.media_dir(),
+            )
+            .await
+            .map_err(|e| self.sync_error(session, e))
+    }
+
+    /// Run a change on the replica and publish it; when another front end changed the
+    /// session meanwhile, withdraw it and run it again on top of theirs. `change` returns
+    /// its result and the session it changed (a new one when `session` is `None`).
+    async fn change<T, F, Fut>(&self, session: Option<&str>, change: F) -> Result<T, BackendError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<(T, String), BackendError>>,
+    {
+        let lock = session.map(|s| self.session_lock(s));
+        let _one_at_a_time = match &lock {
+            Some(l) => Some(l.lock().await),
+            None => None,
+        };
+        let store = self.local.store();
+        let tenant = self.tenant_name();
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let base = match session {
+                Some(s) => self.pull_locked(s).await?,
+                None => Pulled::nothing(),
+            };
+            let (out, sid) = change().await?;
+            match self.book().push(store, &sid, &tenant, &base).await {
+                Ok(()) => return Ok(out),
+                Err(e) => {
+                    store.withdraw_after(&sid, base.newest(), base.head())?;
+                    match e {
+                        SyncError::Conflict(_) if tries < SYNC_TRIES => {
+                            tracing::info!(session = %sid, tries, "session changed elsewhere; editing again on top");
+                        }
+                        e => return Err(self.sync_error(&sid, e)),
+                    }
+                }
+            }
         }
     }
 
@@ -215,22 +310,25 @@ impl Backend for ClusterBackend {
         session_id: Option<&str>,
         files: &[Source],
     ) -> Result<Uploaded, BackendError> {
-        let up = self.local.upload(session_id, files).await?;
-        // Into the object store now, so a worker never waits on a front end's disk.
-        let media = self.local.session_media(&up.session_id)?;
-        let ids: Vec<&str> = up.media.iter().map(|m| m.media_id.as_str()).collect();
-        self.store_media(
-            media
-                .into_iter()
-                .filter(|m| ids.contains(&m.id.as_str()))
-                .collect(),
-        )
-        .await?;
-        Ok(up)
+        // The push puts the media in the object store now, so a worker never waits on a
+        // front end's disk and every front end can read them.
+        self.change(session_id, || async move {
+            let up = self.local.upload(session_id, files).await?;
+            let sid = up.session_id.clone();
+            Ok((up, sid))
+        })
+        .await
     }
 
     async fn create(&self, req: CreateRequest) -> Result<Created, BackendError> {
-        self.local.create(req).await
+        let session = req.session_id.clone();
+        let req = &req;
+        self.change(session.as_deref(), || async move {
+            let made = self.local.create(req.clone()).await?;
+            let sid = made.session_id.clone();
+            Ok((made, sid))
+        })
+        .await
     }
 
     async fn credits(&self) -> Result<Credits, BackendError> {
@@ -243,6 +341,7 @@ impl Backend for ClusterBackend {
     }
 
     async fn timeline(&self, session_id: &str) -> Result<TimelineState, BackendError> {
+        self.pull(session_id).await?;
         self.local.timeline(session_id).await
     }
 
@@ -251,14 +350,17 @@ impl Backend for ClusterBackend {
         session_id: &str,
         revision: u64,
     ) -> Result<TimelineState, BackendError> {
+        self.pull(session_id).await?;
         self.local.timeline_at(session_id, revision).await
     }
 
     async fn history(&self, session_id: &str) -> Result<Vec<crate::store::Revision>, BackendError> {
+        self.pull(session_id).await?;
         self.local.history(session_id).await
     }
 
     async fn preview(&self, session_id: &str) -> Result<Preview, BackendError> {
+        self.pull(session_id).await?;
         self.local.preview(session_id).await
     }
 
@@ -274,6 +376,7 @@ impl Backend for ClusterBackend {
             ));
         }
         let session = req.session_id.clone();
+        self.pull(&session).await?;
         let state = match req.revision {
             Some(rev) => self.local.timeline_at(&session, rev).await?,
             None => self.local.timeline(&session).await.map_err(|e| match e {

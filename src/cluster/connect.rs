@@ -16,6 +16,8 @@ pub const DEAD_PREFIX: &str = "reelsmith.dead";
 pub const PROGRESS_PREFIX: &str = "reelsmith.progress";
 /// The KV bucket of job records, by job id.
 pub const JOBS_BUCKET: &str = "reelsmith-jobs";
+/// The KV bucket of sessions: each one's owner and head, its revisions and its media.
+pub const SESSIONS_BUCKET: &str = "reelsmith-sessions";
 /// The object store of media (`media/<tenant>/<media id>`) and exports (`exports/<job id>.mp4`).
 pub const FILES_BUCKET: &str = "reelsmith-files";
 /// The durable pull consumer every worker shares.
@@ -61,6 +63,8 @@ pub struct Cluster {
     pub js: jetstream::Context,
     /// Job records by job id.
     pub jobs: kv::Store,
+    /// Sessions, shared by every front end.
+    pub sessions: kv::Store,
     /// Media and exports.
     pub files: object_store::ObjectStore,
     /// What it was opened with.
@@ -98,11 +102,12 @@ impl Cluster {
         let started = Instant::now();
         loop {
             match Self::ensure(&js, &opts).await {
-                Ok((jobs, files)) => {
+                Ok((jobs, sessions, files)) => {
                     return Ok(Cluster {
                         client,
                         js,
                         jobs,
+                        sessions,
                         files,
                         opts,
                     });
@@ -119,7 +124,7 @@ impl Cluster {
     async fn ensure(
         js: &jetstream::Context,
         opts: &ClusterOptions,
-    ) -> Result<(kv::Store, object_store::ObjectStore), ClusterError> {
+    ) -> Result<(kv::Store, kv::Store, object_store::ObjectStore), ClusterError> {
         js.get_or_create_stream(stream::Config {
             name: JOBS_STREAM.into(),
             subjects: vec![JOBS_SUBJECT.into()],
@@ -151,6 +156,18 @@ impl Cluster {
                 .await
                 .map_err(|e| ClusterError::js("create the jobs bucket", e))?,
         };
+        let sessions = match js.get_key_value(SESSIONS_BUCKET).await {
+            Ok(s) => s,
+            Err(_) => js
+                .create_key_value(kv::Config {
+                    bucket: SESSIONS_BUCKET.into(),
+                    history: 1,
+                    num_replicas: opts.replicas,
+                    ..Default::default()
+                })
+                .await
+                .map_err(|e| ClusterError::js("create the sessions bucket", e))?,
+        };
         let files = match js.get_object_store(FILES_BUCKET).await {
             Ok(s) => s,
             Err(_) => js
@@ -162,7 +179,7 @@ impl Cluster {
                 .await
                 .map_err(|e| ClusterError::js("create the files bucket", e))?,
         };
-        Ok((jobs, files))
+        Ok((jobs, sessions, files))
     }
 
     /// The workers' pull consumer (created when missing).

@@ -6,8 +6,10 @@
 //! * [`job`]: the render job message, its idempotency key and the job record kept in KV.
 //! * [`worker`]: a pull consumer rendering one job at a time, with explicit ack, in-progress
 //!   heartbeats, bounded redelivery and a dead-letter subject.
-//! * [`backend`]: the front end's [`Backend`](crate::backend::Backend): sessions stay with the
-//!   local store, exports become jobs, results live in the object store.
+//! * [`sessions`]: sessions in a KV bucket every front end shares; each front end's workspace
+//!   is a replica, pulled before a request and pushed (compare-and-set) after an edit.
+//! * [`backend`]: the front end's [`Backend`](crate::backend::Backend): the local engine on
+//!   the replica, exports become jobs, results live in the object store.
 //! * [`download`]: `GET /exports/<id>`, the download link of a finished export.
 //!
 //! Without `--cluster` none of this runs and no NATS server is needed.
@@ -16,6 +18,7 @@ pub mod backend;
 pub mod connect;
 pub mod download;
 pub mod job;
+pub mod sessions;
 pub mod worker;
 
 pub use connect::{Cluster, ClusterOptions};

@@ -137,10 +137,11 @@ impl Worker {
                 }
             }
             Err(reason) if attempt >= self.cluster.opts.max_deliver => {
+                // The letter first: whoever sees the record failed can find it.
+                self.dead_letter(&key, &job.tenant, attempt, &reason).await;
                 rec.state = JobState::Failed;
                 rec.message = format!("Render failed after {attempt} attempt(s): {reason}");
                 self.put(&rec).await;
-                self.dead_letter(&key, &job.tenant, attempt, &reason).await;
                 let _ = msg.ack_with(AckKind::Term).await;
             }
             Err(reason) => {
@@ -349,11 +350,17 @@ impl Worker {
         } else {
             job_id
         });
-        match self.cluster.js.publish(subject, body.into()).await {
-            Ok(ack) => {
-                let _ = ack.await;
-            }
-            Err(e) => tracing::warn!(error = %e, "cannot publish the dead letter"),
+        let sent = super::patiently(30, || async {
+            self.cluster
+                .js
+                .publish(subject.clone(), body.clone().into())
+                .await?
+                .await
+                .map_err(async_nats::Error::from)
+        })
+        .await;
+        if let Err(e) = sent {
+            tracing::warn!(error = %e, "cannot publish the dead letter");
         }
     }
 }

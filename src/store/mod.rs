@@ -13,6 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 mod health;
 mod history;
+pub mod replica;
 pub use health::{Health, RepairReport, SCHEMA_VERSION, check, repair};
 pub use history::{Revision, redo_target, undo_target};
 

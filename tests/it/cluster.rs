@@ -4,115 +4,12 @@
 //! (bearer token, range requests, a valid MP4); a worker killed with -9 mid-job hands the job
 //! to the next worker, which finishes it with exactly one output; `output_path` is refused.
 
+use crate::support::cluster::{TOKEN, call, client, front_end, good, record_until, worker};
 use crate::support::mcp_client::{structured, text_of};
-use crate::support::nats::{Killed, NatsCluster};
+use crate::support::nats::NatsCluster;
 use crate::support::*;
 use futures_util::StreamExt;
-use reelsmith::cluster::job::JobRecord;
-use rmcp::ServiceExt;
-use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ClientCapabilities, ClientConfig,
-    Implementation,
-};
-use rmcp::transport::StreamableHttpClientTransport;
-use serde_json::{Value, json};
-use std::path::Path;
-use std::process::Stdio;
-use std::time::Duration;
-
-const TOKEN: &str = "cluster-test-7d2e9a4c1f8b6035";
-type Client = rmcp::service::RunningService<rmcp::RoleClient, ClientConfig>;
-
-async fn client(url: &str) -> Client {
-    let transport = StreamableHttpClientTransport::from_config(
-        rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig::with_uri(
-            url.to_string(),
-        )
-        .auth_header(TOKEN),
-    );
-    ClientConfig::new(
-        ClientCapabilities::default(),
-        Implementation::new("cluster-test", "1"),
-    )
-    .serve(transport)
-    .await
-    .unwrap()
-}
-
-async fn call(c: &Client, tool: &'static str, args: Value) -> CallToolResult {
-    let p = CallToolRequestParams::new(tool).with_arguments(args.as_object().cloned().unwrap());
-    match c.call_tool_once(p).await.unwrap() {
-        CallToolResponse::Complete(r) => r,
-        other => panic!("{tool}: expected a plain result, got {other:?}"),
-    }
-}
-
-async fn good(c: &Client, tool: &'static str, args: Value) -> CallToolResult {
-    let r = call(c, tool, args).await;
-    assert_ne!(r.is_error, Some(true), "{tool}: {}", text_of(&r));
-    r
-}
-
-/// `reelsmith serve --http 127.0.0.1:0 --cluster …` with its own workspace.
-fn front_end(home: &Path, urls: &str) -> (Killed, String) {
-    let mut cmd = reelsmith(home);
-    cmd.args(["serve", "--http", "127.0.0.1:0", "--cluster", urls])
-        .args(["--replicas", "3"])
-        .env("REELSMITH_HTTP_TOKEN", TOKEN);
-    let s = spawn_http(cmd);
-    // Its log is not needed; keep the pipe drained so it never blocks.
-    let mut log = s.log;
-    std::thread::spawn(move || std::io::copy(&mut log, &mut std::io::sink()));
-    (Killed(Some(s.child)), s.addr)
-}
-
-/// `reelsmith worker --cluster … --name NAME`, logging to `dir/NAME.log`.
-fn worker(dir: &Path, urls: &str, name: &str) -> Killed {
-    let home = dir.join(name);
-    std::fs::create_dir_all(&home).unwrap();
-    let log = std::fs::File::create(dir.join(format!("{name}.log"))).unwrap();
-    let child = reelsmith(&home)
-        .args([
-            "worker",
-            "--cluster",
-            urls,
-            "--replicas",
-            "3",
-            "--name",
-            name,
-        ])
-        // Short, so a dead worker's job moves on quickly; live workers heartbeat well within it.
-        .env("REELSMITH_CLUSTER_ACK_WAIT_S", "4")
-        .env("REELSMITH_CLUSTER_MAX_DELIVER", "3")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("start reelsmith worker");
-    Killed(Some(child))
-}
-
-/// Wait (generously) until the job's record satisfies `ok`, and return it.
-async fn record_until(
-    kv: &async_nats::jetstream::kv::Store,
-    job: &str,
-    what: &str,
-    ok: impl Fn(&JobRecord) -> bool,
-) -> JobRecord {
-    let mut watch = kv.watch_with_history(job).await.unwrap();
-    let wait = async {
-        while let Some(Ok(e)) = watch.next().await {
-            if let Some(r) = JobRecord::from_bytes(&e.value)
-                && ok(&r)
-            {
-                return r;
-            }
-        }
-        panic!("the watch of job {job} ended before {what}");
-    };
-    tokio::time::timeout(Duration::from_secs(600), wait)
-        .await
-        .unwrap_or_else(|_| panic!("job {job}: timed out waiting for {what}"))
-}
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn export_survives_a_killed_worker_and_downloads_with_ranges() {
@@ -124,7 +21,7 @@ async fn export_survives_a_killed_worker_and_downloads_with_ranges() {
     let home = tmp.path().join("front");
     let inbox = home.join("in");
     std::fs::create_dir_all(&inbox).unwrap();
-    let (_fe, addr) = front_end(&home, &urls);
+    let (_fe, addr) = front_end(&home, &urls, None);
     let mut w1 = worker(tmp.path(), &urls, "w1");
 
     let nc = async_nats::connect(urls.split(',').next().unwrap())
@@ -134,7 +31,7 @@ async fn export_survives_a_killed_worker_and_downloads_with_ranges() {
     let kv = js.get_key_value("reelsmith-jobs").await.unwrap();
     let files = js.get_object_store("reelsmith-files").await.unwrap();
 
-    let c = client(&format!("http://{addr}/mcp")).await;
+    let c = client(&format!("http://{addr}/mcp"), TOKEN).await;
     let stills: Vec<String> = (0..3)
         .map(|i| {
             still(&inbox, &format!("s{i}.jpg"), 1280, 720, i)

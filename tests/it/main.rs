@@ -8,6 +8,7 @@ mod bad_input;
 mod bad_input_corpus;
 mod beats;
 mod cluster;
+mod cluster_sessions;
 mod disk_space;
 mod doctor;
 mod draft_export;

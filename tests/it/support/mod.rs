@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod chromium;
+pub mod cluster;
 pub mod fake_nemo;
 mod fixtures;
 pub mod mcp_client;
