@@ -77,6 +77,10 @@ pub enum SyncError {
     Cluster(#[from] ClusterError),
 }
 
+/// How old a claimed revision key without a record must be to count as a dead push's
+/// leftover rather than a push in flight.
+const LEFTOVER_AGE: std::time::Duration = std::time::Duration::from_secs(60);
+
 fn meta_key(session: &str) -> String {
     format!("{session}.meta")
 }
@@ -292,8 +296,10 @@ impl SessionBook {
     }
 
     /// Claim revision key `key` with `body`: only one front end can create it. A key that
-    /// exists while the session's record is still as pulled is a leftover of a push that
-    /// died between claiming and publishing; it is taken over by compare-and-set.
+    /// exists while the session's record is still as pulled is either another front end's
+    /// push in flight (a few milliseconds between claim and record) or, once it is older
+    /// than [`LEFTOVER_AGE`], the leftover of a push that died in between; only a leftover
+    /// is taken over, by compare-and-set.
     async fn claim(
         &self,
         key: &str,
@@ -319,13 +325,20 @@ impl SessionBook {
             .entry(key)
             .await
             .map_err(|e| ClusterError::js("read a revision", e))?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
         match left {
-            Some(left) if meta_now == base.kv_rev => self
-                .kv
-                .update(key, body.into(), left.revision)
-                .await
-                .map(|_| ())
-                .map_err(|_| SyncError::Conflict(session.into())),
+            Some(left)
+                if meta_now == base.kv_rev
+                    && now - left.created.unix_timestamp() > LEFTOVER_AGE.as_secs() as i64 =>
+            {
+                self.kv
+                    .update(key, body.into(), left.revision)
+                    .await
+                    .map(|_| ())
+                    .map_err(|_| SyncError::Conflict(session.into()))
+            }
             _ => Err(SyncError::Conflict(session.into())),
         }
     }
