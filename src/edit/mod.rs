@@ -6,6 +6,7 @@
 //! are ops too, but they move through the stored history, so the backend applies them.
 
 mod apply;
+mod captions;
 mod carry;
 mod common;
 mod diff;

@@ -7,6 +7,7 @@ mod audio_and_text;
 mod bad_input;
 mod bad_input_corpus;
 mod beats;
+mod captions;
 mod disk_space;
 mod doctor;
 mod draft_export;
