@@ -6,6 +6,7 @@ mod support;
 mod audio_and_text;
 mod bad_input;
 mod bad_input_corpus;
+mod beat_sync;
 mod beats;
 mod captions;
 mod disk_space;
