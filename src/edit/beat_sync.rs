@@ -79,11 +79,11 @@ pub fn snap(tl: &mut Timeline, lib: &Library) -> Vec<String> {
     let max_overlap = overlaps.iter().copied().max().unwrap_or(0);
     let min = to_f(MIN_BEAT_SHOT_MS).max(2 * max_overlap + 1);
     let beat_frames: Vec<u64> = beats.iter().map(|&b| to_f(b)).collect();
+    // Cuts placed so far, in half frames like `cuts2`.
     let mut placed: Vec<u64> = Vec::with_capacity(n - 1);
-    let mut kept = 0usize;
-    let mut moved_ms: u64 = 0;
+    let (mut moved, mut kept, mut moved_ms) = (0usize, 0usize, 0u64);
     for (i, &c2) in cuts2.iter().enumerate() {
-        let lo = placed.last().copied().unwrap_or(0) + min;
+        let lo = placed.last().map_or(0, |p| p.div_ceil(2)) + min;
         // Room for the cuts after this one.
         let hi = total.saturating_sub(min * (cuts2.len() - i) as u64);
         let best = beat_frames
@@ -91,15 +91,23 @@ pub fn snap(tl: &mut Timeline, lib: &Library) -> Vec<String> {
             .copied()
             .filter(|&b| b >= lo && b <= hi)
             .min_by_key(|&b| (2 * b).abs_diff(c2));
-        let at = match best {
-            Some(b) => b,
+        let at2 = match best {
+            // Already within a frame of the beat: left alone.
+            Some(b) if (2 * b).abs_diff(c2) < 2 => c2,
+            Some(b) => {
+                moved += 1;
+                2 * b
+            }
             None => {
                 kept += 1;
-                (c2 / 2).clamp(lo, hi.max(lo))
+                c2.clamp(2 * lo, 2 * hi.max(lo))
             }
         };
-        moved_ms = moved_ms.max((2 * at).abs_diff(c2) * 500 / u64::from(fps));
-        placed.push(at);
+        moved_ms = moved_ms.max(at2.abs_diff(c2) * 500 / u64::from(fps));
+        placed.push(at2);
+    }
+    if moved == 0 && kept == 0 {
+        return Vec::new();
     }
     // Shot i starts half its transition before its cut and ends half the next one after.
     let starts: Vec<u64> = std::iter::once(0)
@@ -107,7 +115,7 @@ pub fn snap(tl: &mut Timeline, lib: &Library) -> Vec<String> {
             placed
                 .iter()
                 .zip(&overlaps[1..])
-                .map(|(c, o)| c.saturating_sub(o / 2)),
+                .map(|(c2, o)| c2.saturating_sub(*o) / 2),
         )
         .collect();
     let frame_ms = |f: u64| super::layout::frame_ms(f, fps);
@@ -121,16 +129,15 @@ pub fn snap(tl: &mut Timeline, lib: &Library) -> Vec<String> {
         seg.duration_ms = frame_ms(starts[i] + f) - frame_ms(starts[i]);
     }
     super::layout::relayout_shots(tl);
-    if moved_ms == 0 && kept == 0 {
-        return Vec::new();
+    let mut notes = Vec::new();
+    if moved > 0 {
+        notes.push(format!(
+            "{moved} of {} cuts moved to the nearest beat (by up to {}), every shot at least {}",
+            n - 1,
+            secs(moved_ms),
+            secs(MIN_BEAT_SHOT_MS)
+        ));
     }
-    let mut notes = vec![format!(
-        "{} of {} cuts moved to the nearest beat (by up to {}), every shot at least {}",
-        n - 1 - kept,
-        n - 1,
-        secs(moved_ms),
-        secs(MIN_BEAT_SHOT_MS)
-    )];
     if kept > 0 {
         notes.push(format!(
             "{kept} cut(s) stayed off the beat: no beat left room for a shot of {}",
