@@ -62,7 +62,20 @@ pub fn apply(tl: &Timeline, lib: &Library, ops: &[(usize, &EditOp)]) -> Result<A
         }
         changes.push(format!("{}: {line}", op.name()));
     }
-    let notes = settle(&mut tl, lib);
+    // Cuts move to the beat when asked, or on a fresh cut that no op timed by hand.
+    let asked = ops
+        .iter()
+        .any(|(_, op)| matches!(op, EditOp::SetBeatSync { on: true }));
+    let hand_timed = ops.iter().any(|(_, op)| {
+        matches!(
+            op,
+            EditOp::SetShot {
+                duration_s: Some(_),
+                ..
+            }
+        )
+    });
+    let notes = settle_with(&mut tl, lib, asked || (lib.fresh_cut && !hand_timed));
     Ok(Applied {
         timeline: tl,
         changes,
@@ -71,11 +84,19 @@ pub fn apply(tl: &Timeline, lib: &Library, ops: &[(usize, &EditOp)]) -> Result<A
 }
 
 /// Bring `tl` in line with its narration (see [`narration::settle`]); text follows the shots
-/// the narration moved. Returns notes for the person.
+/// the narration moved; on a fresh cut, cuts move to the beat (see [`super::beat_sync`]).
+/// Returns notes for the person.
 pub fn settle(tl: &mut Timeline, lib: &Library) -> Vec<String> {
+    settle_with(tl, lib, lib.fresh_cut)
+}
+
+fn settle_with(tl: &mut Timeline, lib: &Library, snap: bool) -> Vec<String> {
     let before = layout::spans(tl);
     let length_before = tl.duration_ms;
     let mut notes = narration::settle(tl, lib);
+    if snap {
+        notes.extend(super::beat_sync::snap(tl, lib));
+    }
     layout::follow_shots(tl, &before);
     if tl.duration_ms != length_before {
         notes.push(format!(

@@ -45,6 +45,11 @@ pub struct Library<'a> {
     pub takes: &'a [Take],
     /// Why no take could be made (no voice installed…), said when a voice-over is asked for.
     pub voice_missing: Option<&'a str>,
+    /// Beat grids of supplied music tracks, by media id, for cuts on the beat.
+    pub beats: &'a [(String, crate::beats::BeatGrid)],
+    /// The timeline was just paced by the director in this request, so its cuts may move to
+    /// the beat (a timeline someone has timed by hand keeps its cuts unless they ask).
+    pub fresh_cut: bool,
 }
 
 impl<'a> Library<'a> {
@@ -54,6 +59,8 @@ impl<'a> Library<'a> {
             media,
             takes: &[],
             voice_missing: None,
+            beats: &[],
+            fresh_cut: false,
         }
     }
 }

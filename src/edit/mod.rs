@@ -6,6 +6,8 @@
 //! are ops too, but they move through the stored history, so the backend applies them.
 
 mod apply;
+pub mod beat_sync;
+mod captions;
 mod carry;
 mod common;
 mod diff;

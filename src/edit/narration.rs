@@ -10,7 +10,6 @@
 use super::common::{EditError, Err, Library, MIN_SHOT_MS, track_of};
 use super::layout;
 use crate::timeline::narration::{VOICE_CAPTION_PREFIX, VOICE_TRACK, VOICEOVER_ID, join_lines};
-use crate::timeline::style::{Place, Position, SizeStep, TextSize, TextStyle, Weight};
 use crate::timeline::{
     CaptionStyle, Segment, TT_AUDIO, TT_TEXT, TT_VIDEO, TextRole, Timeline, VoiceoverSettings,
     Word, secs,
@@ -23,6 +22,7 @@ pub const TAIL_MS: u64 = 1500;
 /// A shot changed inside a sentence is avoided unless shots would be shorter than this.
 const GOOD_SHOT_MS: u64 = 1500;
 
+pub use super::captions::join_words;
 pub use super::common::Take;
 
 /// The fields of a set_voiceover op.
@@ -279,7 +279,7 @@ fn place(tl: &mut Timeline, take: &Take, settings: &VoiceoverSettings, notes: &m
         extra: Default::default(),
     });
     pace_shots(tl, &take.take.words, total, notes);
-    voice_captions(tl, &take.take.words);
+    super::captions::voice_captions(tl, &take.take.words, LEAD_MS);
 }
 
 /// Boundaries between sentences (and, failing those, phrases and words) in the video's clock,
@@ -398,120 +398,6 @@ fn choose_cuts(cands: &[(u64, u64)], n: usize, total: u64) -> Vec<(u64, u64)> {
     out
 }
 
-/// The narration's words on the video's clock, grouped into captions in the chosen style.
-fn voice_captions(tl: &mut Timeline, words: &[Word]) {
-    let style = tl.meta.captions.unwrap_or_default();
-    if let Some(t) = tl.track_mut(TT_TEXT) {
-        t.segments.retain(|s| {
-            !(s.id.starts_with(VOICE_CAPTION_PREFIX)
-                || (s.role == Some(TextRole::Caption) && s.id.starts_with("cap-")))
-        });
-    }
-    if style == CaptionStyle::Off || words.is_empty() {
-        return;
-    }
-    let portrait = tl.meta.height > tl.meta.width;
-    let clocked: Vec<Word> = words
-        .iter()
-        .map(|w| Word {
-            text: w.text.clone(),
-            start_ms: LEAD_MS + w.start_ms,
-            end_ms: LEAD_MS + w.end_ms.max(w.start_ms),
-        })
-        .collect();
-    let groups = match style {
-        CaptionStyle::Word => group(&clocked, 3, if portrait { 14 } else { 18 }),
-        _ => group(&clocked, 99, if portrait { 32 } else { 48 }),
-    };
-    let total = tl.duration_ms;
-    let track = track_of(tl, TT_TEXT, "text");
-    for (i, g) in groups.iter().enumerate() {
-        let start = g[0].start_ms;
-        let spoken_end = g[g.len() - 1].end_ms;
-        let next = groups.get(i + 1).map_or(total, |n| n[0].start_ms);
-        // Held until the next caption over a short pause, else a little past the last word.
-        let end = if next.saturating_sub(spoken_end) < 700 {
-            next
-        } else {
-            spoken_end + 400
-        }
-        .min(total);
-        let style_of = match style {
-            CaptionStyle::Word => Some(TextStyle {
-                size: Some(TextSize::Named(SizeStep::ExtraLarge)),
-                weight: Some(Weight::Bold),
-                position: Some(Position::Named(Place::Center)),
-                ..Default::default()
-            }),
-            _ => None,
-        };
-        track.segments.push(Segment {
-            id: format!("{VOICE_CAPTION_PREFIX}{}", i + 1),
-            start_ms: start,
-            duration_ms: end.saturating_sub(start).max(1),
-            text: Some(join_words(g)),
-            role: Some(TextRole::Caption),
-            style: style_of,
-            words: (style == CaptionStyle::Karaoke).then(|| g.to_vec()),
-            ..Default::default()
-        });
-    }
-    track.segments.sort_by_key(|s| s.start_ms);
-}
-
-/// Words run together as written: a space between words unless both sides are CJK.
-pub fn join_words(words: &[Word]) -> String {
-    let mut s = String::new();
-    for w in words {
-        let cjk_join = s.chars().last().is_some_and(crate::voice::is_cjk_char)
-            || s.chars().last().is_some_and(is_cjk_punct);
-        let starts_cjk = w.text.chars().next().is_some_and(crate::voice::is_cjk_char);
-        if !(s.is_empty() || cjk_join && starts_cjk) {
-            s.push(' ');
-        }
-        s.push_str(&w.text);
-    }
-    s
-}
-
-fn is_cjk_punct(c: char) -> bool {
-    matches!(
-        c,
-        '，' | '。' | '！' | '？' | '、' | '；' | '：' | '」' | '』' | '》' | '）'
-    )
-}
-
-/// Group words into captions: a group ends after a sentence, at a phrase mark once it has a few
-/// words, at `max_words`, or before it would pass `max_chars`.
-fn group(words: &[Word], max_words: usize, max_chars: usize) -> Vec<Vec<Word>> {
-    let mut out: Vec<Vec<Word>> = Vec::new();
-    let mut cur: Vec<Word> = Vec::new();
-    let chars = |g: &[Word]| join_words(g).chars().count();
-    for w in words {
-        if !cur.is_empty() {
-            let mut with = cur.clone();
-            with.push(w.clone());
-            if chars(&with) > max_chars {
-                out.push(std::mem::take(&mut cur));
-            }
-        }
-        cur.push(w.clone());
-        let t = w
-            .text
-            .trim_end_matches(['"', '\'', ')', '”', '’', '」', '』', '》', '）']);
-        let sentence = t.ends_with(['.', '!', '?', '…', '。', '！', '？']);
-        let phrase = t.ends_with([',', ';', ':', '，', '；', '：', '、', '—']);
-        let min_phrase = if max_words <= 3 { 1 } else { 4 };
-        if sentence || (phrase && cur.len() >= min_phrase) || cur.len() >= max_words {
-            out.push(std::mem::take(&mut cur));
-        }
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
-
 fn ellipsis(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         return s.to_string();
@@ -556,29 +442,5 @@ mod tests {
         assert!(c.iter().all(|(_, cost)| *cost == 0), "{c:?}");
         assert_eq!(c[0].0, LEAD_MS + 950);
         assert_eq!(c[1].0, LEAD_MS + 3050);
-    }
-
-    #[test]
-    fn word_groups_stay_short_and_lines_break_at_phrases() {
-        let w = words(&[
-            ("Welcome", 0, 1),
-            ("to", 1, 2),
-            ("our", 2, 3),
-            ("new", 3, 4),
-            ("store.", 4, 5),
-            ("Today,", 5, 6),
-            ("everything", 6, 7),
-            ("is", 7, 8),
-            ("off!", 8, 9),
-        ]);
-        let g = group(&w, 3, 18);
-        assert!(g.iter().all(|g| (1..=3).contains(&g.len())), "{g:?}");
-        let lines: Vec<String> = group(&w, 99, 48).iter().map(|g| join_words(g)).collect();
-        assert_eq!(
-            lines,
-            ["Welcome to our new store.", "Today, everything is off!"]
-        );
-        let zh = words(&[("欢", 0, 1), ("迎", 1, 2), ("店，", 2, 3), ("好", 3, 4)]);
-        assert_eq!(join_words(&zh), "欢迎店，好");
     }
 }

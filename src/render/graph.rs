@@ -47,6 +47,10 @@ pub enum Entrance {
     Cut,
     /// Fades in and out.
     Fade,
+    /// Fades in, leaves at once (the next caption takes its place).
+    FadeIn,
+    /// Appears at once (taking a caption's place), fades out.
+    FadeOut,
     /// Rises this many pixels into place while fading in; fades out.
     SlideUp(u32),
     /// Plays pre-drawn frames (a pattern numbered from 0) at `rate` per second, then holds the
@@ -374,7 +378,8 @@ fn overlay_filters(
     let fades = match &o.entrance {
         Entrance::Cut => String::new(),
         Entrance::Fade | Entrance::SlideUp(_) => format!("{fade_in}{fade_out}"),
-        Entrance::Frames { .. } => fade_out,
+        Entrance::FadeIn => fade_in,
+        Entrance::FadeOut | Entrance::Frames { .. } => fade_out,
     };
     // The part inside the window, placed at its frame in the window.
     let skip = win.start.saturating_sub(o.start_frame);

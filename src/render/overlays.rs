@@ -5,7 +5,7 @@ use super::graph::{self, OverlayImage};
 use super::{RenderError, animate, fonts, text};
 use crate::media::MediaInfo;
 use crate::timeline::style::Animation;
-use crate::timeline::{TT_TEXT, Timeline, ms_to_frames};
+use crate::timeline::{Segment, TT_TEXT, TextRole, Timeline, Word, ms_to_frames};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -87,17 +87,64 @@ pub(crate) async fn draw_text(
         let fonts = fonts::FontSet::shared().map_err(text::TextError::from)?;
         let mut out = Vec::new();
         let mut boxes = Vec::new();
+        let frames_of = |s: &Segment| {
+            (
+                ms_to_frames(s.start_ms, fps).min(total),
+                ms_to_frames(s.end_ms(), fps).min(total),
+            )
+        };
+        let captions: Vec<(u64, u64)> = segs
+            .iter()
+            .filter(|s| s.role.unwrap_or(TextRole::Caption) == TextRole::Caption)
+            .map(frames_of)
+            .collect();
         for (i, seg) in segs.iter().enumerate() {
-            let start = ms_to_frames(seg.start_ms, fps).min(total);
-            let end = ms_to_frames(seg.end_ms(), fps).min(total);
+            let (start, end) = frames_of(seg);
             if end <= start {
                 continue;
             }
-            let role = seg.role.unwrap_or(crate::timeline::TextRole::Caption);
+            let role = seg.role.unwrap_or(TextRole::Caption);
             let text = seg.text.as_deref().unwrap_or("");
             let style = seg.style.as_ref();
             let path = work.join(format!("text{i}.png"));
             let animation = style.and_then(|s| s.animation).unwrap_or(Animation::Fade);
+            // A caption that takes over from the one before (or hands over to the next) cuts
+            // there instead of dipping through a fade.
+            let (follows, followed) = if role == TextRole::Caption {
+                (
+                    captions.iter().any(|c| c.1 == start && c.0 < start),
+                    captions.iter().any(|c| c.0 == end && c.1 > end),
+                )
+            } else {
+                (false, false)
+            };
+            let fade = match (animation, follows, followed) {
+                (Animation::None, ..) | (_, true, true) => graph::Entrance::Cut,
+                (_, true, false) => graph::Entrance::FadeOut,
+                (_, false, true) => graph::Entrance::FadeIn,
+                _ => graph::Entrance::Fade,
+            };
+            let words = seg.words.as_deref().filter(|w| !w.is_empty());
+            if let (Some(words), Animation::Fade | Animation::None) = (words, animation) {
+                let placed = karaoke(
+                    KaraokeCaption {
+                        seg,
+                        words,
+                        frames: (start, end),
+                        fade,
+                        name: &format!("text{i}"),
+                    },
+                    (w, h, fps),
+                    &fonts,
+                    &work,
+                    &mut out,
+                )?;
+                boxes.push(TextBox {
+                    id: seg.id.clone(),
+                    placed,
+                });
+                continue;
+            }
             let (placed, entrance) = match animation {
                 Animation::Pop => {
                     let (placed, rgba) = text::render_styled_rgba(text, role, style, w, h, &fonts)?;
@@ -139,12 +186,11 @@ pub(crate) async fn draw_text(
                 _ => {
                     let placed = text::render_styled_png(text, role, style, w, h, &fonts, &path)?;
                     let entrance = match animation {
-                        Animation::None => graph::Entrance::Cut,
                         // Rise by half the text's height, at least 4% of the frame.
                         Animation::SlideUp => {
                             graph::Entrance::SlideUp((placed.height / 2).max(h / 25).max(2))
                         }
-                        _ => graph::Entrance::Fade,
+                        _ => fade,
                     };
                     (placed, entrance)
                 }
@@ -168,4 +214,79 @@ pub(crate) async fn draw_text(
     })
     .await
     .map_err(|e| RenderError::Io(std::io::Error::other(e)))?
+}
+
+/// A caption whose spoken words are highlighted one after the other.
+struct KaraokeCaption<'a> {
+    seg: &'a Segment,
+    words: &'a [Word],
+    /// Its first frame and one past its last.
+    frames: (u64, u64),
+    /// How the whole caption enters and leaves.
+    fade: graph::Entrance,
+    /// File name stem for its images.
+    name: &'a str,
+}
+
+/// Draw a karaoke caption as one image per spoken word, each shown from its word's start to the
+/// next word's (the first from the caption's start, the last to its end), so the highlight
+/// changes on the frame each word begins. Only the first state fades in and the last fades out.
+fn karaoke(
+    k: KaraokeCaption,
+    (w, h, fps): (u32, u32, u32),
+    fonts: &fonts::FontSet,
+    work: &Path,
+    out: &mut Vec<OverlayImage>,
+) -> Result<text::Placed, RenderError> {
+    let seg = k.seg;
+    let role = seg.role.unwrap_or(TextRole::Caption);
+    let texts: Vec<&str> = k.words.iter().map(|w| w.text.as_str()).collect();
+    let (placed, states) = text::render_karaoke_rgba(
+        seg.text.as_deref().unwrap_or(""),
+        &texts,
+        role,
+        seg.style.as_ref(),
+        w,
+        h,
+        fonts,
+    )?;
+    let (start, end) = k.frames;
+    let mut edges: Vec<u64> = k
+        .words
+        .iter()
+        .map(|x| ms_to_frames(x.start_ms, fps).clamp(start, end))
+        .collect();
+    edges[0] = start;
+    edges.push(end);
+    let (fade_in, fade_out) = match k.fade {
+        graph::Entrance::Fade => (true, true),
+        graph::Entrance::FadeIn => (true, false),
+        graph::Entrance::FadeOut => (false, true),
+        _ => (false, false),
+    };
+    let shown: Vec<usize> = (0..states.len())
+        .filter(|&j| edges[j + 1] > edges[j])
+        .collect();
+    for (n, &j) in shown.iter().enumerate() {
+        let path = work.join(format!("{}_w{j}.png", k.name));
+        text::write_rgba_png(&path, &placed, &states[j])?;
+        let (first, last) = (n == 0, n + 1 == shown.len());
+        let entrance = match (first && fade_in, last && fade_out) {
+            (true, true) => graph::Entrance::Fade,
+            (true, false) => graph::Entrance::FadeIn,
+            (false, true) => graph::Entrance::FadeOut,
+            (false, false) => graph::Entrance::Cut,
+        };
+        out.push(OverlayImage {
+            path,
+            x: placed.x,
+            y: placed.y,
+            start_frame: edges[j],
+            frames: edges[j + 1] - edges[j],
+            scale: None,
+            opacity: 1.0,
+            entrance,
+        });
+    }
+    Ok(placed)
 }

@@ -79,12 +79,16 @@ impl LocalBackend {
             let spoken = self.speak(&session, &timeline).await;
             notes.extend(spoken.notes.iter().cloned());
             let media = self.store.media(&session)?;
+            let grids = self.beat_grids(&media, &timeline).await;
             notes.extend(edit::settle(
                 &mut timeline,
                 &Library {
                     media: &media,
                     takes: &spoken.takes,
                     voice_missing: spoken.missing.as_deref(),
+                    beats: &grids,
+                    // Only a first cut is ours to re-time; an edit keeps the cuts it has.
+                    fresh_cut: current.is_none(),
                 },
             ));
             self.save_prompted(&session, current.as_ref(), timeline, changes, prompt)?
@@ -95,16 +99,20 @@ impl LocalBackend {
             let media = self.store.media(&session)?;
             // Speak the narration the ops ask for before applying them for real: a dry run tells
             // which narration the result wants (history ops restore revisions that have theirs).
-            let spoken = match (&prompted, &current) {
-                _ if ops.iter().any(EditOp::is_history) => Default::default(),
+            let dry = match (&prompted, &current) {
+                _ if ops.iter().any(EditOp::is_history) => None,
                 (Some(start), _) | (None, Some(start)) => {
                     let indexed: Vec<(usize, &EditOp)> = ops.iter().enumerate().collect();
-                    match edit::apply(start, &Library::of(&media), &indexed) {
-                        Ok(dry) => self.speak(&session, &dry.timeline).await,
-                        Err(_) => Default::default(),
-                    }
+                    edit::apply(start, &Library::of(&media), &indexed).ok()
                 }
-                (None, None) => Default::default(),
+                (None, None) => None,
+            };
+            let (spoken, grids) = match &dry {
+                Some(dry) => (
+                    self.speak(&session, &dry.timeline).await,
+                    self.beat_grids(&media, &dry.timeline).await,
+                ),
+                None => Default::default(),
             };
             notes.extend(spoken.notes.iter().cloned());
             let media = self.store.media(&session)?;
@@ -126,6 +134,7 @@ impl LocalBackend {
                 &label,
                 &check_glyphs,
                 (&spoken.takes, spoken.missing.as_deref()),
+                &grids,
             )
             .map_err(|e| from_prompt_op(e, &plan))?;
             c.edited = current.is_some();

@@ -31,6 +31,7 @@ pub fn apply_edits(
     label: &str,
     check: &dyn Fn(&Timeline) -> Result<(), BackendError>,
     spoken: (&[edit::narration::Take], Option<&str>),
+    beats: &[(String, crate::beats::BeatGrid)],
 ) -> Result<Created, BackendError> {
     let Base {
         head,
@@ -105,6 +106,8 @@ pub fn apply_edits(
             timeline,
         });
     }
+    // A first cut (no revision before it) is ours to re-time; an edit keeps its cuts.
+    let fresh_cut = prompted.is_some() && head == 0;
     let start = match prompted {
         Some(p) => p,
         None => store.timeline_at(session, at)?.ok_or_else(|| {
@@ -117,6 +120,8 @@ pub fn apply_edits(
         media,
         takes: spoken.0,
         voice_missing: spoken.1,
+        beats,
+        fresh_cut,
     };
     let applied = edit::apply(&start, &lib, &rest)?;
     changes.extend(applied.changes);

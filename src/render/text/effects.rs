@@ -12,6 +12,24 @@ const SHADOW_ALPHA: f32 = 0.5;
 /// The glyphs with the style's effects, as straight-alpha RGBA of the ink's size. `size` is the
 /// font size in px, which effect widths scale with.
 pub(super) fn compose(ink: &Ink, style: &Style, size: f32) -> Vec<u8> {
+    compose_marked(ink, style, size, &[])
+}
+
+/// An opaque rounded rectangle drawn over the box and under the glyphs (a karaoke caption's
+/// highlight behind the spoken word); canvas pixels, `x1`/`y1` exclusive.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Mark {
+    pub(super) x0: f32,
+    pub(super) y0: f32,
+    pub(super) x1: f32,
+    pub(super) y1: f32,
+    pub(super) radius: f32,
+    /// Linear 0–1 RGB.
+    pub(super) rgb: [f32; 3],
+}
+
+/// As [`compose`], with `marks` drawn over the box and under the shadow, outline and glyphs.
+pub(super) fn compose_marked(ink: &Ink, style: &Style, size: f32, marks: &[Mark]) -> Vec<u8> {
     let (w, h) = (ink.w, ink.h);
     let fill = &ink.fill;
     let fx = style.effects(size);
@@ -47,6 +65,15 @@ pub(super) fn compose(ink: &Ink, style: &Style, size: f32) -> Vec<u8> {
             if let Some(&b) = box_row.get(x) {
                 alpha = style.box_alpha * b;
                 rgb = style.box_rgb.map(|c| c * alpha);
+            }
+            let (px, py) = (x as f32 + 0.5, y as f32 + 0.5);
+            for m in marks {
+                if px < m.x0 - 1.0 || px > m.x1 + 1.0 || py < m.y0 - 1.0 || py > m.y1 + 1.0 {
+                    continue;
+                }
+                let a = rounded_rect(px - m.x0, py - m.y0, m.x1 - m.x0, m.y1 - m.y0, m.radius);
+                rgb = [0, 1, 2].map(|k| m.rgb[k] * a + rgb[k] * (1.0 - a));
+                alpha = a + alpha * (1.0 - a);
             }
             if let Some(s) = shadow
                 && x >= fx.shadow

@@ -22,6 +22,8 @@ pub(super) struct Layout {
     /// Each line's width and the x its left edge has in its glyphs' coordinates.
     pub(super) widths: Vec<f32>,
     pub(super) starts: Vec<f32>,
+    /// The paragraph each line belongs to.
+    pub(super) paras: Vec<usize>,
     pub(super) metrics: Metrics,
     pub(super) margins: [f32; 4],
     pub(super) block_w: f32,
@@ -87,6 +89,7 @@ pub(super) fn fit(
             glyphs: lines.glyphs,
             widths: lines.widths,
             starts: lines.starts,
+            paras: lines.paras,
             metrics,
             margins,
             block_w,
@@ -130,6 +133,7 @@ pub(super) fn single_lines(
         glyphs: lines.glyphs,
         widths: lines.widths,
         starts: lines.starts,
+        paras: lines.paras,
         metrics,
         margins,
         block_w,

@@ -15,6 +15,7 @@
 
 mod breaks;
 mod effects;
+mod karaoke;
 mod layout;
 mod raster;
 mod safe_area;
@@ -30,6 +31,7 @@ use super::fonts::{BOLD, FontError, FontSet, REGULAR};
 use crate::timeline::TextRole;
 use crate::timeline::style::TextStyle;
 use breaks::paragraphs;
+pub use karaoke::{HIGHLIGHT_RGB, render_karaoke_rgba};
 use layout::{Layout, fit, single_lines};
 use safe_area::SafeArea;
 use std::path::{Path, PathBuf};
@@ -156,10 +158,17 @@ pub fn render_styled_png(
     path: &Path,
 ) -> Result<Placed, TextError> {
     let (placed, rgba) = render_styled_rgba(text, role, edit, frame_w, frame_h, fonts)?;
+    write_rgba_png(path, &placed, &rgba)?;
+    Ok(placed)
+}
+
+/// Write straight-alpha RGBA pixels of `placed`'s size as a PNG at `path`, through a temporary
+/// file renamed into place, so a reader never sees half a PNG.
+pub fn write_rgba_png(path: &Path, placed: &Placed, rgba: &[u8]) -> Result<(), TextError> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".part");
     let tmp = PathBuf::from(tmp);
-    let result = write_png(&tmp, path, &placed, &rgba).and_then(|()| {
+    let result = write_png(&tmp, path, placed, rgba).and_then(|()| {
         std::fs::rename(&tmp, path).map_err(|source| TextError::Io {
             path: path.to_path_buf(),
             source,
@@ -168,7 +177,7 @@ pub fn render_styled_png(
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    result.map(|()| placed)
+    result
 }
 
 fn write_png(tmp: &Path, path: &Path, placed: &Placed, rgba: &[u8]) -> Result<(), TextError> {

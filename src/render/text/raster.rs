@@ -45,6 +45,18 @@ pub(super) fn rasterise_some(
     fonts: &FontSet,
     keep: &dyn Fn(usize, &cosmic_text::LayoutGlyph) -> bool,
 ) -> Ink {
+    rasterise_tinted(layout, fonts, keep, &|_, _| None)
+}
+
+/// As [`rasterise_some`], drawing the outline glyphs `tint(line, glyph)` gives a colour (linear
+/// 0–1 RGB) in that colour instead of the style's fill: they go to the colour layer, so the
+/// outline and shadow still grow from them (a karaoke caption's spoken word).
+pub(super) fn rasterise_tinted(
+    layout: &Layout,
+    fonts: &FontSet,
+    keep: &dyn Fn(usize, &cosmic_text::LayoutGlyph) -> bool,
+    tint: &dyn Fn(usize, &cosmic_text::LayoutGlyph) -> Option<[f32; 3]>,
+) -> Ink {
     let (w, h) = (layout.canvas_w as usize, layout.canvas_h as usize);
     let mut ink = Ink {
         w,
@@ -70,7 +82,27 @@ pub(super) fn rasterise_some(
                 i64::from(physical.y) - i64::from(p.top),
             );
             let (gw, gh) = (p.width as usize, p.height as usize);
+            let tinted = tint(i, g);
             match image.content {
+                SwashContent::Mask if tinted.is_some() => {
+                    let rgb = tinted.unwrap_or([1.0; 3]);
+                    if ink.colour.is_empty() {
+                        ink.colour = vec![[0.0; 4]; w * h];
+                    }
+                    for (row, y) in (top..top + gh as i64).enumerate() {
+                        for (col, x) in (left..left + gw as i64).enumerate() {
+                            let Some(at) = index(x, y, w, h) else {
+                                continue;
+                            };
+                            let a = f32::from(image.data[row * gw + col]) / 255.0;
+                            let dst = &mut ink.colour[at];
+                            for k in 0..3 {
+                                dst[k] = rgb[k] * a + dst[k] * (1.0 - a);
+                            }
+                            dst[3] = a + dst[3] * (1.0 - a);
+                        }
+                    }
+                }
                 SwashContent::Mask => {
                     for (row, y) in (top..top + gh as i64).enumerate() {
                         for (col, x) in (left..left + gw as i64).enumerate() {

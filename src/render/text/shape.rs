@@ -30,6 +30,8 @@ pub(super) struct Lines {
     pub(super) glyphs: Vec<Vec<LayoutGlyph>>,
     /// The x of each line's left edge in its glyphs' coordinates.
     pub(super) starts: Vec<f32>,
+    /// The paragraph each line belongs to (glyph byte offsets index into that paragraph).
+    pub(super) paras: Vec<usize>,
 }
 
 impl Lines {
@@ -134,6 +136,7 @@ impl Shaped {
             widths: Vec::new(),
             glyphs: Vec::new(),
             starts: Vec::new(),
+            paras: Vec::new(),
         };
         for run in self.buffer.layout_runs() {
             if bounded && run.line_w > width + 0.01 {
@@ -143,6 +146,7 @@ impl Shaped {
             let end = run.glyphs.iter().map(|g| g.end).max().unwrap_or(0);
             lines.texts.push(run.text[start..end].to_string());
             lines.widths.push(run.line_w);
+            lines.paras.push(run.line_i);
             lines
                 .starts
                 .push(run.glyphs.iter().map(|g| g.x).fold(f32::INFINITY, f32::min));

@@ -137,6 +137,12 @@ impl Style {
             (Some(true), None) if self.box_alpha == 0.0 => self.box_alpha = 0.6,
             _ => {}
         }
+        // Text without a box (a caption whose box was turned off) gets the title's outline and
+        // shadow instead, so it stays legible on light footage.
+        if self.box_alpha == 0.0 && self.outline == 0.0 {
+            self.outline = 0.06;
+            self.shadow = 0.045;
+        }
         if self.box_alpha > 0.0 && self.pad_x == 0.0 {
             self.pad_x = 0.5;
             self.pad_y = 0.35;
