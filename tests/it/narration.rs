@@ -10,7 +10,7 @@
 use crate::support::speech::*;
 use crate::support::*;
 use reelsmith::backend::local::LocalBackend;
-use reelsmith::backend::{Backend, CreateRequest, ExportRequest, JobState};
+use reelsmith::backend::{Backend, CreateRequest};
 use reelsmith::edit::EditOp;
 use reelsmith::media::Source;
 
@@ -91,23 +91,7 @@ async fn narrated(every_cue: bool) {
     assert!(tl.duration_ms >= vo.end_ms() + 1000, "{}", tl.summary());
 
     let out = dir.path().join("narrated.mp4");
-    let mut job = b
-        .export(ExportRequest {
-            session_id: made.session_id.clone(),
-            output: Some(out.clone()),
-            captions_file: true,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    let status = loop {
-        let s = job.status.borrow_and_update().clone();
-        if s.state != JobState::Running {
-            break s;
-        }
-        job.status.changed().await.unwrap();
-    };
-    assert_eq!(status.state, JobState::Done, "{}", status.message);
+    export_with_captions(&b, &made.session_id, &out).await;
 
     // Loudness of the deliverable.
     let (lufs, peak) = loudness(&out);
@@ -204,21 +188,7 @@ async fn narrated(every_cue: bool) {
 
     // Music under speech vs without: the same soundtrack with the voice muted (its ducking is
     // keyed by the word times, so it stays), measured inside and outside the spoken spans.
-    let work = tempfile::tempdir().unwrap();
-    let music = music_only(tl, &media_of(&b, &made.session_id), work.path()).await;
-    let m = pcm(&music, rate, "anull");
-    let spans = tl.speech_spans(700);
-    let under: Vec<(u64, u64)> = spans
-        .iter()
-        .map(|&(a, e)| (a + 150, e.saturating_sub(150)))
-        .collect();
-    let (last_word, total) = (spans.last().unwrap().1, tl.duration_ms);
-    let bgm = &tl.music()[0];
-    let without = [
-        (bgm.fade_in_ms.unwrap_or(0) + 100, first_word - 200),
-        (last_word + 600, total - bgm.fade_out_ms.unwrap_or(0) - 100),
-    ];
-    let (under_db, without_db) = (level_db(&m, rate, &under), level_db(&m, rate, &without));
+    let (under_db, without_db) = music_under_and_without(tl, &media_of(&b, &made.session_id)).await;
     eprintln!("music: {under_db:.1} dB under speech, {without_db:.1} dB without");
     assert!(
         without_db - under_db >= 8.0,

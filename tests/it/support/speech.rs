@@ -165,3 +165,52 @@ pub fn median_abs(v: &[i64]) -> i64 {
     abs.sort();
     abs[abs.len() / 2]
 }
+
+/// Export `session` to `out` with its caption files (.srt, .vtt) and wait for it.
+pub async fn export_with_captions(b: &LocalBackend, session: &str, out: &Path) {
+    use reelsmith::backend::{Backend, ExportRequest, JobState};
+    let mut job = b
+        .export(ExportRequest {
+            session_id: session.to_string(),
+            output: Some(out.to_path_buf()),
+            captions_file: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let status = loop {
+        let s = job.status.borrow_and_update().clone();
+        if s.state != JobState::Running {
+            break s;
+        }
+        job.status.changed().await.unwrap();
+    };
+    assert_eq!(status.state, JobState::Done, "{}", status.message);
+}
+
+/// The music's level (dB) under the voice and away from it: `tl`'s soundtrack with the voice
+/// muted, measured inside the spoken spans (150 ms in from each end) and before the first word
+/// and after the last one (fades aside).
+pub async fn music_under_and_without(
+    tl: &Timeline,
+    media: &HashMap<String, MediaInfo>,
+) -> (f64, f64) {
+    let rate = 16_000;
+    let work = tempfile::tempdir().unwrap();
+    let m = pcm(&music_only(tl, media, work.path()).await, rate, "anull");
+    let spans = tl.speech_spans(700);
+    let under: Vec<(u64, u64)> = spans
+        .iter()
+        .map(|&(a, e)| (a + 150, e.saturating_sub(150)))
+        .collect();
+    let (first_word, last_word) = (spans[0].0, spans.last().unwrap().1);
+    let bgm = &tl.music()[0];
+    let without = [
+        (bgm.fade_in_ms.unwrap_or(0) + 100, first_word - 200),
+        (
+            last_word + 600,
+            tl.duration_ms - bgm.fade_out_ms.unwrap_or(0) - 100,
+        ),
+    ];
+    (level_db(&m, rate, &under), level_db(&m, rate, &without))
+}
