@@ -201,3 +201,51 @@ async fn narrated(every_cue: bool) {
 fn made_voice(b: &LocalBackend, session: &str, id: &str) -> std::path::PathBuf {
     media_of(b, session)[id].path.clone()
 }
+
+/// An edit that changes the voice-over says what changed in its result: the pace asked and
+/// reached, and the narration's new length.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slower_voice_over_edit_says_what_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = LocalBackend::open(&dir.path().join("home")).unwrap();
+    let set = |speed: Option<f32>| EditOp::SetVoiceover {
+        text: None,
+        voice: None,
+        speed,
+        words_per_minute: None,
+        media_id: None,
+        file: None,
+        off: None,
+    };
+    let made = b
+        .create(CreateRequest {
+            prompt: "a promo video".into(),
+            script: Some(format!("{TITLE}\n{}\n{END}\n", BODY[..2].join("\n"))),
+            files: vec![Source::Path(still(dir.path(), "a.png", 1280, 720, 0))],
+            edits: vec![set(None)],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let before = made.timeline.voiceover().expect("a voice-over").duration_ms;
+    let edited = b
+        .create(CreateRequest {
+            session_id: Some(made.session_id.clone()),
+            edits: vec![set(Some(0.8))],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let after = edited.timeline.voiceover().unwrap().duration_ms;
+    assert!(after > before, "{before} ms → {after} ms at 80% speed");
+    let line = edited
+        .changes
+        .iter()
+        .find(|c| c.starts_with("voice-over: "))
+        .unwrap_or_else(|| panic!("no voice-over line in {:?}", edited.changes));
+    assert!(
+        line.contains("natural pace → 80% speed")
+            && line.contains(&reelsmith::timeline::secs(after)),
+        "{line}"
+    );
+}
