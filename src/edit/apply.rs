@@ -25,8 +25,12 @@ pub struct Applied {
 }
 
 /// Apply `ops` (each with its index in the request) to `tl`, all or nothing.
-pub fn apply(tl: &Timeline, lib: &Library, ops: &[(usize, &EditOp)]) -> Result<Applied, EditError> {
-    let mut tl = tl.clone();
+pub fn apply(
+    start: &Timeline,
+    lib: &Library,
+    ops: &[(usize, &EditOp)],
+) -> Result<Applied, EditError> {
+    let mut tl = start.clone();
     let mut changes = Vec::new();
     for &(index, op) in ops {
         let err = |field: &str, message: String| EditError {
@@ -76,6 +80,7 @@ pub fn apply(tl: &Timeline, lib: &Library, ops: &[(usize, &EditOp)]) -> Result<A
         )
     });
     let notes = settle_with(&mut tl, lib, asked || (lib.fresh_cut && !hand_timed));
+    changes.extend(super::diff::voiceover(start, &tl));
     Ok(Applied {
         timeline: tl,
         changes,

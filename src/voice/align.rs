@@ -54,7 +54,42 @@ pub async fn align(
     let answer = helper::run(&aligner.python, &request, work.path(), cancel).await?;
     let spans = helper::spans(&answer)
         .ok_or_else(|| VoiceError::Engine("the aligner answered no word times".into()))?;
+    let spans = onsets_at_sound(&pcm, 16000, &spans);
     Ok((fill(&words, &spans, total_ms), Timing::Aligned))
+}
+
+/// Loudest 10 ms frame over this much quiet: a word starting in quiet has not started yet.
+const QUIET_DB: f64 = -30.0;
+
+/// Word onsets moved to where the sound comes back when the aligner starts a word in quiet.
+///
+/// PocketSphinx gives the pause before a word to the word (170–220 ms of it seen after a comma),
+/// so its caption would show before the word is heard; the sound's return is exact there.
+/// A word whose onset is already in sound keeps it; none moves past its own end.
+pub(crate) fn onsets_at_sound(
+    pcm: &[i16],
+    rate: u32,
+    spans: &[Option<(f64, f64)>],
+) -> Vec<Option<(f64, f64)>> {
+    let hop = (rate / 100).max(1) as usize;
+    let rms: Vec<f64> = pcm
+        .chunks(hop)
+        .map(|c| (c.iter().map(|&s| (s as f64).powi(2)).sum::<f64>() / c.len() as f64).sqrt())
+        .collect();
+    let peak = rms.iter().cloned().fold(0.0, f64::max);
+    let quiet = peak * 10f64.powf(QUIET_DB / 20.0);
+    let frame = |t: f64| (t * 100.0).floor().max(0.0) as usize;
+    spans
+        .iter()
+        .map(|s| {
+            let (a, b) = (*s)?;
+            if rms.get(frame(a)).is_none_or(|&r| r > quiet) {
+                return Some((a, b));
+            }
+            let back = (frame(a)..frame(b).min(rms.len())).find(|&k| rms[k] > quiet);
+            Some(back.map_or((a, b), |k| ((k as f64 / 100.0).max(a), b)))
+        })
+        .collect()
 }
 
 /// The samples of a 16-bit mono PCM WAV (the format ffmpeg and the engines write).
@@ -115,4 +150,25 @@ pub(crate) fn estimate(pcm: &[i16], rate: u32, words: &[String]) -> Vec<Option<(
             Some((voiced[a] as f64 / 100.0, (voiced[b - 1] + 1) as f64 / 100.0))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_word_aligned_into_the_pause_before_it_starts_where_the_sound_does() {
+        // 0.5 s of tone, 0.3 s of near silence, 0.5 s of tone, at 16 kHz.
+        let tone = |n: usize| (0..n).map(|i| ((i as f64 * 0.2).sin() * 8000.0) as i16);
+        let pcm: Vec<i16> = tone(8000)
+            .chain(std::iter::repeat_n(3, 4800))
+            .chain(tone(8000))
+            .collect();
+        let spans = [Some((0.0, 0.5)), Some((0.6, 1.3)), Some((0.9, 1.0)), None];
+        let got = onsets_at_sound(&pcm, 16000, &spans);
+        assert_eq!(got[0], Some((0.0, 0.5)), "in sound already");
+        assert_eq!(got[1], Some((0.8, 1.3)), "moved to the sound");
+        assert_eq!(got[2], Some((0.9, 1.0)));
+        assert_eq!(got[3], None);
+    }
 }

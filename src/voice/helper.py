@@ -74,6 +74,11 @@ def flat(sentences):
     return out
 
 
+def sounding(phoneme):
+    """Whether a phoneme is part of a word's sound (not punctuation or a word gap)."""
+    return phoneme.isalpha() or phoneme in "ːˈˌ"
+
+
 def piper_sentence(voice, tokens):
     """Phonemes for one sentence and, for each token, its (first, last) phoneme range or None.
 
@@ -125,8 +130,9 @@ def op_piper(req):
         cfg = SynthesisConfig(length_scale=length_scale)
         chunks, words, offset, timed = [], [], 0, True
         for (phonemes, ranges) in prepared:
-            phonemes = [p for p in phonemes if p in id_map]
-            ids = voice.phonemes_to_ids(phonemes)
+            # The ranges index `phonemes` as phonemised: one the voice lacks is skipped in the ids
+            # but keeps its place here (with no samples).
+            ids = voice.phonemes_to_ids([p for p in phonemes if p in id_map])
             out = voice.phoneme_ids_to_audio(ids, cfg, include_alignments=True)
             audio, per_id = out if isinstance(out, tuple) else (out, None)
             peak = float(np.max(np.abs(audio))) if len(audio) else 0.0
@@ -138,7 +144,7 @@ def op_piper(req):
                 acc = int(sum(per_id[:i]))
                 for p in phonemes:
                     starts.append(offset + acc)
-                    n = len(id_map[p]) + pad
+                    n = len(id_map[p]) + pad if p in id_map else 0
                     acc += int(sum(per_id[i:i + n]))
                     i += n
                 ends = starts[1:] + [offset + acc]
@@ -147,10 +153,16 @@ def op_piper(req):
                         words.append(None)
                         continue
                     a, b = r
+                    # A word run straight on from the one before starts with the word gap (the
+                    # space): the voice is already moving into it there, so its first phoneme's
+                    # frame is ~50 ms late. After punctuation the gap is a pause: keep the phoneme.
+                    onset = a
+                    if a > 1 and phonemes[a - 1] == " " and sounding(phonemes[a - 2]):
+                        onset = a - 1
                     # End at the last sounding phoneme, not trailing punctuation.
-                    while b > a and not phonemes[b].isalpha() and phonemes[b] not in "ːˈˌ":
+                    while b > a and not sounding(phonemes[b]):
                         b -= 1
-                    words.append([starts[a] / rate, ends[b] / rate])
+                    words.append([starts[onset] / rate, ends[b] / rate])
             else:
                 timed = False
             chunks.append(pcm.tobytes())

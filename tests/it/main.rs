@@ -23,6 +23,7 @@ mod make_cli;
 mod manifest;
 mod mcp_tools;
 mod narration;
+mod narration_supplied;
 mod nemo_backend;
 mod player;
 mod preview_local;

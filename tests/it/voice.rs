@@ -118,13 +118,12 @@ fn voice_speaks_the_script_and_times_every_word() {
         .map(|(&e, &a)| e as i64 - a as i64)
         .collect();
     // PocketSphinx's 10 ms frames and its own boundary bias (it starts words after a pause
-    // early) leave some spread: the typical difference within 100 ms, none past 200 ms (a word
-    // after a pause is seen 150–160 ms apart about one run in five; the physical check below
-    // holds those words to the sound).
+    // early) leave some spread: the typical difference within 100 ms, none past 150 ms (seen up
+    // to 100 ms over 200 words; the physical check below holds words after pauses to the sound).
     let mut abs: Vec<i64> = errs.iter().map(|e| e.abs()).collect();
     abs.sort();
     assert!(
-        abs[abs.len() / 2] <= 100 && abs[abs.len() - 1] <= 200,
+        abs[abs.len() / 2] <= 100 && abs[abs.len() - 1] <= 150,
         "engine vs aligner onset differences (ms): {errs:?}"
     );
 

@@ -8,5 +8,6 @@ pub mod fake_nemo;
 mod fixtures;
 pub mod mcp_client;
 pub mod nats;
+pub mod speech;
 
 pub use fixtures::*;
