@@ -94,8 +94,21 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
             };
             let shutdown = CancellationToken::new();
             let stop = shutdown.clone();
+            // Ctrl-C or SIGTERM (what service managers and container runtimes send): stop
+            // taking connections and let requests in flight finish.
             tokio::spawn(async move {
-                let _ = tokio::signal::ctrl_c().await;
+                use tokio::signal::unix::{SignalKind, signal};
+                match signal(SignalKind::terminate()) {
+                    Ok(mut term) => {
+                        tokio::select! {
+                            _ = tokio::signal::ctrl_c() => {}
+                            _ = term.recv() => {}
+                        }
+                    }
+                    Err(_) => {
+                        let _ = tokio::signal::ctrl_c().await;
+                    }
+                }
                 stop.cancel();
             });
             let auth = match (&tenants, &token) {

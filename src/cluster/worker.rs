@@ -88,6 +88,14 @@ impl Worker {
     /// Render one delivered job and settle it (ack, nak or dead-letter).
     async fn handle(&self, msg: Message) {
         let attempt = msg.info().map(|i| i.delivered).unwrap_or(1);
+        // Time in the queue (since the job was published), for operators and bench/cluster.sh.
+        let waited_ms = msg.info().map_or(0, |i| {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as i128);
+            ((now - i.published.unix_timestamp_nanos()) / 1_000_000).max(0) as u64
+        });
+        let started = std::time::Instant::now();
         let job: RenderJob = match serde_json::from_slice(&msg.payload) {
             Ok(j) => j,
             Err(e) => {
@@ -114,6 +122,7 @@ impl Worker {
         rec.message = format!("Preparing (attempt {attempt})");
         self.put(&rec).await;
 
+        tracing::info!(job = %key, attempt, waited_ms, worker = %self.name, "job started");
         let msg = Arc::new(msg);
         let heartbeat = {
             let msg = msg.clone();
@@ -132,6 +141,8 @@ impl Worker {
         match outcome {
             Ok(()) => {
                 self.put(&rec).await;
+                let render_ms = started.elapsed().as_millis() as u64;
+                tracing::info!(job = %key, waited_ms, render_ms, worker = %self.name, "job done");
                 if let Err(e) = msg.double_ack().await {
                     tracing::warn!(job = %key, error = %e, "ack of a finished job failed; it may be delivered again (and found done)");
                 }
