@@ -6,10 +6,10 @@
 //! and measures, the second applies the measured loudness correction and encodes the AAC.
 //! Two-pass loudnorm is the only way to hit the target within a dB.
 
-use super::RenderError;
 use super::encode::AAC;
 use super::music;
 use super::shots::layout_shots;
+use super::{RenderError, budget};
 use crate::ffmpeg::{self, Tools};
 use crate::media::{MediaInfo, MediaKind};
 use crate::timeline::{TT_VIDEO, Timeline, ms_to_frames};
@@ -198,6 +198,7 @@ pub async fn soundtrack(
             .args(AAC)
             .args(["-f", "mp4"])
             .arg(&out);
+        let _memory = budget::reserve(budget::SOUND_ENCODE_MB).await;
         ffmpeg::run_cancellable("ffmpeg", cmd, cancel).await?;
         return Ok(out);
     }
@@ -220,7 +221,9 @@ pub async fn soundtrack(
         // loudnorm prints its measurement at info level.
         cmd.args(["-loglevel", "info"]);
     }
+    let memory = budget::reserve(budget::SOUND_MIX_MB).await;
     let out = ffmpeg::run_cancellable("ffmpeg", cmd, cancel).await?;
+    drop(memory);
     if silent {
         return Ok(mix);
     }
@@ -246,6 +249,7 @@ pub async fn soundtrack(
         "volume={gain_db:.3}dB,aresample=192000,alimiter=limit={ceiling:.4}:attack=1:release=60:level=false,aresample=48000"
     ));
     cmd.args(AAC).args(["-f", "mp4"]).arg(&normalised);
+    let _memory = budget::reserve(budget::SOUND_ENCODE_MB).await;
     ffmpeg::run_cancellable("ffmpeg", cmd, cancel).await?;
     Ok(normalised)
 }

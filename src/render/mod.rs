@@ -11,6 +11,7 @@
 
 pub mod animate;
 pub mod audio;
+pub mod budget;
 pub mod cache;
 pub mod encode;
 pub mod fonts;
@@ -222,39 +223,44 @@ async fn render_checked(
         .prefix(&scratch_prefix("render"))
         .tempdir_in(req.scratch)?;
 
-    let mut overlays = overlays::pictures(tl, req.media)?;
-    let (text, text_boxes) = overlays::draw_text(tl, work.path()).await?;
-    overlays.extend(text);
-    if cancel.is_cancelled() {
-        return Err(RenderError::Cancelled);
-    }
-    report(Stage::Video, 3.0, 0.0);
-
     let total_frames = ms_to_frames(tl.duration_ms, fps).max(1);
     let on_frames = |f: u64| {
         let done = f as f64 / total_frames as f64;
         report(Stage::Video, 3.0 + 94.0 * done, done * total_s);
     };
-    let subjects = subjects(tl, req.media, tools).await;
-    let pass = VideoPass {
-        timeline: tl,
-        media: req.media,
-        overlays: &overlays,
-        encode: &req.encode,
-        subjects: &subjects,
-    };
-    // The soundtrack (two short audio passes, or the cache) is made while the video renders.
-    let video = video::render(
-        &pass,
-        work.path(),
-        tools,
-        req.cache,
-        req.one_window,
-        &on_frames,
-        cancel,
-    );
+    // The soundtrack (two short audio passes, or the cache) is made while the text is drawn and
+    // the video renders; it is polled first, so its mix pass has the memory budget before the
+    // first window asks.
     let sound = soundtrack(req, work.path(), tools, cancel);
-    let (track, soundtrack) = tokio::try_join!(video, sound)?;
+    let video = async {
+        let mut overlays = overlays::pictures(tl, req.media)?;
+        let (text, text_boxes) = overlays::draw_text(tl, work.path()).await?;
+        overlays.extend(text);
+        if cancel.is_cancelled() {
+            return Err(RenderError::Cancelled);
+        }
+        report(Stage::Video, 3.0, 0.0);
+        let subjects = subjects(tl, req.media, tools).await;
+        let pass = VideoPass {
+            timeline: tl,
+            media: req.media,
+            overlays: &overlays,
+            encode: &req.encode,
+            subjects: &subjects,
+        };
+        let track = video::render(
+            &pass,
+            work.path(),
+            tools,
+            req.cache,
+            req.one_window,
+            &on_frames,
+            cancel,
+        )
+        .await?;
+        Ok((track, text_boxes))
+    };
+    let (soundtrack, (track, text_boxes)) = tokio::try_join!(sound, video)?;
     tracing::debug!(
         rendered = track.rendered,
         reused = track.reused,

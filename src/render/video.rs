@@ -1,13 +1,14 @@
 //! The video track rendered window by window ([`super::segments`]): windows already in the
 //! render cache are reused, the rest are drawn and encoded side by side (as many as there are
-//! cores), and the result is a concat list the final mux joins by stream copy.
+//! cores and the memory budget holds, see [`super::budget`]), and the result is a concat list the final mux joins by stream copy.
 
 use super::cache::{KeyBuilder, RenderCache};
 use super::graph::{self, InputFile, VideoPass, WindowJob};
 use super::segments::{self, Window};
-use super::{RenderError, encode};
+use super::{RenderError, budget, encode};
 use crate::ffmpeg::{self, RunOptions, Tools};
 use crate::timeline::ms_to_frames;
+use futures_util::{StreamExt, TryStreamExt};
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -68,17 +69,20 @@ pub async fn render(
     let done = Mutex::new(vec![0u64; windows.len()]);
     on_frames(reused_frames);
     let cores = cores();
-    let side_by_side =
-        parallel_windows(cores, tl.meta.width, tl.meta.height).min(todo.len().max(1));
+    let per_window = budget::window_mb(tl.meta.width, tl.meta.height);
+    let side_by_side = parallel_windows(cores, per_window, budget::total_mb());
+    // From the frame size and the machine alone, never from how many windows this render has
+    // to make: the encoder's threads shape its output, and a window must come out the same
+    // whichever render makes it (its cache key does not name them).
     let threads = (cores / side_by_side).max(1);
-    // A big frame's window takes more of the machine's slots (memory as much as cores).
-    let weight = (cores / parallel_windows(cores, tl.meta.width, tl.meta.height)).max(1) as u32;
     let rendered = todo.len();
     let runs = todo.into_iter().map(|(i, win, key)| {
         let (done, shots) = (&done, &shots);
         async move {
+            // Memory first, then cores: nothing holds a core while it waits for memory.
+            let _memory = budget::reserve(per_window).await;
             let _slot = slots()
-                .acquire_many(weight)
+                .acquire_many(threads as u32)
                 .await
                 .map_err(|_| RenderError::Cancelled)?;
             let job = graph::window_job(pass, shots, win, threads)?;
@@ -111,7 +115,13 @@ pub async fn render(
             Ok::<_, RenderError>((i, out))
         }
     });
-    for (i, out) in futures_util::future::try_join_all(runs).await? {
+    // Only as many windows as run side by side ask for the budget at a time, so a soundtrack
+    // pass asking meanwhile is served between two windows, not after all of them.
+    let finished: Vec<(usize, PathBuf)> = futures_util::stream::iter(runs)
+        .buffer_unordered(side_by_side)
+        .try_collect()
+        .await?;
+    for (i, out) in finished {
         files[i] = out;
     }
     let list = work.join("video.ffconcat");
@@ -128,9 +138,9 @@ fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// Render slots shared by every render in this process, one per core: renders started side by
-/// side (several formats, several sessions) queue their windows instead of oversubscribing the
-/// machine's cores and memory.
+/// Render slots shared by every render in this process, one per core (a window takes one per
+/// encoder thread): renders started side by side (several formats, several sessions) queue
+/// their windows instead of oversubscribing the machine's cores.
 fn slots() -> &'static tokio::sync::Semaphore {
     static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
     SLOTS.get_or_init(|| tokio::sync::Semaphore::new(cores()))
@@ -154,15 +164,11 @@ pub async fn one_at_a_time(key: &str) -> tokio::sync::OwnedMutexGuard<()> {
     lock.lock_owned().await
 }
 
-/// How many windows render side by side: one per core, fewer for big frames (each run holds
-/// its decoded pictures and the encoder's lookahead).
-fn parallel_windows(cores: usize, w: u32, h: u32) -> usize {
-    let per_run = if u64::from(w) * u64::from(h) > 1920 * 1080 {
-        2
-    } else {
-        1
-    };
-    (cores / per_run).clamp(1, 8)
+/// How many windows render side by side: one per core, as many as the memory budget holds
+/// (`per_window` MB each), at least one.
+fn parallel_windows(cores: usize, per_window: u32, budget: u32) -> usize {
+    let fit = (budget / per_window.max(1)) as usize;
+    cores.min(fit).clamp(1, 8)
 }
 
 /// The cache key of a window: its ffmpeg arguments with each input file replaced by what it
@@ -306,9 +312,11 @@ mod tests {
     }
 
     #[test]
-    fn big_frames_render_fewer_windows_at_once() {
-        assert_eq!(parallel_windows(2, 1920, 1080), 2);
-        assert_eq!(parallel_windows(2, 3840, 2160), 1);
-        assert_eq!(parallel_windows(1, 1280, 720), 1);
+    fn windows_side_by_side_fit_cores_and_memory() {
+        assert_eq!(parallel_windows(2, 280, 360), 1);
+        assert_eq!(parallel_windows(2, 950, 360), 1);
+        assert_eq!(parallel_windows(2, 70, 360), 2);
+        assert_eq!(parallel_windows(8, 280, 2000), 7);
+        assert_eq!(parallel_windows(1, 70, 360), 1);
     }
 }

@@ -118,7 +118,7 @@ struct Face {
     path: PathBuf,
     /// Face index in the file (non-zero in collections).
     index: u32,
-    data: Arc<Vec<u8>>,
+    data: Arc<memmap2::Mmap>,
     /// Family, weight, style and stretch as fontdb reads them; the source is filled in when the
     /// face is added to the font system.
     info: fontdb::FaceInfo,
@@ -428,10 +428,18 @@ pub(crate) fn is_invisible(c: char) -> bool {
 }
 
 fn load(path: &Path) -> Result<Face, FontError> {
-    let data = std::fs::read(path).map_err(|source| FontError::Io {
+    let io_err = |source| FontError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    // Mapped, not read: the CJK and emoji files are tens of MB each, and text touches only
+    // their tables and the glyphs it draws, so only those pages become resident (and they are
+    // the page cache's, shared with every other process), keeping a render's memory down.
+    // SAFETY: font files are installed system files nobody rewrites while a render runs; the
+    // map is read only.
+    let data = std::fs::File::open(path)
+        .and_then(|f| unsafe { memmap2::Mmap::map(&f) })
+        .map_err(io_err)?;
     let parse_err = |reason: String| FontError::Parse {
         path: path.to_path_buf(),
         reason,
