@@ -60,12 +60,13 @@ start_server() { # HOME LOG [--cluster URLS]; sets $addr
   REELSMITH_HOME=$home REELSMITH_HTTP_TOKEN=$token REELSMITH_ALLOWED_DIRS="$PWD/$out" \
     RUST_LOG=info "$bin" serve --http 127.0.0.1:0 "$@" 2>"$log" &
   pids+=($!)
-  for _ in $(seq 1 600); do
+  for _ in $(seq 1 1500); do
     addr=$(grep -o 'http://127.0.0.1:[0-9]*' "$log" | head -1 || true)
     [ -n "$addr" ] && return 0
     sleep 0.2
   done
-  echo "the server did not start; see $log" >&2
+  echo "the server did not start:" >&2
+  tail -20 "$log" >&2
   exit 1
 }
 
@@ -112,7 +113,7 @@ embedded, single, r1, r2 = (json.loads(a) for a in sys.argv[2:6])
 def pct(xs, p):
     xs = sorted(xs)
     return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
-def log_figures(path):
+def log_figures(path, last):
     ansi = re.compile(r"\x1b\[[0-9;]*m")
     waits, renders = [], []
     for line in open(path, errors="replace"):
@@ -120,11 +121,12 @@ def log_figures(path):
         if "job done" in line:
             waits.append(int(re.search(r"waited_ms=(\d+)", line).group(1)) / 1000)
             renders.append(int(re.search(r"render_ms=(\d+)", line).group(1)) / 1000)
-    return waits, renders
+    # The batch's jobs are the last ones done (the 1-worker run did a single export first).
+    return waits[-last:], renders[-last:]
 print(f"{'figure':44} {'1 worker':>10} {'2 workers':>10}")
 rows = []
 for r, log in ((r1, sys.argv[6]), (r2, sys.argv[7])):
-    waits, renders = log_figures(log)
+    waits, renders = log_figures(log, jobs)
     rows.append({
         "throughput": jobs / r["makespan_s"] * 60,
         "wait50": pct(waits, 50), "wait95": pct(waits, 95),
@@ -141,10 +143,11 @@ for key, label, fmt in (
 e, c = embedded["e2e_s"][0], single["e2e_s"][0]
 print(f"\none export: embedded {e:.2f} s, cluster {c:.2f} s, ratio {c / e:.3f} (target <= 1.10)")
 # Capacity model from the 1-worker run: a worker renders one job at a time with all its cores.
-render = rows[0]["render50"]
+import os
+render, cores = rows[0]["render50"], os.cpu_count()
 per_hour = 3600 / render
-print(f"\ncapacity: one promo-30s (0.5 output minutes) takes {render:.1f} s on a worker of this "
-      f"machine's cores = {render * 2:.0f} worker-seconds per output minute; "
-      f"{per_hour:.0f} jobs per worker-hour; N such workers serve about {per_hour:.0f}·N "
-      f"exports an hour (an agent iterating exports ~6 an hour: ~{per_hour / 6:.0f} agents per worker)")
+print(f"\ncapacity: one promo-30s (0.5 output minutes) takes {render:.1f} s on a {cores}-core worker: "
+      f"{render * 2:.0f} worker-seconds ({render * 2 * cores:.0f} CPU-seconds) per output minute, "
+      f"{per_hour:.0f} exports per worker-hour; N such workers serve about {per_hour:.0f}·N exports "
+      f"an hour (an agent exporting ~6 times an hour: ~{per_hour / 6:.0f} agents per worker)")
 EOF

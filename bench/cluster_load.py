@@ -18,9 +18,11 @@ from mcp.shared._httpx_utils import create_mcp_http_client
 
 
 def structured(r):
-    if r.isError:
+    # The SDK's field names changed between versions (isError → is_error).
+    if getattr(r, "is_error", getattr(r, "isError", False)):
         raise SystemExit("tool error: " + " ".join(c.text for c in r.content if hasattr(c, "text")))
-    return r.structuredContent
+    value = getattr(r, "structured_content", None)
+    return value if value is not None else r.structuredContent
 
 
 async def main(url, token, n, script, music, stills):
