@@ -52,6 +52,12 @@ EOF
     pids+=($!)
   done
   urls="nats://127.0.0.1:${ports[0]},nats://127.0.0.1:${ports[1]},nats://127.0.0.1:${ports[2]}"
+  for i in 0 1 2; do # until each node takes connections
+    for _ in $(seq 1 300); do
+      (exec 3<>"/dev/tcp/127.0.0.1/${ports[$i]}") 2>/dev/null && break
+      sleep 0.1
+    done
+  done
 }
 
 start_server() { # HOME LOG [--cluster URLS]; sets $addr
