@@ -8,7 +8,7 @@
 
 use crate::support::*;
 use reelsmith::backend::local::LocalBackend;
-use reelsmith::backend::{Backend, CreateRequest, ExportRequest, JobState};
+use reelsmith::backend::{Backend, CreateRequest, ExportRequest};
 use reelsmith::director::Options;
 use reelsmith::director::{Aspect, Resolution};
 use reelsmith::edit::EditOp;
@@ -97,22 +97,15 @@ async fn render(dir: &Path, style: CaptionStyle) -> (Timeline, PathBuf) {
         made.notes
     );
     let out = dir.join(format!("{}.mp4", style.as_str()));
-    let mut job = b
-        .export(ExportRequest {
+    crate::support::speech::export_done(
+        &b,
+        ExportRequest {
             session_id: made.session_id.clone(),
             output: Some(out.clone()),
             ..Default::default()
-        })
-        .await
-        .unwrap();
-    let status = loop {
-        let s = job.status.borrow_and_update().clone();
-        if s.state != JobState::Running {
-            break s;
-        }
-        job.status.changed().await.unwrap();
-    };
-    assert_eq!(status.state, JobState::Done, "{}", status.message);
+        },
+    )
+    .await;
     (made.timeline, out)
 }
 

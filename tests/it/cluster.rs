@@ -4,7 +4,7 @@
 //! (bearer token, range requests, a valid MP4); a worker killed with -9 mid-job hands the job
 //! to the next worker, which finishes it with exactly one output; `output_path` is refused.
 
-use crate::support::cluster::{TOKEN, call, client, front_end, good, record_until, worker};
+use crate::support::cluster::{TOKEN, call, client, front_end, good, record_until, stills, worker};
 use crate::support::mcp_client::{structured, text_of};
 use crate::support::nats::NatsCluster;
 use crate::support::*;
@@ -32,13 +32,7 @@ async fn export_survives_a_killed_worker_and_downloads_with_ranges() {
     let files = js.get_object_store("reelsmith-files").await.unwrap();
 
     let c = client(&format!("http://{addr}/mcp"), TOKEN).await;
-    let stills: Vec<String> = (0..3)
-        .map(|i| {
-            still(&inbox, &format!("s{i}.jpg"), 1280, 720, i)
-                .display()
-                .to_string()
-        })
-        .collect();
+    let stills = stills(&inbox, 3);
     let up = good(&c, "upload_media", json!({"files": stills})).await;
     let sid = structured(&up)["session_id"].as_str().unwrap().to_string();
     good(

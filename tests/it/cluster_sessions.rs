@@ -4,7 +4,7 @@
 //! both front ends agree on the head); an export made through B downloads through A; the
 //! other tenant gets "not found" for the session, its media and its export on either front end.
 
-use crate::support::cluster::{call, client, front_end, good, worker};
+use crate::support::cluster::{call, client, front_end, good, stills, worker};
 use crate::support::mcp_client::{structured, text_of};
 use crate::support::nats::NatsCluster;
 use crate::support::*;
@@ -52,13 +52,7 @@ async fn two_front_ends_share_sessions_keep_every_edit_and_keep_tenants_apart() 
     let b = client(&format!("http://{addr_b}/mcp"), ACME).await;
     let inbox = home_a.join("tenants").join("acme").join("in");
     std::fs::create_dir_all(&inbox).unwrap();
-    let stills: Vec<String> = (0..3)
-        .map(|i| {
-            still(&inbox, &format!("s{i}.jpg"), 1280, 720, i)
-                .display()
-                .to_string()
-        })
-        .collect();
+    let stills = stills(&inbox, 3);
     let up = good(&a, "upload_media", json!({"files": stills})).await;
     let sid = structured(&up)["session_id"].as_str().unwrap().to_string();
     let media = structured(&up)["media"][0]["media_id"]

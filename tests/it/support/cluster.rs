@@ -119,3 +119,14 @@ pub async fn record_until(
         .await
         .unwrap_or_else(|_| panic!("job {job}: timed out waiting for {what}"))
 }
+
+/// `n` distinct 1280x720 stills in `dir`, as the paths upload_media takes.
+pub fn stills(dir: &Path, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            super::still(dir, &format!("s{i}.jpg"), 1280, 720, i)
+                .display()
+                .to_string()
+        })
+        .collect()
+}

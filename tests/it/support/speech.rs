@@ -166,26 +166,31 @@ pub fn median_abs(v: &[i64]) -> i64 {
     abs[abs.len() / 2]
 }
 
+/// Run `req` on `b` and wait until it is done (failing the test otherwise).
+pub async fn export_done(b: &LocalBackend, req: reelsmith::backend::ExportRequest) {
+    use reelsmith::backend::{Backend, JobState};
+    let mut job = b.export(req).await.unwrap();
+    let status = job
+        .status
+        .wait_for(|s| s.state != JobState::Running)
+        .await
+        .unwrap()
+        .clone();
+    assert_eq!(status.state, JobState::Done, "{}", status.message);
+}
+
 /// Export `session` to `out` with its caption files (.srt, .vtt) and wait for it.
 pub async fn export_with_captions(b: &LocalBackend, session: &str, out: &Path) {
-    use reelsmith::backend::{Backend, ExportRequest, JobState};
-    let mut job = b
-        .export(ExportRequest {
+    export_done(
+        b,
+        reelsmith::backend::ExportRequest {
             session_id: session.to_string(),
             output: Some(out.to_path_buf()),
             captions_file: true,
             ..Default::default()
-        })
-        .await
-        .unwrap();
-    let status = loop {
-        let s = job.status.borrow_and_update().clone();
-        if s.state != JobState::Running {
-            break s;
-        }
-        job.status.changed().await.unwrap();
-    };
-    assert_eq!(status.state, JobState::Done, "{}", status.message);
+        },
+    )
+    .await;
 }
 
 /// The music's level (dB) under the voice and away from it: `tl`'s soundtrack with the voice
