@@ -57,6 +57,10 @@ pub struct MakeArgs {
     /// A voice reads the script (offline; `reelsmith voice list` shows the voices).
     #[arg(long)]
     voiceover: bool,
+    /// Your own recording (wav mp3 m4a aac) is the voice-over: the script's words are timed
+    /// in it, the captions follow them and the music dips under it.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["voiceover", "voice"])]
+    narration: Option<PathBuf>,
     /// The voice: an id from `reelsmith voice list`, or female / male.
     #[arg(long, value_name = "VOICE")]
     voice: Option<String>,
@@ -86,6 +90,8 @@ pub struct Extras {
     pub captions_file: bool,
     /// Shapes to render, one file each (empty: the edit's own shape, to `output` itself).
     pub shapes: Vec<Aspect>,
+    /// Files the edits name, by edit index (uploaded on the way).
+    pub edit_files: Vec<(usize, Source)>,
 }
 
 pub async fn run(a: MakeArgs) -> anyhow::Result<ExitCode> {
@@ -125,6 +131,22 @@ pub async fn run(a: MakeArgs) -> anyhow::Result<ExitCode> {
             words_per_minute: None,
             media_id: None,
             file: None,
+            off: None,
+        });
+    }
+    if let Some(rec) = &a.narration {
+        let path = std::path::absolute(rec)
+            .with_context(|| format!("{}: cannot find the narration", rec.display()))?;
+        extras
+            .edit_files
+            .push((extras.edits.len(), Source::Path(path.clone())));
+        extras.edits.push(EditOp::SetVoiceover {
+            text: None,
+            voice: None,
+            speed: None,
+            words_per_minute: None,
+            media_id: None,
+            file: Some(path.to_string_lossy().into_owned()),
             off: None,
         });
     }
@@ -187,7 +209,7 @@ pub async fn render(
             files: files.to_vec(),
             options,
             edits: extras.edits,
-            edit_files: Vec::new(),
+            edit_files: extras.edit_files,
             progress: None,
         })
         .await?;

@@ -88,6 +88,13 @@ pub(super) fn set_voiceover(
         }
         s.media_id = Some(m.id.clone());
     }
+    // A recording cannot be both the voice and the music under it.
+    let was_music = s.media_id.is_some()
+        && tl.music().first().and_then(|m| m.media_id.as_ref()) == s.media_id.as_ref();
+    if was_music {
+        tl.tracks
+            .retain(|t| t.tt != TT_AUDIO || t.id == VOICE_TRACK);
+    }
     if s.media_id.is_none() && crate::voice::script_words(&s.script(tl)).is_empty() {
         return Err(err(
             "text",
@@ -111,7 +118,13 @@ pub(super) fn set_voiceover(
         _ => String::new(),
     };
     tl.meta.voiceover = Some(s);
-    Ok(format!("voice-over: {what}{pace}"))
+    let music = match was_music {
+        true => {
+            " (it was the music; the video has no music now — ask for music to add a generated bed)"
+        }
+        false => "",
+    };
+    Ok(format!("voice-over: {what}{pace}{music}"))
 }
 
 /// How captions show the words.

@@ -5,6 +5,7 @@
 
 use super::ops::{EditOp, RoleArg, ShotRef as OpShot};
 use super::shots::resolve_shot;
+use crate::director::intent::narration::pick_recording;
 use crate::director::{
     DirectorError, Edit, Exact, Reading, ShotRef, ShotWord, TextWhich, read_prompt,
 };
@@ -100,12 +101,18 @@ fn to_ops(e: &Exact, tl: &Timeline, lib: &Library) -> Result<Vec<EditOp>, String
                         .unwrap_or(1.0);
                     (now * x).clamp(0.5, 2.0)
                 });
+                // "use my recording as the voice-over": the uploaded audio it means.
+                let music = tl.music().first().and_then(|m| m.media_id.as_deref());
+                let media_id = match &n.recording {
+                    Some(r) => Some(pick_recording(r, lib.media, music)?.id.clone()),
+                    None => None,
+                };
                 ops.push(EditOp::SetVoiceover {
                     text: None,
                     voice: n.voice.clone(),
                     speed,
                     words_per_minute: None,
-                    media_id: None,
+                    media_id,
                     file: None,
                     off: (!on).then_some(true),
                 });

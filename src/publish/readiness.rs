@@ -250,26 +250,7 @@ async fn loudness(
     file: &Path,
     tools: &Tools,
 ) -> Result<(Option<f64>, Option<f64>), ReadinessError> {
-    let mut cmd = tools.ffmpeg_command();
-    // The summary is printed at info level; only this run asks for it.
-    cmd.args(["-loglevel", "info", "-vn", "-i"])
-        .arg(file)
-        .args(["-af", "ebur128=peak=true", "-f", "null", "-"]);
-    let out = ffmpeg::run("ffmpeg", cmd, RunOptions::default()).await?;
-    Ok(parse_ebur128(&out.stderr))
-}
-
-/// (integrated LUFS, true peak dBTP) from ebur128's summary.
-fn parse_ebur128(stderr: &str) -> (Option<f64>, Option<f64>) {
-    let Some(at) = stderr.rfind("Summary:") else {
-        return (None, None);
-    };
-    let summary = &stderr[at..];
-    let grab = |key: &str| -> Option<f64> {
-        let at = summary.find(key)? + key.len();
-        summary[at..].split_whitespace().next()?.parse().ok()
-    };
-    (grab("I:"), grab("Peak:"))
+    Ok(crate::render::audio::measure(file, tools, None).await?)
 }
 
 /// Black or frozen stretches longer than [`STRETCH_S`] that clips bring into the video.
@@ -472,6 +453,9 @@ mod tests {
         assert_eq!(black_ranges(log), vec![(1.5, 4.5)]);
         assert_eq!(freeze_ranges(log, 10.0), vec![(2.2, 4.7), (8.0, 10.0)]);
         let summary = "Summary:\n\n  Integrated loudness:\n    I:         -14.2 LUFS\n  True peak:\n    Peak:       -1.4 dBFS";
-        assert_eq!(parse_ebur128(summary), (Some(-14.2), Some(-1.4)));
+        assert_eq!(
+            crate::render::audio::parse_ebur128(summary),
+            (Some(-14.2), Some(-1.4))
+        );
     }
 }

