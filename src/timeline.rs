@@ -75,8 +75,22 @@ pub struct Meta {
     /// Whether cuts snap to the music's beats (`beat_sync`); None for the default (on for
     /// generated music without narration).
     pub beat_sync: Option<bool>,
+    /// Each shot's length before and after the cuts were snapped to the beat (`unsnapped`), so
+    /// turning beat sync off puts them back; empty when the cuts were not snapped.
+    pub unsnapped: Vec<SnappedShot>,
     /// Fields this model does not know.
     pub extra: Map<String, Value>,
+}
+
+/// A shot's length before and after beat snapping moved its cuts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnappedShot {
+    /// The shot's segment id.
+    pub id: String,
+    /// Its length as the director paced it (ms).
+    pub before_ms: u64,
+    /// Its length on the beat (ms).
+    pub after_ms: u64,
 }
 
 /// [`Meta`] as written: the typed fields of our own live in the same object as the cloud's
@@ -120,6 +134,7 @@ impl From<MetaWire> for Meta {
             voiceover: take_typed(&mut extra, "voiceover"),
             captions: take_typed(&mut extra, "captions"),
             beat_sync: take_typed(&mut extra, "beat_sync"),
+            unsnapped: take_typed(&mut extra, "unsnapped").unwrap_or_default(),
             extra,
         }
     }
@@ -148,6 +163,12 @@ impl From<Meta> for MetaWire {
         }
         if let Some(b) = m.beat_sync {
             extra.insert("beat_sync".into(), Value::from(b));
+        }
+        if !m.unsnapped.is_empty() {
+            extra.insert(
+                "unsnapped".into(),
+                serde_json::to_value(m.unsnapped).expect("lengths serialise"),
+            );
         }
         MetaWire {
             title: m.title,
@@ -182,6 +203,7 @@ impl Default for Meta {
             voiceover: None,
             captions: None,
             beat_sync: None,
+            unsnapped: Vec::new(),
             extra: Map::new(),
         }
     }

@@ -8,7 +8,7 @@
 
 use super::common::Library;
 use crate::beats::BeatGrid;
-use crate::timeline::{TT_VIDEO, Timeline, ms_to_frames, secs};
+use crate::timeline::{SnappedShot, TT_VIDEO, Timeline, ms_to_frames, secs};
 
 /// Shortest shot beat snapping may make: shorter reads as a flash, not a shot.
 pub const MIN_BEAT_SHOT_MS: u64 = 1000;
@@ -46,6 +46,28 @@ fn beats(tl: &Timeline, lib: &Library) -> Option<Vec<u64>> {
             .map(|b| b - offset + m.start_ms)
             .collect(),
     )
+}
+
+/// Put back the shot lengths the cuts had before they were snapped, when the shots are still
+/// those lengths (an edit since — a shot moved, removed or retimed — keeps what it made).
+/// Returns whether they were put back.
+pub fn unsnap(tl: &mut Timeline) -> bool {
+    let lengths = std::mem::take(&mut tl.meta.unsnapped);
+    let Some(track) = tl.track_mut(TT_VIDEO) else {
+        return false;
+    };
+    let same = track.segments.len() == lengths.len()
+        && track
+            .segments
+            .iter()
+            .zip(&lengths)
+            .all(|(s, l)| s.id == l.id && s.duration_ms == l.after_ms);
+    if same {
+        for (s, l) in track.segments.iter_mut().zip(&lengths) {
+            s.duration_ms = l.before_ms;
+        }
+    }
+    same && !lengths.is_empty()
 }
 
 /// Snap `tl`'s cuts to the beat when that is wanted; returns notes saying what moved.
@@ -120,14 +142,22 @@ pub fn snap(tl: &mut Timeline, lib: &Library) -> Vec<String> {
         .collect();
     let frame_ms = |f: u64| super::layout::frame_ms(f, fps);
     let track = tl.track_mut(TT_VIDEO).expect("shots");
+    let mut lengths = Vec::with_capacity(n);
     for (i, seg) in track.segments.iter_mut().enumerate() {
         let end = match starts.get(i + 1) {
             Some(next) => next + overlaps[i + 1],
             None => total,
         };
         let f = end.saturating_sub(starts[i]).max(1);
+        let before_ms = seg.duration_ms;
         seg.duration_ms = frame_ms(starts[i] + f) - frame_ms(starts[i]);
+        lengths.push(SnappedShot {
+            id: seg.id.clone(),
+            before_ms,
+            after_ms: seg.duration_ms,
+        });
     }
+    tl.meta.unsnapped = lengths;
     super::layout::relayout_shots(tl);
     let mut notes = Vec::new();
     if moved > 0 {
@@ -234,6 +264,38 @@ mod tests {
         for s in tl.segments(TT_VIDEO) {
             assert!(s.duration_ms >= MIN_BEAT_SHOT_MS, "{s:?}");
         }
+        // Turned off by an op: the director's cuts come back, and the text follows its shot.
+        let snapped = tl.clone();
+        let off_op = crate::edit::EditOp::SetBeatSync { on: false };
+        let undone = crate::edit::apply(&tl, &Library::of(&[]), &[(0, &off_op)]).unwrap();
+        assert_eq!(cuts(&undone.timeline), before, "{:?}", undone.changes);
+        assert!(undone.timeline.meta.unsnapped.is_empty());
+        assert!(
+            undone.changes[0].contains("lengths from before"),
+            "{:?}",
+            undone.changes
+        );
+        // A shot retimed since keeps what that edit made.
+        let retime = crate::edit::EditOp::SetShot {
+            shot: crate::edit::ShotRef::Position(2),
+            duration_s: Some(2.0),
+            trim_start_s: None,
+            trim_end_s: None,
+            motion: None,
+            focus: None,
+            transition: None,
+            volume: None,
+        };
+        let retimed = crate::edit::apply(&snapped, &Library::of(&[]), &[(0, &retime)]).unwrap();
+        let kept =
+            crate::edit::apply(&retimed.timeline, &Library::of(&[]), &[(0, &off_op)]).unwrap();
+        assert_eq!(cuts(&kept.timeline), cuts(&retimed.timeline));
+        assert!(
+            kept.changes[0].contains("stay where they are"),
+            "{:?}",
+            kept.changes
+        );
+
         // Off: nothing moves.
         let mut off = timeline(&[2900, 2867, 2867, 2867], 500);
         off.meta.beat_sync = Some(false);

@@ -153,8 +153,10 @@ pub(super) fn set_beat_sync(tl: &mut Timeline, on: bool) -> Result<String, EditE
         } else {
             "cuts snap to the beat".into()
         }
+    } else if super::beat_sync::unsnap(tl) {
+        "cuts no longer snap to the beat: the shots have their lengths from before".into()
     } else {
-        "cuts no longer snap to the beat".into()
+        "cuts no longer snap to the beat (the cuts stay where they are)".into()
     })
 }
 

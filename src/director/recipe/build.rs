@@ -72,6 +72,7 @@ impl Recipe {
                 voiceover: self.voiceover.clone(),
                 captions: self.caption_style,
                 beat_sync: self.beat_sync,
+                unsnapped: Vec::new(),
                 extra: Map::new(),
             },
             rev: 0,
