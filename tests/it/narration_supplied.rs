@@ -226,7 +226,8 @@ async fn a_prompt_makes_the_uploaded_recording_the_voice_over() {
         first.changes
     );
 
-    // Music is not a narration: the script is not heard in it, and the result says so.
+    // Music is not a narration: the script is not heard in it, so the edit is refused with
+    // why, and nothing changes (the music stays the music).
     let wrong = b
         .create(CreateRequest {
             session_id: Some(s.to_string()),
@@ -234,11 +235,18 @@ async fn a_prompt_makes_the_uploaded_recording_the_voice_over() {
             ..Default::default()
         })
         .await
-        .unwrap();
-    let said = wrong.notes.join(" | ");
+        .unwrap_err()
+        .to_string();
     assert!(
-        said.contains("not heard") && said.contains("song.mp3"),
-        "{said}"
+        wrong.contains("not heard")
+            && wrong.contains("song.mp3")
+            && wrong.contains("nothing was changed"),
+        "{wrong}"
+    );
+    assert_eq!(
+        b.timeline(s).await.unwrap().revision,
+        first.revision,
+        "{wrong}"
     );
 
     // An edit: the recording was uploaded as the only audio, so it became the music; the

@@ -115,6 +115,19 @@ impl LocalBackend {
                 None => Default::default(),
             };
             notes.extend(spoken.notes.iter().cloned());
+            if let Some(why) = &spoken.unusable {
+                // "Use this recording as the voice-over" with one that is not the narration.
+                let index = ops
+                    .iter()
+                    .rposition(|op| matches!(op, EditOp::SetVoiceover { .. }))
+                    .unwrap_or(0);
+                let err = edit::EditError {
+                    index,
+                    field: "media_id".into(),
+                    message: why.clone(),
+                };
+                return Err(from_prompt_op(err.into(), &plan));
+            }
             let media = self.store.media(&session)?;
             let label = match (prompt.is_empty(), req.edits.is_empty()) {
                 (true, _) => edits_label(&ops),

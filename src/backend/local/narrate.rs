@@ -17,8 +17,27 @@ pub(super) struct Spoken {
     pub takes: Vec<Take>,
     /// Why none could be made (said in the result).
     pub missing: Option<String>,
+    /// The supplied recording cannot narrate this script (its words are not heard in it): an
+    /// edit asking for it is refused rather than made without it.
+    pub unusable: Option<String>,
     /// How it was made (voice, pace, fitting), for the result.
     pub notes: Vec<String>,
+}
+
+/// Why no take was made.
+pub(super) struct NoTake {
+    why: String,
+    /// The input cannot be used (not: something is missing on this machine).
+    unusable: bool,
+}
+
+impl From<String> for NoTake {
+    fn from(why: String) -> NoTake {
+        NoTake {
+            why,
+            unusable: false,
+        }
+    }
 }
 
 /// Fastest the voice is pushed to fit a length that was asked for.
@@ -61,12 +80,13 @@ impl LocalBackend {
         match self.make_take(session, tl, &settings, &key).await {
             Ok((take, notes)) => Spoken {
                 takes: vec![take],
-                missing: None,
                 notes,
+                ..Default::default()
             },
-            Err(why) => Spoken {
+            Err(NoTake { why, unusable }) => Spoken {
                 takes: Vec::new(),
                 missing: Some(format!("The video was made without a voice-over: {why}")),
+                unusable: unusable.then_some(why),
                 notes: Vec::new(),
             },
         }
@@ -78,7 +98,7 @@ impl LocalBackend {
         tl: &Timeline,
         s: &VoiceoverSettings,
         key: &str,
-    ) -> Result<(Take, Vec<String>), String> {
+    ) -> Result<(Take, Vec<String>), NoTake> {
         let tools = self.tools().map_err(|e| e.to_string())?.clone();
         let inv = Inventory::discover();
         let cancel = CancellationToken::new();
@@ -100,8 +120,11 @@ impl LocalBackend {
                 voice::align(&m.path, &script, lang, &inv, &tools, &cancel)
                     .await
                     .map_err(|e| match e {
-                        voice::VoiceError::Refused(why) => format!("{why} ({})", m.file_name),
-                        e => format!("{e}; {HOW_TO_ADD_A_VOICE}"),
+                        voice::VoiceError::Refused(why) => NoTake {
+                            why: format!("{why} ({})", m.file_name),
+                            unusable: true,
+                        },
+                        e => format!("{e}; {HOW_TO_ADD_A_VOICE}").into(),
                     })?
             };
             let n = words.len();
