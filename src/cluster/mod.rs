@@ -10,6 +10,8 @@
 //!   is a replica, pulled before a request and pushed (compare-and-set) after an edit.
 //! * [`backend`]: the front end's [`Backend`](crate::backend::Backend): the local engine on
 //!   the replica, exports become jobs, results live in the object store.
+//! * [`registry`]: workers report their load and jobs into a bucket whose entries expire.
+//! * [`inspect`]: what `reelsmith doctor --cluster` checks and shows.
 //! * [`download`]: `GET /exports/<id>`, the download link of a finished export.
 //!
 //! Without `--cluster` none of this runs and no NATS server is needed.
@@ -17,7 +19,9 @@
 pub mod backend;
 pub mod connect;
 pub mod download;
+pub mod inspect;
 pub mod job;
+pub mod registry;
 pub mod sessions;
 pub mod worker;
 

@@ -9,6 +9,7 @@
 
 use super::connect::{dead_subject, progress_subject};
 use super::job::{DeadLetter, JobRecord, Progress, RenderJob, export_object};
+use super::registry::{Beacon, Outcome};
 use super::{Cluster, ClusterError};
 use crate::backend::local::{for_quality, own_aspect, progress_message};
 use crate::backend::{ExportResult, JobState};
@@ -45,6 +46,9 @@ impl Worker {
     /// Take jobs until `shutdown` fires; a job being rendered then is finished first.
     pub async fn run(&self, shutdown: CancellationToken) -> Result<(), ClusterError> {
         let consumer = self.cluster.workers_consumer().await?;
+        let leaving = CancellationToken::new();
+        let (beacon, beating) =
+            Beacon::start(self.cluster.workers.clone(), &self.name, leaving.clone()).await;
         eprintln!(
             "reelsmith worker {} taking render jobs (ack wait {} s, {} deliveries at most)",
             self.name,
@@ -76,17 +80,20 @@ impl Worker {
                     _ = shutdown.cancelled() => None,
                 };
                 match next {
-                    Some(Ok(msg)) => self.handle(msg).await,
+                    Some(Ok(msg)) => self.handle(msg, &beacon).await,
                     Some(Err(e)) => tracing::warn!(error = %e, "fetching a job failed"),
                     None => break,
                 }
             }
         }
+        // Off the registry at once, rather than when the entry expires.
+        leaving.cancel();
+        let _ = beating.await;
         Ok(())
     }
 
     /// Render one delivered job and settle it (ack, nak or dead-letter).
-    async fn handle(&self, msg: Message) {
+    async fn handle(&self, msg: Message, beacon: &Beacon) {
         let attempt = msg.info().map(|i| i.delivered).unwrap_or(1);
         // Time in the queue (since the job was published), for operators and bench/cluster.sh.
         let waited_ms = msg.info().map_or(0, |i| {
@@ -123,6 +130,7 @@ impl Worker {
         self.put(&rec).await;
 
         tracing::info!(job = %key, attempt, waited_ms, worker = %self.name, "job started");
+        beacon.begin(&key);
         let msg = Arc::new(msg);
         let heartbeat = {
             let msg = msg.clone();
@@ -136,8 +144,16 @@ impl Worker {
                 }
             })
         };
-        let outcome = self.render(&job, &mut rec).await;
+        let outcome = self.render(&job, &mut rec, beacon).await;
         heartbeat.abort();
+        beacon.end(
+            &key,
+            if outcome.is_ok() {
+                Outcome::Done
+            } else {
+                Outcome::Failed
+            },
+        );
         match outcome {
             Ok(()) => {
                 self.put(&rec).await;
@@ -167,7 +183,12 @@ impl Worker {
     }
 
     /// Fetch the media, render, and store the MP4; `rec` ends up done.
-    async fn render(&self, job: &RenderJob, rec: &mut JobRecord) -> Result<(), String> {
+    async fn render(
+        &self,
+        job: &RenderJob,
+        rec: &mut JobRecord,
+        beacon: &Beacon,
+    ) -> Result<(), String> {
         let dir = tempfile::Builder::new()
             .prefix(&format!("worker-{}-", std::process::id()))
             .tempdir_in(&self.scratch)
@@ -184,9 +205,11 @@ impl Worker {
                 return;
             }
             *l = Instant::now();
+            let message = progress_message(&p);
+            beacon.progress(&job.job_id, p.percent, &message);
             let body = serde_json::to_vec(&Progress {
                 percent: p.percent,
-                message: progress_message(&p),
+                message,
             })
             .unwrap_or_default();
             let (client, subject) = (cluster.client.clone(), subject.clone());

@@ -120,6 +120,16 @@ pub async fn record_until(
         .unwrap_or_else(|_| panic!("job {job}: timed out waiting for {what}"))
 }
 
+/// `reelsmith doctor --cluster URLS` run from `home`: its exit status and output.
+pub async fn doctor(home: &Path, urls: &str) -> (bool, String) {
+    let mut cmd = reelsmith(home);
+    cmd.args(["doctor", "--cluster", urls]);
+    let out = tokio::task::spawn_blocking(move || cmd.output().expect("run reelsmith doctor"))
+        .await
+        .unwrap();
+    (out.status.success(), super::text(&out))
+}
+
 /// `n` distinct 1280x720 stills in `dir`, as the paths upload_media takes.
 pub fn stills(dir: &Path, n: usize) -> Vec<String> {
     (0..n)
