@@ -3,7 +3,7 @@
 //! request, pushed after each change, see [`super::sessions`]); exports are render jobs on the
 //! cluster, their results in the object store behind a download link.
 
-use super::connect::{JOBS_SUBJECT, progress_subject};
+use super::connect::{JOBS_SUBJECT, cancel_subject, progress_subject};
 use super::job::{JobMedia, JobRecord, Progress, RenderJob, job_key, media_object};
 use super::sessions::{Pulled, SessionBook, SyncError};
 use super::{Cluster, ClusterError};
@@ -21,6 +21,9 @@ use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::watch;
+
+/// How long a cancel waits for the worker rendering the job to say it stopped.
+const CANCEL_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// How many times an edit is made again on top of another front end's before giving up.
 const SYNC_TRIES: u32 = 8;
@@ -452,12 +455,51 @@ impl Backend for ClusterBackend {
     }
 
     async fn cancel(&self, job_id: &str) -> Result<JobStatus, BackendError> {
-        let (rec, _) = self.record(job_id).await?;
-        if rec.ended() {
-            return Ok(rec.status(self.link(job_id)));
+        // Mark the record first (compare-and-set, so a worker's write in between is seen):
+        // a worker that takes the job later skips it, the one rendering it will not record
+        // it done. Then tell that worker to stop now.
+        for _ in 0..SYNC_TRIES {
+            let (rec, rev) = self.record(job_id).await?;
+            if rec.ended() {
+                return Ok(rec.status(self.link(job_id)));
+            }
+            let mut cancelled = rec.clone();
+            cancelled.state = JobState::Cancelled;
+            cancelled.message = match &rec.worker {
+                Some(w) => format!(
+                    "Cancelled while worker {w} was rendering it ({:.0}%); nothing was kept",
+                    rec.percent
+                ),
+                None => "Cancelled before a worker took it; nothing was rendered".into(),
+            };
+            if self
+                .cluster
+                .jobs
+                .update(job_id, cancelled.to_bytes(), rev)
+                .await
+                .is_err()
+            {
+                continue;
+            }
+            if rec.worker.is_some() {
+                let asked = self
+                    .cluster
+                    .client
+                    .request(cancel_subject(job_id), bytes::Bytes::new());
+                match tokio::time::timeout(CANCEL_WAIT, asked).await {
+                    Ok(Ok(_)) => tracing::info!(job = %job_id, "the worker stopped the render"),
+                    Ok(Err(e)) => {
+                        tracing::info!(job = %job_id, error = %e, "no worker answered the cancel (it skips the job when it sees the record)")
+                    }
+                    Err(_) => {
+                        tracing::warn!(job = %job_id, "the worker did not confirm the cancel in time; it will not keep the output")
+                    }
+                }
+            }
+            return Ok(cancelled.status(None));
         }
         Err(BackendError::Unavailable(format!(
-            "cancelling is not available in cluster mode yet; job {job_id} keeps rendering on a worker"
+            "job {job_id} changed too often to cancel just now; try again"
         )))
     }
 }

@@ -15,6 +15,9 @@ pub const DEAD_STREAM: &str = "REELSMITH_DEAD";
 pub const DEAD_PREFIX: &str = "reelsmith.dead";
 /// Progress of a job goes to `reelsmith.progress.<job id>` (core NATS, not stored).
 pub const PROGRESS_PREFIX: &str = "reelsmith.progress";
+/// A request on `reelsmith.cancel.<job id>` (core NATS) stops the worker rendering that job;
+/// it answers once its render has stopped.
+pub const CANCEL_PREFIX: &str = "reelsmith.cancel";
 /// The KV bucket of job records, by job id.
 pub const JOBS_BUCKET: &str = "reelsmith-jobs";
 /// The KV bucket of sessions: each one's owner and head, its revisions and its media.
@@ -258,6 +261,11 @@ pub async fn connect_client(
 /// The subject a job's progress is published on.
 pub fn progress_subject(job_id: &str) -> String {
     format!("{PROGRESS_PREFIX}.{job_id}")
+}
+
+/// The subject a job's cancel is sent on.
+pub fn cancel_subject(job_id: &str) -> String {
+    format!("{CANCEL_PREFIX}.{job_id}")
 }
 
 /// The subject a job is dead-lettered on.

@@ -90,6 +90,8 @@ pub fn worker(dir: &Path, urls: &str, name: &str) -> Killed {
         // Short, so a dead worker's job moves on quickly; live workers heartbeat well within it.
         .env("REELSMITH_CLUSTER_ACK_WAIT_S", "4")
         .env("REELSMITH_CLUSTER_MAX_DELIVER", "3")
+        // Each job's start, end, skip or cancel, for the tests that read the log.
+        .env("RUST_LOG", "reelsmith=info")
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()

@@ -1,0 +1,245 @@
+//! Operating a cluster: cancelling exports and per-tenant limits, on a real 3-node NATS
+//! cluster with two front ends. A job cancelled while queued is skipped by the worker that
+//! takes it; one cancelled mid-render through the other front end stops its ffmpeg, is never
+//! delivered again, leaves no output, and the agent waiting on the first front end is told;
+//! the workers count both in the registry.
+
+use crate::support::cluster::{client, doctor, front_end, good, record_until, stills, worker};
+use crate::support::mcp_client::{structured, text_of};
+use crate::support::nats::NatsCluster;
+use futures_util::StreamExt;
+use reelsmith::backend::JobState;
+use reelsmith::cluster::job::{export_object, job_key};
+use rmcp::model::CallToolRequestParams;
+use serde_json::{Value, json};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const ACME: &str = "acme-token-3f9c2a7d61e84b05";
+
+fn tenants_file(dir: &Path) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join("tokens");
+    std::fs::write(&path, format!("{ACME} acme\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    path
+}
+
+fn params(tool: &'static str, args: Value) -> CallToolRequestParams {
+    CallToolRequestParams::new(tool).with_arguments(args.as_object().cloned().unwrap())
+}
+
+/// Wait (up to `secs`) until `ok` holds; if it never does, say `what` and show the workers'
+/// logs in `dir`.
+async fn until<F, Fut>(dir: &Path, secs: u64, what: &str, ok: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !ok().await {
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; the workers' logs:\n{}",
+            logs(dir)
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Whether an ffmpeg whose command line names `dir` is running.
+fn ffmpeg_in(dir: &Path) -> bool {
+    let needle = dir.display().to_string();
+    std::fs::read_dir("/proc").unwrap().flatten().any(|p| {
+        std::fs::read(p.path().join("cmdline")).is_ok_and(|c| {
+            let c = String::from_utf8_lossy(&c);
+            c.split('\0').next().is_some_and(|p| p.ends_with("ffmpeg")) && c.contains(&needle)
+        })
+    })
+}
+
+fn logs(dir: &Path) -> String {
+    ["w1", "w2"]
+        .iter()
+        .map(|w| std::fs::read_to_string(dir.join(format!("{w}.log"))).unwrap_or_default())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_reaches_queued_and_running_jobs_across_front_ends() {
+    // The MCP client's HTTP shares reelsmith's TLS set-up (ring as the crypto provider).
+    let _http = reelsmith::http::client_builder().build().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let nats = NatsCluster::start(&tmp.path().join("nats"), 3);
+    let urls = nats.urls();
+    let tokens = tenants_file(tmp.path());
+    let (home_a, home_b) = (tmp.path().join("front-a"), tmp.path().join("front-b"));
+    let (_fa, addr_a) = front_end(&home_a, &urls, Some(&tokens));
+    let (_fb, addr_b) = front_end(&home_b, &urls, Some(&tokens));
+    let nc = async_nats::connect(urls.split(',').next().unwrap())
+        .await
+        .unwrap();
+    let js = async_nats::jetstream::new(nc.clone());
+    let kv = js.get_key_value("reelsmith-jobs").await.unwrap();
+    let files = js.get_object_store("reelsmith-files").await.unwrap();
+
+    let a = client(&format!("http://{addr_a}/mcp"), ACME).await;
+    let b = client(&format!("http://{addr_b}/mcp"), ACME).await;
+    let inbox = home_a.join("tenants").join("acme").join("in");
+    std::fs::create_dir_all(&inbox).unwrap();
+    let up = good(&a, "upload_media", json!({"files": stills(&inbox, 3)})).await;
+    let sid = structured(&up)["session_id"].as_str().unwrap().to_string();
+    let made = good(
+        &a,
+        "create_video",
+        json!({"session_id": sid, "prompt": "a 40 second video, no music", "options": {"resolution": "720p"}}),
+    )
+    .await;
+    let rev = structured(&made)["revision"].as_u64().unwrap();
+    let job = job_key("acme", &sid, rev, None, false);
+    let export = json!({"session_id": sid, "wait_s": 600});
+
+    // Queued (no worker yet), cancelled through B by the agent dropping its waiting call.
+    let waited = tokio::time::timeout(
+        Duration::from_secs(3),
+        b.call_tool(params("export_video", export.clone())),
+    )
+    .await;
+    assert!(
+        waited.is_err(),
+        "the export ended with no worker: {waited:?}"
+    );
+    let rec = record_until(&kv, &job, "the queued job cancelled", |r| {
+        r.state == JobState::Cancelled
+    })
+    .await;
+    assert!(
+        rec.worker.is_none() && rec.message.contains("before a worker took it"),
+        "{rec:?}"
+    );
+
+    // The workers start; the one taking the queued message skips it (no redelivery).
+    let _w1 = worker(tmp.path(), &urls, "w1");
+    let _w2 = worker(tmp.path(), &urls, "w2");
+    until(
+        tmp.path(),
+        120,
+        "the cancelled job to be skipped",
+        || async { logs(tmp.path()).contains("job cancelled before it was rendered; skipped") },
+    )
+    .await;
+    let stream = js.get_stream("REELSMITH_JOBS").await.unwrap();
+    let settled = || async {
+        let c = stream.consumer_info("render-workers").await.unwrap();
+        c.num_pending == 0 && c.num_ack_pending == 0
+    };
+    until(
+        tmp.path(),
+        30,
+        "the skipped job to leave the queue",
+        settled,
+    )
+    .await;
+    let rec = record_until(&kv, &job, "the record", |_| true).await;
+    assert_eq!(rec.state, JobState::Cancelled, "{rec:?}");
+    assert_eq!(rec.attempts, 0, "{rec:?}");
+
+    // Exported again through A (a cancelled job starts afresh); once ffmpeg runs, the same
+    // export through B is joined and cancelled there (its agent gives up). The worker stops
+    // ffmpeg and keeps nothing, the job is not delivered again, and A's waiting call hears it.
+    let mut progress = nc
+        .subscribe(format!("reelsmith.progress.{job}"))
+        .await
+        .unwrap();
+    let waiting_a = {
+        let (peer, p) = (a.peer().clone(), params("export_video", export.clone()));
+        tokio::spawn(async move { peer.call_tool(p).await })
+    };
+    loop {
+        let p = tokio::time::timeout(Duration::from_secs(300), progress.next())
+            .await
+            .expect("the export makes progress")
+            .unwrap();
+        let p: Value = serde_json::from_slice(&p.payload).unwrap();
+        if p["percent"].as_f64().unwrap() > 1.0 && ffmpeg_in(tmp.path()) {
+            break;
+        }
+    }
+    let cancelled = tokio::time::timeout(
+        Duration::from_secs(2),
+        b.call_tool(params("export_video", export.clone())),
+    )
+    .await;
+    assert!(cancelled.is_err(), "{cancelled:?}");
+    let rec = record_until(&kv, &job, "the running job cancelled", |r| {
+        r.state == JobState::Cancelled
+    })
+    .await;
+    let by = rec.worker.clone().expect("a worker had taken it");
+    assert!(
+        rec.message
+            .contains(&format!("Cancelled while worker {by} was rendering")),
+        "{rec:?}"
+    );
+    assert_eq!(rec.attempts, 1, "{rec:?}");
+    let heard = tokio::time::timeout(Duration::from_secs(60), waiting_a)
+        .await
+        .expect("A's waiting call ends")
+        .unwrap()
+        .unwrap();
+    assert_eq!(heard.is_error, Some(true), "{heard:?}");
+    assert!(
+        text_of(&heard).contains("Cancelled while worker"),
+        "{heard:?}"
+    );
+    until(tmp.path(), 15, "ffmpeg to stop", || async {
+        !ffmpeg_in(tmp.path())
+    })
+    .await;
+    until(
+        tmp.path(),
+        15,
+        "the stopped job to leave the queue",
+        settled,
+    )
+    .await;
+    until(tmp.path(), 15, "the worker to log the cancel", || async {
+        logs(tmp.path()).contains("job cancelled; its render was stopped")
+    })
+    .await;
+    // Longer than the ack wait (4 s): had the message not been settled it would be back.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let c = stream.consumer_info("render-workers").await.unwrap();
+    assert_eq!((c.num_pending, c.num_ack_pending), (0, 0), "{c:?}");
+    let rec = record_until(&kv, &job, "the record", |_| true).await;
+    assert_eq!(
+        (rec.state, rec.attempts),
+        (JobState::Cancelled, 1),
+        "{rec:?}"
+    );
+    assert!(
+        files.info(export_object(&job)).await.is_err(),
+        "a cancelled job left an output"
+    );
+    // The registry counts both: one skipped, one stopped.
+    until(
+        tmp.path(),
+        30,
+        "the workers to report two cancelled jobs",
+        || async {
+            let (_, report) = doctor(tmp.path(), &urls).await;
+            let cancelled: u64 = report
+                .lines()
+                .filter(|l| l.contains("  worker w"))
+                .filter_map(|l| {
+                    let n = l.split(" cancelled").next()?.rsplit(' ').next()?;
+                    n.parse::<u64>().ok()
+                })
+                .sum();
+            cancelled == 2
+        },
+    )
+    .await;
+    a.cancel().await.unwrap();
+    b.cancel().await.unwrap();
+}
