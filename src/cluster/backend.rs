@@ -6,7 +6,7 @@
 use super::connect::{JOBS_SUBJECT, cancel_subject, progress_subject};
 use super::job::{JobMedia, JobRecord, Progress, RenderJob, job_key, media_object};
 use super::sessions::{Pulled, SessionBook, SyncError};
-use super::{Cluster, ClusterError};
+use super::{Cluster, ClusterError, limits};
 use crate::backend::jobs::job_not_found;
 use crate::backend::local::{LocalBackend, own_aspect};
 use crate::backend::{
@@ -315,8 +315,9 @@ impl Backend for ClusterBackend {
     ) -> Result<Uploaded, BackendError> {
         // The push puts the media in the object store now, so a worker never waits on a
         // front end's disk and every front end can read them.
+        let local = &self.counted().await?;
         self.change(session_id, || async move {
-            let up = self.local.upload(session_id, files).await?;
+            let up = local.upload(session_id, files).await?;
             let sid = up.session_id.clone();
             Ok((up, sid))
         })
@@ -335,7 +336,7 @@ impl Backend for ClusterBackend {
     }
 
     async fn credits(&self) -> Result<Credits, BackendError> {
-        let mut c = self.local.credits().await?;
+        let mut c = self.counted().await?.credits().await?;
         c.note = format!(
             "{} Renders run on the cluster's workers.",
             c.note.trim_end()
@@ -405,6 +406,7 @@ impl Backend for ClusterBackend {
             if !retry {
                 return self.follow(rec).await;
             }
+            self.within_limits().await?;
             let media = self
                 .store_media(self.local.session_media(&session)?)
                 .await?;
@@ -424,6 +426,7 @@ impl Backend for ClusterBackend {
                 Err(_) => self.follow(self.record(&job.job_id).await?.0).await,
             };
         }
+        self.within_limits().await?;
         let media = self
             .store_media(self.local.session_media(&session)?)
             .await?;
@@ -505,6 +508,39 @@ impl Backend for ClusterBackend {
 }
 
 impl ClusterBackend {
+    /// The local engine counting the tenant's storage across the cluster (when it has a
+    /// storage limit; otherwise as it is).
+    async fn counted(&self) -> Result<LocalBackend, BackendError> {
+        if self.local.limits().max_bytes.is_none() {
+            return Ok(self.local.clone());
+        }
+        let used = limits::usage(&self.cluster, &self.tenant_name()).await?;
+        Ok(self.local.counting_usage(used))
+    }
+
+    /// Refuse a new render past the tenant's limits, counted over every front end.
+    async fn within_limits(&self) -> Result<(), BackendError> {
+        let lim = self.local.limits();
+        let tenant = self.tenant_name();
+        if let Some(max) = lim.max_renders {
+            let running = limits::renders_in_flight(&self.cluster, &tenant).await?;
+            if running >= max {
+                return Err(BackendError::Unavailable(crate::tenant::renders_refusal(
+                    &tenant, running, max,
+                )));
+            }
+        }
+        if let Some(max) = lim.max_bytes {
+            let used = limits::usage(&self.cluster, &tenant).await?;
+            if used >= max {
+                return Err(BackendError::Unavailable(crate::tenant::storage_refusal(
+                    &tenant, used, max, 0,
+                )));
+            }
+        }
+        Ok(())
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn make_job(
         &self,

@@ -12,6 +12,7 @@
 //!   the replica, exports become jobs, results live in the object store.
 //! * [`registry`]: workers report their load and jobs into a bucket whose entries expire.
 //! * [`inspect`]: what `reelsmith doctor --cluster` checks and shows.
+//! * [`limits`]: a tenant's renders at once and storage, counted across front ends.
 //! * [`download`]: `GET /exports/<id>`, the download link of a finished export.
 //!
 //! Without `--cluster` none of this runs and no NATS server is needed.
@@ -21,6 +22,7 @@ pub mod connect;
 pub mod download;
 pub mod inspect;
 pub mod job;
+pub mod limits;
 pub mod registry;
 pub mod sessions;
 pub mod worker;

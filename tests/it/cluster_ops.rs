@@ -2,9 +2,12 @@
 //! cluster with two front ends. A job cancelled while queued is skipped by the worker that
 //! takes it; one cancelled mid-render through the other front end stops its ffmpeg, is never
 //! delivered again, leaves no output, and the agent waiting on the first front end is told;
-//! the workers count both in the registry.
+//! the workers count both in the registry. A tenant's limits (renders at once, storage) are
+//! counted over both front ends, with the single machine's refusals.
 
-use crate::support::cluster::{client, doctor, front_end, good, record_until, stills, worker};
+use crate::support::cluster::{
+    call, client, doctor, front_end, good, record_until, stills, worker,
+};
 use crate::support::mcp_client::{structured, text_of};
 use crate::support::nats::NatsCluster;
 use futures_util::StreamExt;
@@ -16,11 +19,17 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 const ACME: &str = "acme-token-3f9c2a7d61e84b05";
+const CAROL: &str = "carol-token-5b8e1d9a3c7f2046";
 
-fn tenants_file(dir: &Path) -> std::path::PathBuf {
+/// acme without limits; carol with one render at once and `carol_mb` MB of storage.
+fn tenants_file(dir: &Path, carol_mb: u64) -> std::path::PathBuf {
     use std::os::unix::fs::PermissionsExt;
     let path = dir.join("tokens");
-    std::fs::write(&path, format!("{ACME} acme\n")).unwrap();
+    std::fs::write(
+        &path,
+        format!("{ACME} acme\n{CAROL} carol max_renders=1 max_mb={carol_mb}\n"),
+    )
+    .unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     path
 }
@@ -66,14 +75,23 @@ fn logs(dir: &Path) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cancel_reaches_queued_and_running_jobs_across_front_ends() {
+async fn cancel_and_tenant_limits_work_across_front_ends() {
     // The MCP client's HTTP shares reelsmith's TLS set-up (ring as the crypto provider).
     let _http = reelsmith::http::client_builder().build().unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let nats = NatsCluster::start(&tmp.path().join("nats"), 3);
     let urls = nats.urls();
-    let tokens = tenants_file(tmp.path());
     let (home_a, home_b) = (tmp.path().join("front-a"), tmp.path().join("front-b"));
+    // carol may keep her three pictures and not much more (whole MB, as the file says).
+    let carol_in = home_a.join("tenants").join("carol").join("in");
+    std::fs::create_dir_all(&carol_in).unwrap();
+    let carol_stills = stills(&carol_in, 3);
+    let pictures: u64 = carol_stills
+        .iter()
+        .map(|p| std::fs::metadata(p).unwrap().len())
+        .sum();
+    let carol_mb = pictures.div_ceil(1_000_000);
+    let tokens = tenants_file(tmp.path(), carol_mb);
     let (_fa, addr_a) = front_end(&home_a, &urls, Some(&tokens));
     let (_fb, addr_b) = front_end(&home_b, &urls, Some(&tokens));
     let nc = async_nats::connect(urls.split(',').next().unwrap())
@@ -240,6 +258,92 @@ async fn cancel_reaches_queued_and_running_jobs_across_front_ends() {
         },
     )
     .await;
-    a.cancel().await.unwrap();
-    b.cancel().await.unwrap();
+
+    // carol's limits hold across front ends. Storage: her pictures, uploaded through A, and a
+    // recording through B that fits alone but not beside them (B's replica has none of hers).
+    let ca = client(&format!("http://{addr_a}/mcp"), CAROL).await;
+    let cb = client(&format!("http://{addr_b}/mcp"), CAROL).await;
+    let up = good(&ca, "upload_media", json!({"files": carol_stills})).await;
+    let carol_sid = structured(&up)["session_id"].as_str().unwrap().to_string();
+    let carol_b_in = home_b.join("tenants").join("carol").join("in");
+    std::fs::create_dir_all(&carol_b_in).unwrap();
+    let wav = carol_b_in.join("voice.wav");
+    write_silence(&wav, carol_mb * 1_000_000 - pictures / 2);
+    let refused = call(&cb, "upload_media", json!({"files": [wav]})).await;
+    assert_eq!(refused.is_error, Some(true), "{refused:?}");
+    let why = text_of(&refused);
+    assert!(
+        why.contains("storage limit reached: tenant carol has")
+            && why.contains(&format!("may keep {carol_mb}.0 MB"))
+            && why.contains("these files add"),
+        "{why}"
+    );
+
+    // Renders at once: one running through A, so a second through B is refused; once the
+    // first is cancelled (through B), the second starts.
+    good(
+        &ca,
+        "create_video",
+        json!({"session_id": carol_sid, "prompt": "a 40 second video, no music", "options": {"resolution": "720p"}}),
+    )
+    .await;
+    let first = json!({"session_id": carol_sid, "wait_s": 0});
+    let started = good(&ca, "export_video", first.clone()).await;
+    assert_eq!(structured(&started)["status"], "rendering", "{started:?}");
+    let second = json!({"session_id": carol_sid, "wait_s": 0, "quality": "draft"});
+    let refused = call(&cb, "export_video", second.clone()).await;
+    assert_eq!(refused.is_error, Some(true), "{refused:?}");
+    assert!(
+        text_of(&refused)
+            .contains("1 of your renders are running, and 1 at once is the limit for tenant carol"),
+        "{}",
+        text_of(&refused)
+    );
+    // acme is not held back by carol's limit.
+    let theirs = good(
+        &b,
+        "export_video",
+        json!({"session_id": sid, "wait_s": 0, "quality": "draft"}),
+    )
+    .await;
+    assert_eq!(structured(&theirs)["status"], "rendering", "{theirs:?}");
+    let first_job = structured(&started)["job_id"].as_str().unwrap().to_string();
+    let dropped = tokio::time::timeout(
+        Duration::from_secs(2),
+        cb.call_tool(params(
+            "export_video",
+            json!({"session_id": carol_sid, "wait_s": 600}),
+        )),
+    )
+    .await;
+    assert!(dropped.is_err(), "{dropped:?}");
+    record_until(&kv, &first_job, "carol's first export cancelled", |r| {
+        r.state == JobState::Cancelled
+    })
+    .await;
+    let now = good(&cb, "export_video", second).await;
+    assert_eq!(structured(&now)["status"], "rendering", "{now:?}");
+    for c in [a, b, ca, cb] {
+        c.cancel().await.unwrap();
+    }
+}
+
+/// A mono 16-bit 8 kHz WAV of silence, `bytes` long.
+fn write_silence(path: &Path, bytes: u64) {
+    let data = (bytes - 44) as u32 & !1;
+    let mut w = Vec::with_capacity(bytes as usize);
+    w.extend_from_slice(b"RIFF");
+    w.extend_from_slice(&(36 + data).to_le_bytes());
+    w.extend_from_slice(b"WAVEfmt ");
+    w.extend_from_slice(&16u32.to_le_bytes());
+    w.extend_from_slice(&1u16.to_le_bytes());
+    w.extend_from_slice(&1u16.to_le_bytes());
+    w.extend_from_slice(&8000u32.to_le_bytes());
+    w.extend_from_slice(&16000u32.to_le_bytes());
+    w.extend_from_slice(&2u16.to_le_bytes());
+    w.extend_from_slice(&16u16.to_le_bytes());
+    w.extend_from_slice(b"data");
+    w.extend_from_slice(&data.to_le_bytes());
+    w.resize(44 + data as usize, 0);
+    std::fs::write(path, w).unwrap();
 }
