@@ -71,12 +71,11 @@ impl ClusterBackend {
 
     /// The lock that keeps changes of `session`'s replica on this front end one at a time.
     fn session_lock(&self, session: &str) -> Arc<tokio::sync::Mutex<()>> {
-        self.editing
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(session.to_string())
-            .or_default()
-            .clone()
+        let mut map = self.editing.lock().unwrap_or_else(|e| e.into_inner());
+        // Locks nobody holds or waits for go, so the map does not grow with every session
+        // ever served (a lock in use has a clone outside the map).
+        map.retain(|_, l| Arc::strong_count(l) > 1);
+        map.entry(session.to_string()).or_default().clone()
     }
 
     /// Bring this front end's replica of `session` up to the shared one (never while a

@@ -6,6 +6,7 @@
 //! * [`job`]: the render job message, its idempotency key and the job record kept in KV.
 //! * [`worker`]: a pull consumer rendering one job at a time, with explicit ack, in-progress
 //!   heartbeats, bounded redelivery and a dead-letter subject.
+//! * [`advisory`]: a job whose every delivery died with its worker is failed and dead-lettered.
 //! * [`sessions`]: sessions in a KV bucket every front end shares; each front end's workspace
 //!   is a replica, pulled before a request and pushed (compare-and-set) after an edit.
 //! * [`backend`]: the front end's [`Backend`](crate::backend::Backend): the local engine on
@@ -17,6 +18,7 @@
 //!
 //! Without `--cluster` none of this runs and no NATS server is needed.
 
+pub mod advisory;
 pub mod backend;
 pub mod connect;
 pub mod download;

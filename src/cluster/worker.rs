@@ -7,7 +7,7 @@
 //! until the consumer's delivery limit; the last one goes to the dead-letter subject with its
 //! reason and the job record says why it failed.
 
-use super::connect::{cancel_subject, dead_subject, progress_subject};
+use super::connect::{cancel_subject, progress_subject};
 use super::job::{DeadLetter, JobRecord, Progress, RenderJob, export_object};
 use super::registry::{Beacon, Outcome};
 use super::{Cluster, ClusterError};
@@ -49,6 +49,10 @@ impl Worker {
         let leaving = CancellationToken::new();
         let (beacon, beating) =
             Beacon::start(self.cluster.workers.clone(), &self.name, leaving.clone()).await;
+        tokio::spawn(super::advisory::watch(
+            self.cluster.clone(),
+            leaving.clone(),
+        ));
         eprintln!(
             "reelsmith worker {} taking render jobs (ack wait {} s, {} deliveries at most)",
             self.name,
@@ -474,31 +478,13 @@ impl Worker {
     }
 
     async fn dead_letter(&self, job_id: &str, tenant: &str, attempts: i64, reason: &str) {
-        tracing::warn!(job = %job_id, attempts, reason, "job dead-lettered");
-        let body = serde_json::to_vec(&DeadLetter {
+        let letter = DeadLetter {
             job_id: job_id.into(),
             tenant: tenant.into(),
             attempts,
             reason: reason.into(),
-        })
-        .unwrap_or_default();
-        let subject = dead_subject(if job_id == "unknown" {
-            "unreadable"
-        } else {
-            job_id
-        });
-        let sent = super::patiently(30, || async {
-            self.cluster
-                .js
-                .publish(subject.clone(), body.clone().into())
-                .await?
-                .await
-                .map_err(async_nats::Error::from)
-        })
-        .await;
-        if let Err(e) = sent {
-            tracing::warn!(error = %e, "cannot publish the dead letter");
-        }
+        };
+        super::advisory::dead_letter(&self.cluster, &letter).await;
     }
 }
 

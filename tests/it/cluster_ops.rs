@@ -3,13 +3,14 @@
 //! takes it; one cancelled mid-render through the other front end stops its ffmpeg, is never
 //! delivered again, leaves no output, and the agent waiting on the first front end is told;
 //! the workers count both in the registry. A tenant's limits (renders at once, storage) are
-//! counted over both front ends, with the single machine's refusals.
+//! counted over both front ends, with the single machine's refusals. A job whose every
+//! delivery dies with its worker is failed and dead-lettered from the server's advisory.
 
 use crate::support::cluster::{
     call, client, doctor, front_end, good, record_until, stills, worker,
 };
 use crate::support::mcp_client::{structured, text_of};
-use crate::support::nats::NatsCluster;
+use crate::support::nats::{Killed, NatsCluster};
 use futures_util::StreamExt;
 use reelsmith::backend::JobState;
 use reelsmith::cluster::job::{export_object, job_key};
@@ -137,8 +138,10 @@ async fn cancel_and_tenant_limits_work_across_front_ends() {
     );
 
     // The workers start; the one taking the queued message skips it (no redelivery).
-    let _w1 = worker(tmp.path(), &urls, "w1");
-    let _w2 = worker(tmp.path(), &urls, "w2");
+    let mut workers: std::collections::HashMap<String, Killed> = ["w1", "w2"]
+        .into_iter()
+        .map(|w| (w.to_string(), worker(tmp.path(), &urls, w)))
+        .collect();
     until(
         tmp.path(),
         120,
@@ -323,6 +326,46 @@ async fn cancel_and_tenant_limits_work_across_front_ends() {
     .await;
     let now = good(&cb, "export_video", second).await;
     assert_eq!(structured(&now)["status"], "rendering", "{now:?}");
+
+    // A job whose every delivery dies with its worker (kill -9 on each of its 3 deliveries):
+    // the server's MAX_DELIVERIES advisory has a surviving process fail it and dead-letter
+    // it with the reason.
+    good(&a, "export_video", json!({"session_id": sid, "wait_s": 0})).await;
+    for (k, spare) in [(1, "w3"), (2, "w4"), (3, "w5")] {
+        let rec = record_until(&kv, &job, &format!("delivery {k} taken"), |r| {
+            r.attempts == k && r.worker.is_some() && r.state == JobState::Running
+        })
+        .await;
+        let taker = rec.worker.unwrap();
+        workers
+            .get_mut(&taker)
+            .expect("a worker of this test")
+            .kill();
+        workers.insert(spare.into(), worker(tmp.path(), &urls, spare));
+    }
+    let rec = record_until(&kv, &job, "the job failed", |r| r.ended()).await;
+    assert_eq!((rec.state, rec.attempts), (JobState::Failed, 3), "{rec:?}");
+    assert!(
+        rec.message
+            .contains("delivered 3 times and no worker finished it"),
+        "{rec:?}"
+    );
+    let dead = js
+        .get_stream("REELSMITH_DEAD")
+        .await
+        .unwrap()
+        .get_last_raw_message_by_subject(&format!("reelsmith.dead.{job}"))
+        .await
+        .expect("the job is in the dead-letter stream");
+    let letter: reelsmith::cluster::job::DeadLetter =
+        serde_json::from_slice(&dead.payload).unwrap();
+    assert_eq!(letter.attempts, 3, "{letter:?}");
+    assert!(rec.message.contains(&letter.reason), "{letter:?}");
+    assert!(
+        files.info(export_object(&job)).await.is_err(),
+        "a failed job left an output"
+    );
+
     for c in [a, b, ca, cb] {
         c.cancel().await.unwrap();
     }
