@@ -91,6 +91,33 @@ impl Limits {
     }
 }
 
+/// The refusal when a tenant is at its storage limit: `adding` bytes more (an upload), or,
+/// with `adding` 0, anything at all (an export). One wording for every mode.
+pub fn storage_refusal(tenant: &str, used: u64, max: u64, adding: u64) -> String {
+    let mb = |b: u64| b as f64 / 1e6;
+    if adding > 0 {
+        format!(
+            "storage limit reached: tenant {tenant} has {:.1} MB of media and exports and may keep {:.1} MB; these files add {:.1} MB. Nothing was added. Ask the server's operator to raise max_mb",
+            mb(used),
+            mb(max),
+            mb(adding)
+        )
+    } else {
+        format!(
+            "storage limit reached: tenant {tenant} has {:.1} MB of media and exports and may keep {:.1} MB, so nothing new can be rendered. Ask the server's operator to raise max_mb",
+            mb(used),
+            mb(max)
+        )
+    }
+}
+
+/// The refusal when `running` of a tenant's renders run and `max` at once is its limit.
+pub fn renders_refusal(tenant: &str, running: usize, max: usize) -> String {
+    format!(
+        "{running} of your renders are running, and {max} at once is the limit for tenant {tenant}; nothing was started. Wait for one to finish (call export_video again with its session_id to collect it) or cancel one, then export again"
+    )
+}
+
 /// A limit's value: a positive whole number, or `none` for no limit.
 fn parse_limit(v: &str) -> Result<Option<u64>, String> {
     if v.eq_ignore_ascii_case("none") {

@@ -106,8 +106,8 @@ impl LiveJobs {
                 .filter(|l| l.tenant == tenant && l.status.borrow().state == JobState::Running)
                 .count();
             if running >= max {
-                return Err(BackendError::Unavailable(format!(
-                    "{running} of your renders are running, and {max} at once is the limit for tenant {tenant}; nothing was started. Wait for one to finish (call export_video again with its session_id to collect it) or cancel one, then export again"
+                return Err(BackendError::Unavailable(crate::tenant::renders_refusal(
+                    tenant, running, max,
                 )));
             }
         }

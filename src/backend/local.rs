@@ -48,6 +48,9 @@ pub struct LocalBackend {
     /// folders, without limits (stdio, the CLI, a single-token HTTP server); `Some` for one
     /// tenant of a multi-tenant server, in its own folders, within its limits.
     tenant: Option<Tenant>,
+    /// The tenant's bytes as counted elsewhere (a cluster's shared state), used instead of
+    /// this workspace's when set.
+    usage_from: Option<u64>,
 }
 
 impl LocalBackend {
@@ -66,6 +69,7 @@ impl LocalBackend {
             tools: Tools::locate().map_err(|e| e.to_string()),
             jobs: LiveJobs::default(),
             tenant: None,
+            usage_from: None,
         })
     }
 
@@ -122,7 +126,7 @@ impl LocalBackend {
             .map_or(crate::tenant::DEFAULT, |t| t.id().as_str())
     }
 
-    fn limits(&self) -> Limits {
+    pub(crate) fn limits(&self) -> Limits {
         self.tenant.as_ref().map(Tenant::limits).unwrap_or_default()
     }
 
@@ -152,8 +156,20 @@ impl LocalBackend {
         }
     }
 
+    /// This backend counting `used` bytes as the tenant's (a cluster front end's replica
+    /// holds only some of what the tenant stores).
+    pub(crate) fn counting_usage(&self, used: u64) -> LocalBackend {
+        LocalBackend {
+            usage_from: Some(used),
+            ..self.clone()
+        }
+    }
+
     /// Bytes the tenant's media and finished exports take.
     fn usage(&self) -> Result<u64, BackendError> {
+        if let Some(used) = self.usage_from {
+            return Ok(used);
+        }
         let tenant = self.tenant_name();
         let media: u64 = self.store.tenant_media(tenant)?.values().sum();
         let exports: u64 = self
@@ -176,23 +192,12 @@ impl LocalBackend {
         if used.saturating_add(adding) <= max && (adding > 0 || used < max) {
             return Ok(());
         }
-        let mb = |b: u64| b as f64 / 1e6;
-        Err(BackendError::Unavailable(if adding > 0 {
-            format!(
-                "storage limit reached: tenant {} has {:.1} MB of media and exports and may keep {:.1} MB; these files add {:.1} MB. Nothing was added. Ask the server's operator to raise max_mb",
-                self.tenant_name(),
-                mb(used),
-                mb(max),
-                mb(adding)
-            )
-        } else {
-            format!(
-                "storage limit reached: tenant {} has {:.1} MB of media and exports and may keep {:.1} MB, so nothing new can be rendered. Ask the server's operator to raise max_mb",
-                self.tenant_name(),
-                mb(used),
-                mb(max)
-            )
-        }))
+        Err(BackendError::Unavailable(crate::tenant::storage_refusal(
+            self.tenant_name(),
+            used,
+            max,
+            adding,
+        )))
     }
 
     pub(super) fn new_session(&self) -> Result<String, BackendError> {

@@ -7,6 +7,34 @@ use reelsmith::store;
 use std::path::Path;
 use std::process::ExitCode;
 
+/// `doctor --cluster URL`: the cluster's state, not this machine's tools (run plain `doctor` on
+/// each worker machine for those).
+pub async fn run_cluster(url: &str) -> anyhow::Result<ExitCode> {
+    let found = match reelsmith::cluster::inspect::check(url).await {
+        Ok(c) => c,
+        Err(e) => {
+            println!("nats:      UNREACHABLE");
+            println!(
+                "\nTo fix:\n  - {e}. Check that nats-server runs there and the URL (nats://host:port, several separated by commas) is right"
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    for l in &found.lines {
+        println!("{l}");
+    }
+    if found.problems.is_empty() {
+        println!("\nThe cluster is ready for exports.");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("\nTo fix:");
+        for p in &found.problems {
+            println!("  - {p}");
+        }
+        Ok(ExitCode::FAILURE)
+    }
+}
+
 pub async fn run(repair: bool) -> anyhow::Result<ExitCode> {
     let mut missing: Vec<String> = Vec::new();
     match Tools::locate() {

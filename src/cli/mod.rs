@@ -35,6 +35,10 @@ enum Command {
         /// new one and copy over what can still be read. Media and exports are kept.
         #[arg(long)]
         repair: bool,
+        /// Check a cluster instead: the connection, its stream and buckets, and the workers
+        /// with their load and current job (several URLs separated by commas).
+        #[arg(long, value_name = "NATS_URL", conflicts_with = "repair")]
+        cluster: Option<String>,
     },
     /// Run the MCP server (stdio by default, or streamable HTTP with --http ADDR).
     Serve(serve::ServeArgs),
@@ -50,7 +54,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Make(args) => make::run(*args).await,
         Command::Demo { output } => demo::run(&output).await,
-        Command::Doctor { repair } => doctor::run(repair).await,
+        Command::Doctor {
+            cluster: Some(url), ..
+        } => doctor::run_cluster(&url).await,
+        Command::Doctor { repair, .. } => doctor::run(repair).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Voice(cmd) => voice::run(cmd).await,
         Command::Worker(args) => worker::run(args).await,

@@ -60,6 +60,11 @@ pub async fn run(a: ServeArgs) -> anyhow::Result<ExitCode> {
             }
             let cluster = Cluster::connect(ClusterOptions::new(url, a.replicas)).await?;
             routes = Some(reelsmith::cluster::download::router(cluster.clone()));
+            // Jobs whose workers all died are settled by a front end too when no worker runs.
+            tokio::spawn(reelsmith::cluster::advisory::watch(
+                cluster.clone(),
+                tokio_util::sync::CancellationToken::new(),
+            ));
             if let Some(u) = std::env::var("REELSMITH_PUBLIC_URL")
                 .ok()
                 .filter(|u| !u.trim().is_empty())

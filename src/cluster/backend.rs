@@ -3,10 +3,10 @@
 //! request, pushed after each change, see [`super::sessions`]); exports are render jobs on the
 //! cluster, their results in the object store behind a download link.
 
-use super::connect::{JOBS_SUBJECT, progress_subject};
+use super::connect::{JOBS_SUBJECT, cancel_subject, progress_subject};
 use super::job::{JobMedia, JobRecord, Progress, RenderJob, job_key, media_object};
 use super::sessions::{Pulled, SessionBook, SyncError};
-use super::{Cluster, ClusterError};
+use super::{Cluster, ClusterError, limits};
 use crate::backend::jobs::job_not_found;
 use crate::backend::local::{LocalBackend, own_aspect};
 use crate::backend::{
@@ -21,6 +21,9 @@ use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::watch;
+
+/// How long a cancel waits for the worker rendering the job to say it stopped.
+const CANCEL_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// How many times an edit is made again on top of another front end's before giving up.
 const SYNC_TRIES: u32 = 8;
@@ -68,12 +71,11 @@ impl ClusterBackend {
 
     /// The lock that keeps changes of `session`'s replica on this front end one at a time.
     fn session_lock(&self, session: &str) -> Arc<tokio::sync::Mutex<()>> {
-        self.editing
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(session.to_string())
-            .or_default()
-            .clone()
+        let mut map = self.editing.lock().unwrap_or_else(|e| e.into_inner());
+        // Locks nobody holds or waits for go, so the map does not grow with every session
+        // ever served (a lock in use has a clone outside the map).
+        map.retain(|_, l| Arc::strong_count(l) > 1);
+        map.entry(session.to_string()).or_default().clone()
     }
 
     /// Bring this front end's replica of `session` up to the shared one (never while a
@@ -312,8 +314,9 @@ impl Backend for ClusterBackend {
     ) -> Result<Uploaded, BackendError> {
         // The push puts the media in the object store now, so a worker never waits on a
         // front end's disk and every front end can read them.
+        let local = &self.counted().await?;
         self.change(session_id, || async move {
-            let up = self.local.upload(session_id, files).await?;
+            let up = local.upload(session_id, files).await?;
             let sid = up.session_id.clone();
             Ok((up, sid))
         })
@@ -332,7 +335,7 @@ impl Backend for ClusterBackend {
     }
 
     async fn credits(&self) -> Result<Credits, BackendError> {
-        let mut c = self.local.credits().await?;
+        let mut c = self.counted().await?.credits().await?;
         c.note = format!(
             "{} Renders run on the cluster's workers.",
             c.note.trim_end()
@@ -402,6 +405,7 @@ impl Backend for ClusterBackend {
             if !retry {
                 return self.follow(rec).await;
             }
+            self.within_limits().await?;
             let media = self
                 .store_media(self.local.session_media(&session)?)
                 .await?;
@@ -421,6 +425,7 @@ impl Backend for ClusterBackend {
                 Err(_) => self.follow(self.record(&job.job_id).await?.0).await,
             };
         }
+        self.within_limits().await?;
         let media = self
             .store_media(self.local.session_media(&session)?)
             .await?;
@@ -452,17 +457,89 @@ impl Backend for ClusterBackend {
     }
 
     async fn cancel(&self, job_id: &str) -> Result<JobStatus, BackendError> {
-        let (rec, _) = self.record(job_id).await?;
-        if rec.ended() {
-            return Ok(rec.status(self.link(job_id)));
+        // Mark the record first (compare-and-set, so a worker's write in between is seen):
+        // a worker that takes the job later skips it, the one rendering it will not record
+        // it done. Then tell that worker to stop now.
+        for _ in 0..SYNC_TRIES {
+            let (rec, rev) = self.record(job_id).await?;
+            if rec.ended() {
+                return Ok(rec.status(self.link(job_id)));
+            }
+            let mut cancelled = rec.clone();
+            cancelled.state = JobState::Cancelled;
+            cancelled.message = match &rec.worker {
+                Some(w) => format!(
+                    "Cancelled while worker {w} was rendering it ({:.0}%); nothing was kept",
+                    rec.percent
+                ),
+                None => "Cancelled before a worker took it; nothing was rendered".into(),
+            };
+            if self
+                .cluster
+                .jobs
+                .update(job_id, cancelled.to_bytes(), rev)
+                .await
+                .is_err()
+            {
+                continue;
+            }
+            if rec.worker.is_some() {
+                let asked = self
+                    .cluster
+                    .client
+                    .request(cancel_subject(job_id), bytes::Bytes::new());
+                match tokio::time::timeout(CANCEL_WAIT, asked).await {
+                    Ok(Ok(_)) => tracing::info!(job = %job_id, "the worker stopped the render"),
+                    Ok(Err(e)) => {
+                        tracing::info!(job = %job_id, error = %e, "no worker answered the cancel (it skips the job when it sees the record)")
+                    }
+                    Err(_) => {
+                        tracing::warn!(job = %job_id, "the worker did not confirm the cancel in time; it will not keep the output")
+                    }
+                }
+            }
+            return Ok(cancelled.status(None));
         }
         Err(BackendError::Unavailable(format!(
-            "cancelling is not available in cluster mode yet; job {job_id} keeps rendering on a worker"
+            "job {job_id} changed too often to cancel just now; try again"
         )))
     }
 }
 
 impl ClusterBackend {
+    /// The local engine counting the tenant's storage across the cluster (when it has a
+    /// storage limit; otherwise as it is).
+    async fn counted(&self) -> Result<LocalBackend, BackendError> {
+        if self.local.limits().max_bytes.is_none() {
+            return Ok(self.local.clone());
+        }
+        let used = limits::usage(&self.cluster, &self.tenant_name()).await?;
+        Ok(self.local.counting_usage(used))
+    }
+
+    /// Refuse a new render past the tenant's limits, counted over every front end.
+    async fn within_limits(&self) -> Result<(), BackendError> {
+        let lim = self.local.limits();
+        let tenant = self.tenant_name();
+        if let Some(max) = lim.max_renders {
+            let running = limits::renders_in_flight(&self.cluster, &tenant).await?;
+            if running >= max {
+                return Err(BackendError::Unavailable(crate::tenant::renders_refusal(
+                    &tenant, running, max,
+                )));
+            }
+        }
+        if let Some(max) = lim.max_bytes {
+            let used = limits::usage(&self.cluster, &tenant).await?;
+            if used >= max {
+                return Err(BackendError::Unavailable(crate::tenant::storage_refusal(
+                    &tenant, used, max, 0,
+                )));
+            }
+        }
+        Ok(())
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn make_job(
         &self,

@@ -1,6 +1,7 @@
 //! Connecting to the cluster and making sure its stream, buckets and consumer exist.
 
 use super::ClusterError;
+use super::registry::{WORKER_TTL, WORKERS_BUCKET};
 use async_nats::jetstream::{self, consumer, kv, object_store, stream};
 use std::time::{Duration, Instant};
 
@@ -14,6 +15,9 @@ pub const DEAD_STREAM: &str = "REELSMITH_DEAD";
 pub const DEAD_PREFIX: &str = "reelsmith.dead";
 /// Progress of a job goes to `reelsmith.progress.<job id>` (core NATS, not stored).
 pub const PROGRESS_PREFIX: &str = "reelsmith.progress";
+/// A request on `reelsmith.cancel.<job id>` (core NATS) stops the worker rendering that job;
+/// it answers once its render has stopped.
+pub const CANCEL_PREFIX: &str = "reelsmith.cancel";
 /// The KV bucket of job records, by job id.
 pub const JOBS_BUCKET: &str = "reelsmith-jobs";
 /// The KV bucket of sessions: each one's owner and head, its revisions and its media.
@@ -67,8 +71,18 @@ pub struct Cluster {
     pub sessions: kv::Store,
     /// Media and exports.
     pub files: object_store::ObjectStore,
+    /// The worker registry ([`super::registry`]).
+    pub workers: kv::Store,
     /// What it was opened with.
     pub opts: ClusterOptions,
+}
+
+/// The buckets [`Cluster::ensure`] opens.
+struct Resources {
+    jobs: kv::Store,
+    sessions: kv::Store,
+    files: object_store::ObjectStore,
+    workers: kv::Store,
 }
 
 /// How long set-up keeps retrying while a fresh cluster elects its JetStream leader.
@@ -78,37 +92,24 @@ impl Cluster {
     /// Connect and create the stream and buckets when missing (retrying while a new cluster
     /// is still electing its leaders).
     pub async fn connect(opts: ClusterOptions) -> Result<Cluster, ClusterError> {
-        let servers: Vec<async_nats::ServerAddr> = opts
-            .url
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| s.parse())
-            .collect::<Result<_, _>>()
-            .map_err(|e| ClusterError::Connect {
-                url: opts.url.clone(),
-                detail: format!("not a NATS URL: {e}"),
-            })?;
-        let client = async_nats::ConnectOptions::new()
-            .name("reelsmith")
-            .connection_timeout(Duration::from_secs(10))
-            .connect(servers)
-            .await
-            .map_err(|e| ClusterError::Connect {
-                url: opts.url.clone(),
-                detail: e.to_string(),
-            })?;
+        let client = connect_client(&opts.url, Duration::from_secs(10)).await?;
         let js = jetstream::new(client.clone());
         let started = Instant::now();
         loop {
             match Self::ensure(&js, &opts).await {
-                Ok((jobs, sessions, files)) => {
+                Ok(Resources {
+                    jobs,
+                    sessions,
+                    files,
+                    workers,
+                }) => {
                     return Ok(Cluster {
                         client,
                         js,
                         jobs,
                         sessions,
                         files,
+                        workers,
                         opts,
                     });
                 }
@@ -124,7 +125,7 @@ impl Cluster {
     async fn ensure(
         js: &jetstream::Context,
         opts: &ClusterOptions,
-    ) -> Result<(kv::Store, kv::Store, object_store::ObjectStore), ClusterError> {
+    ) -> Result<Resources, ClusterError> {
         js.get_or_create_stream(stream::Config {
             name: JOBS_STREAM.into(),
             subjects: vec![JOBS_SUBJECT.into()],
@@ -179,7 +180,26 @@ impl Cluster {
                 .await
                 .map_err(|e| ClusterError::js("create the files bucket", e))?,
         };
-        Ok((jobs, sessions, files))
+        let workers = match js.get_key_value(WORKERS_BUCKET).await {
+            Ok(s) => s,
+            Err(_) => js
+                .create_key_value(kv::Config {
+                    bucket: WORKERS_BUCKET.into(),
+                    history: 1,
+                    // A worker that stops reporting drops off by itself.
+                    max_age: WORKER_TTL,
+                    num_replicas: opts.replicas,
+                    ..Default::default()
+                })
+                .await
+                .map_err(|e| ClusterError::js("create the workers bucket", e))?,
+        };
+        Ok(Resources {
+            jobs,
+            sessions,
+            files,
+            workers,
+        })
     }
 
     /// The workers' pull consumer (created when missing).
@@ -208,9 +228,44 @@ impl Cluster {
     }
 }
 
+/// A client of the servers in `url` (comma-separated), giving up after `timeout`.
+pub async fn connect_client(
+    url: &str,
+    timeout: Duration,
+) -> Result<async_nats::Client, ClusterError> {
+    let failed = |detail: String| ClusterError::Connect {
+        url: url.to_string(),
+        detail,
+    };
+    let servers: Vec<async_nats::ServerAddr> = url
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse())
+        .collect::<Result<_, _>>()
+        .map_err(|e| failed(format!("not a NATS URL: {e}")))?;
+    if servers.is_empty() {
+        return Err(failed("no server given".into()));
+    }
+    let connecting = async_nats::ConnectOptions::new()
+        .name("reelsmith")
+        .connection_timeout(timeout)
+        .connect(servers);
+    match tokio::time::timeout(timeout, connecting).await {
+        Ok(Ok(c)) => Ok(c),
+        Ok(Err(e)) => Err(failed(e.to_string())),
+        Err(_) => Err(failed(format!("no answer within {} s", timeout.as_secs()))),
+    }
+}
+
 /// The subject a job's progress is published on.
 pub fn progress_subject(job_id: &str) -> String {
     format!("{PROGRESS_PREFIX}.{job_id}")
+}
+
+/// The subject a job's cancel is sent on.
+pub fn cancel_subject(job_id: &str) -> String {
+    format!("{CANCEL_PREFIX}.{job_id}")
 }
 
 /// The subject a job is dead-lettered on.

@@ -6,18 +6,26 @@
 //! * [`job`]: the render job message, its idempotency key and the job record kept in KV.
 //! * [`worker`]: a pull consumer rendering one job at a time, with explicit ack, in-progress
 //!   heartbeats, bounded redelivery and a dead-letter subject.
+//! * [`advisory`]: a job whose every delivery died with its worker is failed and dead-lettered.
 //! * [`sessions`]: sessions in a KV bucket every front end shares; each front end's workspace
 //!   is a replica, pulled before a request and pushed (compare-and-set) after an edit.
 //! * [`backend`]: the front end's [`Backend`](crate::backend::Backend): the local engine on
 //!   the replica, exports become jobs, results live in the object store.
+//! * [`registry`]: workers report their load and jobs into a bucket whose entries expire.
+//! * [`inspect`]: what `reelsmith doctor --cluster` checks and shows.
+//! * [`limits`]: a tenant's renders at once and storage, counted across front ends.
 //! * [`download`]: `GET /exports/<id>`, the download link of a finished export.
 //!
 //! Without `--cluster` none of this runs and no NATS server is needed.
 
+pub mod advisory;
 pub mod backend;
 pub mod connect;
 pub mod download;
+pub mod inspect;
 pub mod job;
+pub mod limits;
+pub mod registry;
 pub mod sessions;
 pub mod worker;
 

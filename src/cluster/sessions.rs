@@ -312,6 +312,11 @@ impl SessionBook {
             Err(e) => e,
         };
         if e.kind() != kv::CreateErrorKind::AlreadyExists {
+            // Over a released (deleted) key the client's create is an update of the delete
+            // marker; another front end winning that race shows as "wrong last sequence".
+            if e.to_string().contains("wrong last sequence") {
+                return Err(SyncError::Conflict(session.into()));
+            }
             return Err(ClusterError::js("store a revision", e).into());
         }
         let meta_now = self

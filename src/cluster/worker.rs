@@ -7,8 +7,9 @@
 //! until the consumer's delivery limit; the last one goes to the dead-letter subject with its
 //! reason and the job record says why it failed.
 
-use super::connect::{dead_subject, progress_subject};
+use super::connect::{cancel_subject, progress_subject};
 use super::job::{DeadLetter, JobRecord, Progress, RenderJob, export_object};
+use super::registry::{Beacon, Outcome};
 use super::{Cluster, ClusterError};
 use crate::backend::local::{for_quality, own_aspect, progress_message};
 use crate::backend::{ExportResult, JobState};
@@ -16,7 +17,7 @@ use crate::ffmpeg::Tools;
 use crate::media::MediaInfo;
 use crate::publish::{platform::Platform, readiness};
 use crate::render::{self, RenderProgress, RenderRequest};
-use async_nats::jetstream::{AckKind, Message, object_store};
+use async_nats::jetstream::{AckKind, Message, kv, object_store};
 use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -45,6 +46,13 @@ impl Worker {
     /// Take jobs until `shutdown` fires; a job being rendered then is finished first.
     pub async fn run(&self, shutdown: CancellationToken) -> Result<(), ClusterError> {
         let consumer = self.cluster.workers_consumer().await?;
+        let leaving = CancellationToken::new();
+        let (beacon, beating) =
+            Beacon::start(self.cluster.workers.clone(), &self.name, leaving.clone()).await;
+        tokio::spawn(super::advisory::watch(
+            self.cluster.clone(),
+            leaving.clone(),
+        ));
         eprintln!(
             "reelsmith worker {} taking render jobs (ack wait {} s, {} deliveries at most)",
             self.name,
@@ -76,17 +84,29 @@ impl Worker {
                     _ = shutdown.cancelled() => None,
                 };
                 match next {
-                    Some(Ok(msg)) => self.handle(msg).await,
-                    Some(Err(e)) => tracing::warn!(error = %e, "fetching a job failed"),
+                    Some(Ok(msg)) => self.handle(msg, &beacon).await,
+                    Some(Err(e)) => {
+                        // A broken batch can keep yielding the same error: fetch anew, after a
+                        // pause, rather than spin on it.
+                        tracing::warn!(error = %e, "fetching a job failed; fetching again");
+                        tokio::select! {
+                            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                            _ = shutdown.cancelled() => {}
+                        }
+                        break;
+                    }
                     None => break,
                 }
             }
         }
+        // Off the registry at once, rather than when the entry expires.
+        leaving.cancel();
+        let _ = beating.await;
         Ok(())
     }
 
     /// Render one delivered job and settle it (ack, nak or dead-letter).
-    async fn handle(&self, msg: Message) {
+    async fn handle(&self, msg: Message, beacon: &Beacon) {
         let attempt = msg.info().map(|i| i.delivered).unwrap_or(1);
         // Time in the queue (since the job was published), for operators and bench/cluster.sh.
         let waited_ms = msg.info().map_or(0, |i| {
@@ -107,22 +127,38 @@ impl Worker {
             }
         };
         let key = job.job_id.clone();
-        // Idempotent: a job already rendered is not rendered again.
-        if let Ok(Some(e)) = self.cluster.jobs.entry(key.as_str()).await
-            && let Some(rec) = JobRecord::from_bytes(&e.value)
-            && rec.state == JobState::Done
-            && self.cluster.files.info(export_object(&key)).await.is_ok()
-        {
-            let _ = msg.double_ack().await;
-            return;
+        // Listen for a cancel before reading the record: one sent earlier shows in the record,
+        // one sent later reaches the listener.
+        let cancel = CancellationToken::new();
+        let listener = self.listen_for_cancel(&key, cancel.clone()).await;
+        let (current, mut rev) = self.current(&key).await;
+        match current.as_ref().map(|r| r.state) {
+            // Idempotent: a job already rendered is not rendered again.
+            Some(JobState::Done) if self.cluster.files.info(export_object(&key)).await.is_ok() => {
+                let _ = msg.double_ack().await;
+                return;
+            }
+            Some(JobState::Cancelled) => {
+                tracing::info!(job = %key, worker = %self.name, "job cancelled before it was rendered; skipped");
+                beacon.end(&key, Outcome::Cancelled);
+                let _ = msg.ack_with(AckKind::Term).await;
+                return;
+            }
+            _ => {}
         }
         let mut rec = JobRecord::queued(&job);
         rec.attempts = attempt;
         rec.worker = Some(self.name.clone());
         rec.message = format!("Preparing (attempt {attempt})");
-        self.put(&rec).await;
+        if self.save(&rec, &mut rev).await.is_err() {
+            tracing::info!(job = %key, worker = %self.name, "job cancelled before it was rendered; skipped");
+            beacon.end(&key, Outcome::Cancelled);
+            let _ = msg.ack_with(AckKind::Term).await;
+            return;
+        }
 
         tracing::info!(job = %key, attempt, waited_ms, worker = %self.name, "job started");
+        beacon.begin(&key);
         let msg = Arc::new(msg);
         let heartbeat = {
             let msg = msg.clone();
@@ -136,29 +172,61 @@ impl Worker {
                 }
             })
         };
-        let outcome = self.render(&job, &mut rec).await;
+        let outcome = self.render(&job, &mut rec, beacon, &cancel).await;
         heartbeat.abort();
+        // Settle the record; one cancelled meanwhile keeps the front end's word and no output.
+        let settled = if cancel.is_cancelled() {
+            Err(Cancelled)
+        } else {
+            match &outcome {
+                Ok(()) => self.save(&rec, &mut rev).await,
+                Err(reason) if attempt >= self.cluster.opts.max_deliver => {
+                    // The letter first: whoever sees the record failed can find it.
+                    self.dead_letter(&key, &job.tenant, attempt, reason).await;
+                    rec.state = JobState::Failed;
+                    rec.message = format!("Render failed after {attempt} attempt(s): {reason}");
+                    self.save(&rec, &mut rev).await
+                }
+                Err(reason) => {
+                    tracing::warn!(job = %key, attempt, reason, "attempt failed; the job is retried");
+                    rec.message = format!("Attempt {attempt} failed ({reason}); retrying");
+                    self.save(&rec, &mut rev).await
+                }
+            }
+        };
+        let stopped_for = listener.stop();
+        if settled.is_err() {
+            if outcome.is_ok() {
+                // Stored just before the cancel was seen: take it back.
+                let _ = self.cluster.files.delete(export_object(&key)).await;
+            }
+            tracing::info!(job = %key, worker = %self.name, "job cancelled; its render was stopped and nothing was kept");
+            beacon.end(&key, Outcome::Cancelled);
+            let _ = msg.ack_with(AckKind::Term).await;
+            for reply in stopped_for {
+                let _ = self
+                    .cluster
+                    .client
+                    .publish(reply, format!("stopped by worker {}", self.name).into())
+                    .await;
+            }
+            return;
+        }
         match outcome {
             Ok(()) => {
-                self.put(&rec).await;
+                beacon.end(&key, Outcome::Done);
                 let render_ms = started.elapsed().as_millis() as u64;
                 tracing::info!(job = %key, waited_ms, render_ms, worker = %self.name, "job done");
                 if let Err(e) = msg.double_ack().await {
                     tracing::warn!(job = %key, error = %e, "ack of a finished job failed; it may be delivered again (and found done)");
                 }
             }
-            Err(reason) if attempt >= self.cluster.opts.max_deliver => {
-                // The letter first: whoever sees the record failed can find it.
-                self.dead_letter(&key, &job.tenant, attempt, &reason).await;
-                rec.state = JobState::Failed;
-                rec.message = format!("Render failed after {attempt} attempt(s): {reason}");
-                self.put(&rec).await;
+            Err(_) if attempt >= self.cluster.opts.max_deliver => {
+                beacon.end(&key, Outcome::Failed);
                 let _ = msg.ack_with(AckKind::Term).await;
             }
-            Err(reason) => {
-                tracing::warn!(job = %key, attempt, reason, "attempt failed; the job is retried");
-                rec.message = format!("Attempt {attempt} failed ({reason}); retrying");
-                self.put(&rec).await;
+            Err(_) => {
+                beacon.end(&key, Outcome::Failed);
                 let _ = msg
                     .ack_with(AckKind::Nak(Some(Duration::from_secs(1))))
                     .await;
@@ -166,13 +234,91 @@ impl Worker {
         }
     }
 
+    /// Subscribe to the job's cancel subject: a message fires `cancel`, and its reply subject
+    /// is kept to answer once the render has stopped.
+    async fn listen_for_cancel(&self, job_id: &str, cancel: CancellationToken) -> CancelListener {
+        let asked: Arc<Mutex<Vec<async_nats::Subject>>> = Arc::default();
+        let task = match self.cluster.client.subscribe(cancel_subject(job_id)).await {
+            Ok(mut sub) => {
+                // The server has the subscription before the record is read.
+                let _ = self.cluster.client.flush().await;
+                let asked = asked.clone();
+                Some(tokio::spawn(async move {
+                    while let Some(m) = sub.next().await {
+                        if let Some(r) = m.reply {
+                            asked.lock().unwrap_or_else(|e| e.into_inner()).push(r);
+                        }
+                        cancel.cancel();
+                    }
+                }))
+            }
+            Err(e) => {
+                tracing::warn!(job = %job_id, error = %e, "cannot listen for a cancel; the record is checked instead");
+                None
+            }
+        };
+        CancelListener { task, asked }
+    }
+
+    /// The job's record and its KV revision (0 when there is none), retried while the
+    /// cluster elects a leader.
+    async fn current(&self, key: &str) -> (Option<JobRecord>, u64) {
+        match super::patiently(30, || self.cluster.jobs.entry(key)).await {
+            Ok(Some(e)) if e.operation == kv::Operation::Put => {
+                (JobRecord::from_bytes(&e.value), e.revision)
+            }
+            Ok(Some(e)) => (None, e.revision),
+            Ok(None) => (None, 0),
+            Err(e) => {
+                tracing::warn!(job = %key, error = %e, "cannot read the job's record");
+                (None, 0)
+            }
+        }
+    }
+
+    /// Record the job's state over the revision last seen (`rev`, moved on). Another writer
+    /// in between is looked at: when it cancelled the job, Err and the record keeps its word.
+    /// Retried for a while (a node may be going away meanwhile).
+    async fn save(&self, rec: &JobRecord, rev: &mut u64) -> Result<(), Cancelled> {
+        for attempt in 1..=30 {
+            let key = rec.job_id.as_str();
+            match self.cluster.jobs.update(key, rec.to_bytes(), *rev).await {
+                Ok(n) => {
+                    *rev = n;
+                    return Ok(());
+                }
+                Err(e) if e.kind() == kv::UpdateErrorKind::WrongLastRevision => {
+                    let (now, at) = self.current(key).await;
+                    if now.is_some_and(|r| r.state == JobState::Cancelled) {
+                        return Err(Cancelled);
+                    }
+                    *rev = at;
+                }
+                Err(e) if attempt == 30 => {
+                    tracing::warn!(job = %rec.job_id, error = %e, "cannot record the job's state")
+                }
+                Err(_) => tokio::time::sleep(Duration::from_secs(1)).await,
+            }
+        }
+        Ok(())
+    }
+
     /// Fetch the media, render, and store the MP4; `rec` ends up done.
-    async fn render(&self, job: &RenderJob, rec: &mut JobRecord) -> Result<(), String> {
+    async fn render(
+        &self,
+        job: &RenderJob,
+        rec: &mut JobRecord,
+        beacon: &Beacon,
+        cancel: &CancellationToken,
+    ) -> Result<(), String> {
         let dir = tempfile::Builder::new()
             .prefix(&format!("worker-{}-", std::process::id()))
             .tempdir_in(&self.scratch)
             .map_err(|e| format!("cannot make a scratch folder: {e}"))?;
-        let media = self.fetch_media(job, dir.path()).await?;
+        let media = tokio::select! {
+            m = self.fetch_media(job, dir.path()) => m?,
+            _ = cancel.cancelled() => return Err("cancelled".into()),
+        };
         let (tl, encode) = for_quality(job.timeline.clone(), job.draft);
         let output = dir.path().join("out.mp4");
         let cluster = self.cluster.clone();
@@ -184,9 +330,11 @@ impl Worker {
                 return;
             }
             *l = Instant::now();
+            let message = progress_message(&p);
+            beacon.progress(&job.job_id, p.percent, &message);
             let body = serde_json::to_vec(&Progress {
                 percent: p.percent,
-                message: progress_message(&p),
+                message,
             })
             .unwrap_or_default();
             let (client, subject) = (cluster.client.clone(), subject.clone());
@@ -207,7 +355,7 @@ impl Worker {
             },
             &self.tools,
             &on_progress,
-            &CancellationToken::new(),
+            cancel,
         )
         .await
         .map_err(|e| e.to_string())?;
@@ -329,49 +477,32 @@ impl Worker {
         Ok(out)
     }
 
-    /// Record the job's state, retrying for a while (a node may be going away meanwhile).
-    async fn put(&self, rec: &JobRecord) {
-        for attempt in 1..=30 {
-            match self
-                .cluster
-                .jobs
-                .put(rec.job_id.as_str(), rec.to_bytes())
-                .await
-            {
-                Ok(_) => return,
-                Err(e) if attempt == 30 => {
-                    tracing::warn!(job = %rec.job_id, error = %e, "cannot record the job's state")
-                }
-                Err(_) => tokio::time::sleep(Duration::from_secs(1)).await,
-            }
-        }
-    }
-
     async fn dead_letter(&self, job_id: &str, tenant: &str, attempts: i64, reason: &str) {
-        tracing::warn!(job = %job_id, attempts, reason, "job dead-lettered");
-        let body = serde_json::to_vec(&DeadLetter {
+        let letter = DeadLetter {
             job_id: job_id.into(),
             tenant: tenant.into(),
             attempts,
             reason: reason.into(),
-        })
-        .unwrap_or_default();
-        let subject = dead_subject(if job_id == "unknown" {
-            "unreadable"
-        } else {
-            job_id
-        });
-        let sent = super::patiently(30, || async {
-            self.cluster
-                .js
-                .publish(subject.clone(), body.clone().into())
-                .await?
-                .await
-                .map_err(async_nats::Error::from)
-        })
-        .await;
-        if let Err(e) = sent {
-            tracing::warn!(error = %e, "cannot publish the dead letter");
+        };
+        super::advisory::dead_letter(&self.cluster, &letter).await;
+    }
+}
+
+/// The job was cancelled through a front end.
+struct Cancelled;
+
+/// A job's cancel subscription while it is handled.
+struct CancelListener {
+    task: Option<tokio::task::JoinHandle<()>>,
+    asked: Arc<Mutex<Vec<async_nats::Subject>>>,
+}
+
+impl CancelListener {
+    /// Unsubscribe; the reply subjects of those who asked to cancel.
+    fn stop(self) -> Vec<async_nats::Subject> {
+        if let Some(t) = self.task {
+            t.abort();
         }
+        std::mem::take(&mut *self.asked.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }

@@ -4,7 +4,9 @@
 //! (bearer token, range requests, a valid MP4); a worker killed with -9 mid-job hands the job
 //! to the next worker, which finishes it with exactly one output; `output_path` is refused.
 
-use crate::support::cluster::{TOKEN, call, client, front_end, good, record_until, stills, worker};
+use crate::support::cluster::{
+    TOKEN, call, client, doctor, front_end, good, record_until, stills, worker,
+};
 use crate::support::mcp_client::{structured, text_of};
 use crate::support::nats::NatsCluster;
 use crate::support::*;
@@ -195,4 +197,30 @@ async fn export_survives_a_killed_worker_and_downloads_with_ranges() {
     assert!(!letter.reason.is_empty(), "{letter:?}");
     assert!(said.contains(&letter.reason), "{said} / {letter:?}");
     c.cancel().await.unwrap();
+}
+
+/// doctor --cluster on an address nothing answers, and on one that accepts but never speaks
+/// NATS: a clear error and a failing exit, within its connect timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_says_when_the_cluster_cannot_be_reached() {
+    let tmp = tempfile::tempdir().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("nats://127.0.0.1:{}", closed.local_addr().unwrap().port());
+    drop(closed);
+    // Accepts connections (the kernel's backlog) but never sends a NATS greeting.
+    let mute = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent = format!("nats://127.0.0.1:{}", mute.local_addr().unwrap().port());
+    for url in [dead, silent] {
+        let started = std::time::Instant::now();
+        let (ok, report) = doctor(tmp.path(), &url).await;
+        assert!(!ok, "{report}");
+        assert!(report.contains("nats:      UNREACHABLE"), "{report}");
+        assert!(
+            report.contains(&format!("cannot connect to the NATS cluster at {url}"))
+                && report.contains("Check that nats-server runs there"),
+            "{report}"
+        );
+        assert!(started.elapsed().as_secs() < 15, "{:?}", started.elapsed());
+    }
+    drop(mute);
 }

@@ -3,8 +3,9 @@
 //! (every concurrent edit's text is in the final timeline, every revision in the history,
 //! both front ends agree on the head); an export made through B downloads through A; the
 //! other tenant gets "not found" for the session, its media and its export on either front end.
+//! `doctor --cluster` finds every bucket and lists both workers.
 
-use crate::support::cluster::{call, client, front_end, good, stills, worker};
+use crate::support::cluster::{call, client, doctor, front_end, good, stills, worker};
 use crate::support::mcp_client::{structured, text_of};
 use crate::support::nats::NatsCluster;
 use crate::support::*;
@@ -114,6 +115,59 @@ async fn two_front_ends_share_sessions_keep_every_edit_and_keep_tenants_apart() 
     let mp4 = tmp.path().join("via-a.mp4");
     std::fs::write(&mp4, &bytes).unwrap();
     assert!((duration(&probe(&mp4)) - 6.0).abs() < 0.5);
+
+    // doctor --cluster, run as an operator would: the connection, every bucket and the
+    // stream, and both workers with their load; the one that rendered has a job done (its
+    // report follows the job's record by a moment, so asked again until then).
+    let finished = |report: &str| {
+        let lines: Vec<&str> = report
+            .lines()
+            .filter(|l| l.contains("  worker w"))
+            .collect();
+        let done: u64 = lines
+            .iter()
+            .map(|l| {
+                let n = l
+                    .split(" done,")
+                    .next()
+                    .unwrap()
+                    .rsplit(' ')
+                    .next()
+                    .unwrap();
+                n.parse::<u64>().unwrap()
+            })
+            .sum();
+        done == 1
+            && lines
+                .iter()
+                .all(|l| l.contains("load ") && l.contains("idle"))
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let report = loop {
+        let (ok, report) = doctor(tmp.path(), &urls).await;
+        assert!(ok, "{report}");
+        if finished(&report) || std::time::Instant::now() > deadline {
+            break report;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    };
+    assert!(finished(&report), "one export done, both idle:\n{report}");
+    for want in [
+        "nats-server",
+        "cluster reelsmith-test",
+        "REELSMITH_JOBS (render jobs): R3",
+        "consumer   render-workers: 0 queued, 0 being rendered",
+        "reelsmith-jobs (job records): R3",
+        "reelsmith-sessions (sessions): R3",
+        "reelsmith-workers (worker registry): R3",
+        "reelsmith-files (media and exports): R3",
+        "workers:   2",
+        "worker w1 on ",
+        "worker w2 on ",
+        "The cluster is ready for exports.",
+    ] {
+        assert!(report.contains(want), "{want:?} missing from:\n{report}");
+    }
 
     // The other tenant, on either front end: the session, its media and its export are
     // "not found", as an id that never existed is.

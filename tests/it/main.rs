@@ -10,6 +10,7 @@ mod beat_sync;
 mod beats;
 mod captions;
 mod cluster;
+mod cluster_ops;
 mod cluster_sessions;
 mod disk_space;
 mod doctor;

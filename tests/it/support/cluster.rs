@@ -90,6 +90,8 @@ pub fn worker(dir: &Path, urls: &str, name: &str) -> Killed {
         // Short, so a dead worker's job moves on quickly; live workers heartbeat well within it.
         .env("REELSMITH_CLUSTER_ACK_WAIT_S", "4")
         .env("REELSMITH_CLUSTER_MAX_DELIVER", "3")
+        // Each job's start, end, skip or cancel, for the tests that read the log.
+        .env("RUST_LOG", "reelsmith=info")
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
@@ -118,6 +120,16 @@ pub async fn record_until(
     tokio::time::timeout(Duration::from_secs(600), wait)
         .await
         .unwrap_or_else(|_| panic!("job {job}: timed out waiting for {what}"))
+}
+
+/// `reelsmith doctor --cluster URLS` run from `home`: its exit status and output.
+pub async fn doctor(home: &Path, urls: &str) -> (bool, String) {
+    let mut cmd = reelsmith(home);
+    cmd.args(["doctor", "--cluster", urls]);
+    let out = tokio::task::spawn_blocking(move || cmd.output().expect("run reelsmith doctor"))
+        .await
+        .unwrap();
+    (out.status.success(), super::text(&out))
 }
 
 /// `n` distinct 1280x720 stills in `dir`, as the paths upload_media takes.
