@@ -224,12 +224,14 @@ impl LocalBackend {
         let mut tasks = tokio::task::JoinSet::new();
         for (i, f) in files.iter().enumerate() {
             let (f, tools, limit) = (f.clone(), tools.clone(), limit.clone());
+            let cache = self.cache.clone();
             let downloads = self.media_dir();
             tasks.spawn(async move {
                 let _permit = limit.acquire_owned().await;
                 let url = match &f {
                     Source::Path(p) => {
-                        return (i, media::intake(p, &tools).await.map_err(|e| e.to_string()));
+                        let r = media::intake_cached(p, &tools, cache.as_ref()).await;
+                        return (i, r.map_err(|e| e.to_string()));
                     }
                     Source::Url(u) => u,
                 };
@@ -238,7 +240,7 @@ impl LocalBackend {
                     Ok(p) => p,
                     Err(e) => return (i, Err(e.to_string())),
                 };
-                let r = match media::intake(&path, &tools).await {
+                let r = match media::intake_cached(&path, &tools, cache.as_ref()).await {
                     Ok(mut m) => {
                         media::keep_fetched(&path, &downloads, media::fetch::file_name(url), &mut m)
                             .map(|()| m)
@@ -647,7 +649,15 @@ impl Backend for LocalBackend {
             let readiness = match (&result, own_aspect(&tl)) {
                 (Ok(r), Some(aspect)) if !draft => {
                     let platforms = Platform::for_aspect(aspect);
-                    match readiness::measure(&r.path, &tl, &media, &r.text_boxes, &tools).await {
+                    let measured = readiness::measure(
+                        &r.path,
+                        &tl,
+                        &media,
+                        &r.text_boxes,
+                        &tools,
+                        cache.as_ref(),
+                    );
+                    match measured.await {
                         Ok(m) => readiness::judge(&m, &platforms),
                         Err(e) => {
                             tracing::warn!(error = %e, "could not check the export for posting");
