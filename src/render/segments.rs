@@ -69,7 +69,8 @@ pub fn plan(shots: &[Shot], texts: &[(u64, u64)], total: u64, fps: u32) -> Vec<W
             }
         }
     }
-    cuts.retain(|&c| !splits_text(c));
+    let (mut cuts, through_text): (Vec<u64>, Vec<u64>) =
+        cuts.into_iter().partition(|&c| !splits_text(c));
     // A text's edges, each moved out of a transition it falls in (to the transition's start
     // before a text, its end after one), so the text and that transition share a window.
     for &(a, b) in &kept {
@@ -90,6 +91,21 @@ pub fn plan(shots: &[Shot], texts: &[(u64, u64)], total: u64, fps: u32) -> Vec<W
     cuts.retain(|&c| c < total);
     cuts.sort_unstable();
     cuts.dedup();
+    // Texts that overlap or follow each other through crossfades can chain into one long
+    // window; one longer than a long shot's pieces is cut where the shots alone would cut it,
+    // so it does not hold up the windows rendering beside it.
+    let mut again: Vec<u64> = Vec::new();
+    for (i, &c) in cuts.iter().enumerate() {
+        let end = cuts.get(i + 1).copied().unwrap_or(total);
+        if end - c > 2 * SPLIT_S * fps {
+            again.extend(through_text.iter().copied().filter(|&t| t > c && t < end));
+        }
+    }
+    if !again.is_empty() {
+        cuts.extend(again);
+        cuts.sort_unstable();
+        cuts.dedup();
+    }
     let mut windows: Vec<Window> = Vec::new();
     for (i, &c) in cuts.iter().enumerate() {
         let end = cuts.get(i + 1).copied().unwrap_or(total);
@@ -211,27 +227,32 @@ mod tests {
         w.iter().filter(|x| x.start < b && x.end() > a).count()
     }
 
-    #[test]
-    fn each_caption_lies_in_one_window() {
-        // promo-30s: ten ~3.4 s shots with 0.5 s crossfades, a title, seven captions that do
-        // not follow the shots (one edge inside a crossfade, two overlapping) and an end card.
+    /// promo-30s: ten ~3 s shots with 0.5 s crossfades (starting at `starts`), 900 frames.
+    fn promo_shots() -> Vec<Shot> {
         let starts = [0, 89, 178, 267, 356, 445, 533, 621, 709, 797];
-        let shots: Vec<Shot> = starts
+        starts
             .iter()
             .enumerate()
             .map(|(i, &s)| {
                 let end = starts.get(i + 1).map_or(900, |n| n + 15);
                 shot(i, s, end - s, if i == 0 { 0 } else { 15 })
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn each_caption_lies_in_one_window() {
+        let shots = promo_shots();
+        // A title, captions that do not follow the shots (edges inside crossfades, in gaps
+        // and on cuts) and an end card.
         let texts = [
             (0, 90),
             (90, 188),
             (197, 291),
             (300, 394),
             (403, 497),
-            (533, 627),
-            (621, 715),
+            (533, 620),
+            (627, 700),
             (712, 805),
             (810, 900),
         ];
@@ -242,6 +263,17 @@ mod tests {
         }
         assert!(w.len() >= 5, "{w:?}");
         assert!(w.iter().all(|x| x.frames >= 30), "{w:?}");
+    }
+
+    #[test]
+    fn chained_texts_do_not_make_one_long_window() {
+        let shots = promo_shots();
+        // The last captions overlap, chaining 533..900 (12 s) together.
+        let texts = [(197, 291), (533, 627), (621, 715), (712, 805), (810, 900)];
+        let w = plan(&shots, &texts, 900, 30);
+        check_cover(&shots, &w, 900);
+        assert_eq!(windows_holding(&w, (197, 291)), 1, "{w:?}");
+        assert!(w.iter().all(|x| x.frames <= 8 * 30), "{w:?}");
     }
 
     #[test]
