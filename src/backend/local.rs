@@ -1,37 +1,38 @@
 //! The embedded default backend: director + renderer + workspace store, all on this machine.
+//! Each job has its own file: intake (`intake`), edits (`create`, `history`, `beats`,
+//! `narrate`), exports (`export`) and the text checks made at edit time (`text_checks`).
 
-use super::jobs::{JobEnd, Joined, LiveJobs, job_not_found};
+use super::jobs::{LiveJobs, job_not_found};
 use super::{
-    Backend, BackendError, CreateRequest, Created, Credits, ExportRequest, ExportResult, JobHandle,
-    JobState, JobStatus, MediaItem, Preview, TimelineState, Uploaded,
+    Backend, BackendError, CreateRequest, Created, Credits, ExportRequest, JobHandle, JobStatus,
+    MediaItem, Preview, TimelineState, Uploaded,
 };
 use crate::ffmpeg::Tools;
-use crate::media::{self, MediaInfo, Source};
-use crate::publish::platform::Platform;
-use crate::publish::readiness;
+use crate::media::{MediaInfo, Source};
+use crate::render;
 use crate::render::cache::RenderCache;
-use crate::render::fonts::FontSet;
-use crate::render::text::TextError;
-use crate::render::{self, RenderProgress, RenderRequest, Stage, encode};
 use crate::store::Store;
 use crate::tenant::{Limits, Tenant, TenantId};
-use crate::timeline::{TT_TEXT, Timeline};
+use crate::timeline::Timeline;
 use crate::workspace::{self, Workspace};
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 mod beats;
 mod create;
+mod export;
 mod history;
+mod intake;
 mod narrate;
+mod text_checks;
+
+pub(crate) use export::{for_quality, own_aspect, progress_message};
+use text_checks::{check_glyphs, text_fit_notes};
 
 pub use crate::workspace::default_home;
-
-/// Files probed at once during intake.
-const INTAKE_CONCURRENCY: usize = 4;
 
 /// The local engine. Cheap to clone: the workspace, store, live jobs and cache are shared.
 #[derive(Clone)]
@@ -216,93 +217,6 @@ impl LocalBackend {
         }
     }
 
-    /// Check and add files to a session; all files are checked and every refusal is reported.
-    async fn intake_all(
-        &self,
-        session: &str,
-        files: &[Source],
-    ) -> Result<Vec<MediaInfo>, BackendError> {
-        let tools = self.tools()?;
-        self.check_storage(0)?;
-        // Probing is mostly waiting on ffprobe/ffmpeg start-up: a few at a time, results in order.
-        let limit = Arc::new(tokio::sync::Semaphore::new(INTAKE_CONCURRENCY));
-        let mut tasks = tokio::task::JoinSet::new();
-        for (i, f) in files.iter().enumerate() {
-            let (f, tools, limit) = (f.clone(), tools.clone(), limit.clone());
-            let downloads = self.media_dir();
-            tasks.spawn(async move {
-                let _permit = limit.acquire_owned().await;
-                let url = match &f {
-                    Source::Path(p) => {
-                        return (i, media::intake(p, &tools).await.map_err(|e| e.to_string()));
-                    }
-                    Source::Url(u) => u,
-                };
-                // Fetched into the workspace, then checked like any local file.
-                let path = match media::fetch::download(url, &downloads).await {
-                    Ok(p) => p,
-                    Err(e) => return (i, Err(e.to_string())),
-                };
-                let r = match media::intake(&path, &tools).await {
-                    Ok(mut m) => {
-                        media::keep_fetched(&path, &downloads, media::fetch::file_name(url), &mut m)
-                            .map(|()| m)
-                            .map_err(|e| format!("{f}: cannot keep the download: {e}"))
-                    }
-                    Err(e) => Err(format!("{f}: {e}")),
-                };
-                if r.is_err() {
-                    let _ = std::fs::remove_file(&path);
-                }
-                (i, r)
-            });
-        }
-        let mut results: Vec<Option<Result<MediaInfo, String>>> = vec![None; files.len()];
-        while let Some(joined) = tasks.join_next().await {
-            let (i, r) =
-                joined.map_err(|e| BackendError::Unavailable(format!("intake failed: {e}")))?;
-            results[i] = Some(r);
-        }
-        let mut ok = Vec::new();
-        let mut errors = Vec::new();
-        for r in results.into_iter().flatten() {
-            match r {
-                Ok(m) => ok.push(m),
-                Err(e) => errors.push(e),
-            }
-        }
-        if !errors.is_empty() {
-            return Err(BackendError::Unavailable(if errors.len() == 1 {
-                errors.remove(0)
-            } else {
-                format!(
-                    "{} files were refused:\n{}",
-                    errors.len(),
-                    errors.join("\n")
-                )
-            }));
-        }
-        if self.limits().max_bytes.is_some() {
-            let held = self.store.tenant_media(self.tenant_name())?;
-            let mut new: HashMap<&str, &MediaInfo> = HashMap::new();
-            for m in ok.iter().filter(|m| !held.contains_key(&m.id)) {
-                new.insert(&m.id, m);
-            }
-            if let Err(e) = self.check_storage(new.values().map(|m| m.size_bytes).sum()) {
-                // Downloads made for this request only go again.
-                let dir = self.media_dir();
-                for m in new.values().filter(|m| m.path.starts_with(&dir)) {
-                    let _ = std::fs::remove_file(&m.path);
-                }
-                return Err(e);
-            }
-        }
-        for m in &ok {
-            self.store.add_media(session, m)?;
-        }
-        Ok(ok)
-    }
-
     /// A timeline as results show it, with the session's media.
     fn state(&self, session_id: &str, tl: Timeline) -> Result<TimelineState, BackendError> {
         let media = self.store.media(session_id)?;
@@ -357,59 +271,6 @@ impl LocalBackend {
     }
 }
 
-/// The timeline and encoder settings a final (`draft` false) or a draft renders with. A draft is
-/// the same edit on a 360p frame (text and motion scale with the frame), encoded with the fastest
-/// preset.
-pub(crate) fn for_quality(tl: Timeline, draft: bool) -> (Timeline, encode::EncodeSettings) {
-    if !draft {
-        return (tl, encode::EncodeSettings::default());
-    }
-    let mut d = tl;
-    let short = d.meta.width.min(d.meta.height).max(1);
-    (d.meta.width, d.meta.height) = encode::draft_size(d.meta.width, d.meta.height);
-    // Sizes given in pixels are pixels of the final frame: scale them with it.
-    let scale = f64::from(d.meta.width.min(d.meta.height)) / f64::from(short);
-    if let Some(track) = d.track_mut(crate::timeline::TT_TEXT) {
-        for seg in &mut track.segments {
-            if let Some(style) = seg.style.as_mut()
-                && let Some(crate::timeline::style::TextSize::Px(px)) = style.size
-            {
-                style.size = Some(crate::timeline::style::TextSize::Px(px * scale));
-            }
-        }
-    }
-    (d, encode::EncodeSettings::draft())
-}
-
-/// The shape of the edit's frame.
-pub(crate) fn own_aspect(tl: &crate::timeline::Timeline) -> Option<crate::timeline::Aspect> {
-    tl.meta.aspect.or_else(|| {
-        let r = f64::from(tl.meta.width) / f64::from(tl.meta.height.max(1));
-        crate::timeline::Aspect::ALL.into_iter().find(|a| {
-            let (p, q) = a.ratio();
-            (r - f64::from(p) / f64::from(q)).abs() < 0.01
-        })
-    })
-}
-
-pub(crate) fn progress_message(p: &RenderProgress) -> String {
-    match p.stage {
-        Stage::Video => format!(
-            "Rendering {:.0}% ({:.1} s of {:.1} s)",
-            p.percent, p.done_s, p.total_s
-        ),
-        s => format!("{} ({:.0}%)", capitalise(s.as_str()), p.percent),
-    }
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-        .unwrap_or_default()
-}
-
-/// How a request's edits are remembered in the history: their op names.
 #[async_trait]
 impl Backend for LocalBackend {
     fn name(&self) -> &'static str {
@@ -527,206 +388,7 @@ impl Backend for LocalBackend {
     }
 
     async fn export(&self, req: ExportRequest) -> Result<JobHandle, BackendError> {
-        self.require_session(&req.session_id)?;
-        let tools = self.tools()?.clone();
-        let session = req.session_id.clone();
-        let tl = match req.revision {
-            Some(rev) => self.revision(&session, rev)?,
-            None => self.store.current_timeline(&session)?.ok_or_else(|| {
-                BackendError::Unavailable(format!(
-                    "session {session} has no timeline to export; call create_video first"
-                ))
-            })?,
-        };
-        // Another shape is the same edit on that frame; the edit's own shape is a plain export.
-        let own = own_aspect(&tl);
-        let shape = req.shape.filter(|a| Some(*a) != own);
-        let tl = match shape {
-            Some(a) => crate::director::format::reshape(&tl, a),
-            None => tl,
-        };
-        let shape_s = shape.map(|a| a.as_str());
-        let output = match &req.output {
-            Some(p) => std::path::absolute(p).unwrap_or_else(|_| p.clone()),
-            None => self.default_output(&session, tl.rev, req.draft, shape),
-        };
-        let output_s = output.to_string_lossy().into_owned();
-
-        // Never render a revision twice: hand back its finished file, or join the job already
-        // rendering it (to this path, or to any path when none was asked for).
-        let done = match &req.output {
-            Some(_) => self
-                .store
-                .job_for(&session, tl.rev, &output_s, req.draft, shape_s)?,
-            None => self
-                .store
-                .latest_done_job(&session, tl.rev, req.draft, shape_s)?,
-        };
-        if let Some(rec) = done
-            && rec.state == JobState::Done
-            && Path::new(&rec.output).is_file()
-        {
-            return Ok(JobHandle::finished(JobStatus::from_record(&rec)));
-        }
-        let same_output = |rec_output: &str| req.output.is_none() || rec_output == output_s;
-        let joined = self.jobs.find_or_start_for(
-            self.tenant_name(),
-            self.limits().max_renders,
-            |id, s| {
-                s.session_id == session
-                    && s.revision == tl.rev
-                    && s.draft == req.draft
-                    && s.shape.as_deref() == shape_s
-                    && self
-                        .store
-                        .job(id)
-                        .ok()
-                        .flatten()
-                        .is_some_and(|rec| same_output(&rec.output))
-            },
-            || {
-                if !req.overwrite && output.exists() {
-                    return Err(render::RenderError::OutputExists(output.clone()).into());
-                }
-                self.check_storage(0)?;
-                let rec = self
-                    .store
-                    .create_job(&session, tl.rev, &output_s, req.draft, shape_s)?;
-                let mut status = JobStatus::from_record(&rec);
-                status.message = "Queued".into();
-                Ok(status)
-            },
-        )?;
-        let (tx, handle, cancel) = match joined {
-            Joined::Running(h) => return Ok(h),
-            Joined::Started { tx, handle, cancel } => (tx, handle, cancel),
-        };
-        let media: HashMap<String, MediaInfo> = self
-            .store
-            .media(&session)?
-            .into_iter()
-            .map(|m| (m.id.clone(), m))
-            .collect();
-        // A draft is the same edit on a 360p frame (text and motion scale with the frame),
-        // encoded with the fastest preset.
-        let (tl, encode) = for_quality(tl, req.draft);
-        let draft = req.draft;
-        let captions_file = req.captions_file;
-        let store = self.store.clone();
-        let scratch = self.ws.scratch();
-        let job_id = handle.job_id.clone();
-        let overwrite = req.overwrite;
-        let live_jobs = self.jobs.clone();
-        let cache = self.cache.clone();
-        tokio::spawn(async move {
-            let last_write = Mutex::new(Instant::now() - Duration::from_secs(10));
-            let on_progress = |p: RenderProgress| {
-                let msg = progress_message(&p);
-                tx.send_modify(|s| {
-                    s.percent = p.percent;
-                    s.message = msg.clone();
-                });
-                let mut lw = last_write.lock().unwrap_or_else(|e| e.into_inner());
-                if lw.elapsed() >= Duration::from_secs(1) {
-                    *lw = Instant::now();
-                    let _ = store.update_job(&job_id, JobState::Running, p.percent, &msg, None);
-                }
-            };
-            let result = render::render(
-                &RenderRequest {
-                    timeline: &tl,
-                    media: &media,
-                    output: &output,
-                    overwrite,
-                    scratch: &scratch,
-                    encode,
-                    cache: cache.as_ref(),
-                    one_window: false,
-                },
-                &tools,
-                &on_progress,
-                &cancel,
-            )
-            .await;
-            // A final is checked against the platforms its shape suits.
-            let readiness = match (&result, own_aspect(&tl)) {
-                (Ok(r), Some(aspect)) if !draft => {
-                    let platforms = Platform::for_aspect(aspect);
-                    match readiness::measure(&r.path, &tl, &media, &r.text_boxes, &tools).await {
-                        Ok(m) => readiness::judge(&m, &platforms),
-                        Err(e) => {
-                            tracing::warn!(error = %e, "could not check the export for posting");
-                            Vec::new()
-                        }
-                    }
-                }
-                _ => Vec::new(),
-            };
-            let (state, percent, message, result) = match result {
-                Ok(r) => {
-                    let captions_files = if captions_file {
-                        render::subtitles::write_beside(&tl, &r.path).unwrap_or_else(|e| {
-                            tracing::warn!(error = %e, "could not write the caption files");
-                            Vec::new()
-                        })
-                    } else {
-                        Vec::new()
-                    };
-                    let res = ExportResult {
-                        captions_files,
-                        path: r.path,
-                        duration_s: r.duration_s,
-                        width: r.width,
-                        height: r.height,
-                        size_bytes: r.size_bytes,
-                        url: None,
-                        readiness,
-                    };
-                    (
-                        JobState::Done,
-                        100.0,
-                        format!(
-                            "{}: {} ({:.1} s, {}x{}, {:.1} MB)",
-                            if draft {
-                                "Draft done (a quick 360p preview; export without quality \"draft\" for the final file)"
-                            } else {
-                                "Done"
-                            },
-                            res.path.display(),
-                            res.duration_s,
-                            res.width,
-                            res.height,
-                            res.size_bytes as f64 / 1e6
-                        ),
-                        Some(res),
-                    )
-                }
-                Err(render::RenderError::Cancelled) => (
-                    JobState::Cancelled,
-                    tx.borrow().percent,
-                    "The render was cancelled; nothing was written".to_string(),
-                    None,
-                ),
-                Err(e) => (
-                    JobState::Failed,
-                    tx.borrow().percent,
-                    format!("Render failed: {e}"),
-                    None,
-                ),
-            };
-            live_jobs.finish(
-                &store,
-                &tx,
-                &job_id,
-                JobEnd {
-                    state,
-                    percent,
-                    message,
-                    result,
-                },
-            );
-        });
-        Ok(handle)
+        self.start_export(req).await
     }
 
     async fn job(&self, job_id: &str) -> Result<JobStatus, BackendError> {
@@ -749,64 +411,4 @@ fn free_disk(path: &Path) -> Option<u64> {
     // SAFETY: `c` is a valid NUL-terminated path and `st` a properly sized out-parameter.
     let rc = unsafe { libc::statvfs(c.as_ptr(), &mut st) };
     (rc == 0).then(|| st.f_bavail as u64 * st.f_frsize as u64)
-}
-
-/// Refuse text no installed font can draw when it is set, naming the text, instead of failing
-/// the export later. Without fonts there is nothing to check; the export says what to install.
-fn check_glyphs(tl: &Timeline) -> Result<(), BackendError> {
-    let Ok(fonts) = FontSet::shared() else {
-        return Ok(());
-    };
-    for seg in tl.segments(TT_TEXT) {
-        let (Some(text), Some(role)) = (seg.text.as_deref(), seg.role) else {
-            continue;
-        };
-        if let Err(e) = fonts.check_coverage(text) {
-            return Err(BackendError::Unavailable(format!(
-                "the {} \"{}\" ({}) cannot be drawn: {e}. Nothing was changed; change that text and try again",
-                render::text::role_name(role),
-                ellipsis(text, 40),
-                seg.id
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// Text the renderer will draw smaller than its usual size, or cannot fit at all, said at create
-/// time rather than discovered in the export. Without fonts there is nothing to measure; the
-/// preview and the export report that themselves.
-fn text_fit_notes(tl: &Timeline) -> Vec<String> {
-    let Ok(fonts) = FontSet::shared() else {
-        return Vec::new();
-    };
-    let (w, h) = (tl.meta.width, tl.meta.height);
-    tl.segments(TT_TEXT)
-        .iter()
-        .filter_map(|s| {
-            let (text, role) = (s.text.as_deref()?, s.role?);
-            match render::text::fitted_scale(text, role, s.style.as_ref(), w, h, &fonts) {
-                Ok(scale) if scale < 0.995 => Some(format!(
-                    "The {} \"{}\" is drawn at {:.0}% of its usual size to fit the {w}x{h} frame",
-                    render::text::role_name(role),
-                    ellipsis(text, 40),
-                    scale * 100.0
-                )),
-                Err(e @ TextError::TooLong { .. }) => Some(format!("{e}; the export will fail")),
-                _ => None,
-            }
-        })
-        .collect()
-}
-
-/// `s` on one line, cut after a word to at most `max` characters, with "…" when cut.
-fn ellipsis(s: &str, max: usize) -> String {
-    let one_line = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one_line.chars().count() <= max {
-        return one_line;
-    }
-    let head: String = one_line.chars().take(max).collect();
-    // Chinese has no spaces: cut anywhere.
-    let cut = head.rfind(' ').map_or(head.as_str(), |i| &head[..i]);
-    format!("{}…", cut.trim_end_matches([',', '.', ';', ':']))
 }

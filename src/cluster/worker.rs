@@ -362,9 +362,15 @@ impl Worker {
         let readiness = match own_aspect(&tl) {
             Some(aspect) if !job.draft => {
                 let platforms = Platform::for_aspect(aspect);
-                match readiness::measure(&output, &tl, &media, &rendered.text_boxes, &self.tools)
-                    .await
-                {
+                let measured = readiness::measure(
+                    &output,
+                    &tl,
+                    &media,
+                    &rendered.text_boxes,
+                    &self.tools,
+                    None,
+                );
+                match measured.await {
                     Ok(m) => readiness::judge(&m, &platforms),
                     Err(e) => {
                         tracing::warn!(error = %e, "could not check the export for posting");

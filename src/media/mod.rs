@@ -293,6 +293,18 @@ pub fn check_file(path: &Path) -> Result<CheckedFile, MediaError> {
 
 /// Check, hash and probe one local file.
 pub async fn intake(path: &Path, tools: &crate::ffmpeg::Tools) -> Result<MediaInfo, MediaError> {
+    intake_cached(path, tools, None).await
+}
+
+/// [`intake`], taking the probe of the same bytes from `cache` when an earlier intake made it
+/// (a re-export in a new process then starts without ~20 ffprobe and decode runs), and
+/// keeping a new probe there. Only files that passed are kept; the checks that need no
+/// decoding run every time.
+pub async fn intake_cached(
+    path: &Path,
+    tools: &crate::ffmpeg::Tools,
+    cache: Option<&crate::render::cache::RenderCache>,
+) -> Result<MediaInfo, MediaError> {
     let file = path.display().to_string();
     let CheckedFile {
         kind, ext, size, ..
@@ -302,15 +314,33 @@ pub async fn intake(path: &Path, tools: &crate::ffmpeg::Tools) -> Result<MediaIn
         file: file.clone(),
         reason: e.to_string(),
     })?;
-    let probed = probe(&abs, kind, &ext, tools)
-        .await
-        .map_err(|reason| match reason {
-            probe::ProbeError::Tool(t) => MediaError::Tool(t),
-            probe::ProbeError::Invalid(reason) => MediaError::Corrupt {
-                file: file.clone(),
-                reason,
-            },
-        })?;
+    // Keyed by the content hash and what the name promises: the same bytes probe the same.
+    let key = {
+        let mut k = crate::render::cache::KeyBuilder::new("probe");
+        k.part(&id).part(&size.to_string()).part(&ext);
+        k.finish()
+    };
+    let known = cache.and_then(|c| c.fetch_fact::<probe::Probed>(&key));
+    let probed = match known {
+        Some(p) => p,
+        None => {
+            let p = probe(&abs, kind, &ext, tools)
+                .await
+                .map_err(|reason| match reason {
+                    probe::ProbeError::Tool(t) => MediaError::Tool(t),
+                    probe::ProbeError::Invalid(reason) => MediaError::Corrupt {
+                        file: file.clone(),
+                        reason,
+                    },
+                })?;
+            if let Some(c) = cache
+                && let Err(e) = c.store_fact(&key, &p)
+            {
+                tracing::warn!(error = %e, "could not keep the probe in the render cache");
+            }
+            p
+        }
+    };
     Ok(MediaInfo {
         id,
         file_name: path

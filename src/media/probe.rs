@@ -21,7 +21,7 @@ const IMAGE_CODECS: &[&str] = &[
 ];
 
 /// What probing found.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Probed {
     /// Display width after rotation.
     pub width: u32,

@@ -10,8 +10,10 @@
 use super::platform::Platform;
 use crate::ffmpeg::{self, RunOptions, Tools};
 use crate::media::{MediaInfo, MediaKind};
+use crate::render::cache::{KeyBuilder, RenderCache};
 use crate::render::overlays::TextBox;
 use crate::timeline::{Aspect, TT_VIDEO, Timeline};
+use futures_util::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::Path;
@@ -71,19 +73,27 @@ pub enum ReadinessError {
     Probe(String),
 }
 
-/// Measure `file` (made from `tl`), with the text boxes as drawn.
+/// Measure `file` (made from `tl`), with the text boxes as drawn. The file's streams, its
+/// loudness and the sources' scans run side by side; scans of sources already scanned are
+/// taken from `cache`.
 pub async fn measure(
     file: &Path,
     tl: &Timeline,
     media: &HashMap<String, MediaInfo>,
     text_boxes: &[TextBox],
     tools: &Tools,
+    cache: Option<&RenderCache>,
 ) -> Result<Measured, ReadinessError> {
-    let mut m = probe(file, tools).await?;
-    if m.audio_codec.is_some() {
-        let (i, tp) = loudness(file, tools).await?;
-        (m.lufs, m.true_peak) = (i, tp);
-    }
+    let streams = async {
+        let mut m = probe(file, tools).await?;
+        if m.audio_codec.is_some() {
+            let (i, tp) = loudness(file, tools).await?;
+            (m.lufs, m.true_peak) = (i, tp);
+        }
+        Ok::<_, ReadinessError>(m)
+    };
+    let (mut m, stretches) = tokio::try_join!(streams, stretches(tl, media, tools, cache))?;
+    m.stretches = stretches;
     let (x0, y0, x1, y1) = crate::render::text::safe_area(m.width, m.height);
     for TextBox { id, placed } in text_boxes {
         let (x, y, w, h) = (placed.x, placed.y, placed.width, placed.height);
@@ -93,7 +103,6 @@ pub async fn measure(
             ));
         }
     }
-    m.stretches = stretches(tl, media, tools).await?;
     Ok(m)
 }
 
@@ -253,28 +262,50 @@ async fn loudness(
     Ok(crate::render::audio::measure(file, tools, None).await?)
 }
 
+/// Sources scanned at once: each scan is one short single-threaded ffmpeg run.
+const SCANS_AT_ONCE: usize = 4;
+
+/// Black and frozen stretches (seconds from the in-point) found in a source.
+type Scan = (Vec<(f64, f64)>, Vec<(f64, f64)>);
+
 /// Black or frozen stretches longer than [`STRETCH_S`] that clips bring into the video.
 async fn stretches(
     tl: &Timeline,
     media: &HashMap<String, MediaInfo>,
     tools: &Tools,
+    cache: Option<&RenderCache>,
 ) -> Result<Vec<String>, ReadinessError> {
-    let mut found = Vec::new();
+    let mut todo = Vec::new();
     for (i, seg) in tl.segments(TT_VIDEO).iter().enumerate() {
         let Some(m) = seg.media_id.as_deref().and_then(|id| media.get(id)) else {
             continue;
         };
-        if seg.duration_ms as f64 / 1000.0 <= STRETCH_S {
+        if seg.duration_ms as f64 / 1000.0 <= STRETCH_S || m.kind == MediaKind::Audio {
             continue;
         }
-        let (black, frozen) = match m.kind {
-            MediaKind::Video => {
-                scan_clip(m, seg.in_ms.unwrap_or(0), seg.duration_ms, tools).await?
-            }
-            // A held still is what the timeline asked for; only a black one is a problem.
-            MediaKind::Image => (scan_still(m, tools).await?, Vec::new()),
-            MediaKind::Audio => continue,
-        };
+        todo.push((i, seg, m));
+    }
+    // Boxed, so the future of a render job stays provably Send (the closure-built stream
+    // otherwise trips "FnOnce is not general enough" in tokio::spawn).
+    type ScanRun<'a> = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Scan, ReadinessError>> + Send + 'a>,
+    >;
+    let mut runs: Vec<ScanRun<'_>> = Vec::new();
+    for &(_, seg, m) in &todo {
+        runs.push(Box::pin(scan_cached(
+            m,
+            seg.in_ms.unwrap_or(0),
+            seg.duration_ms,
+            tools,
+            cache,
+        )));
+    }
+    let scans: Vec<Scan> = futures_util::stream::iter(runs)
+        .buffered(SCANS_AT_ONCE)
+        .try_collect()
+        .await?;
+    let mut found = Vec::new();
+    for (&(i, seg, m), (black, frozen)) in todo.iter().zip(scans) {
         let at = seg.start_ms as f64 / 1000.0;
         for (what, list) in [("black", black), ("frozen", frozen)] {
             for (a, b) in list {
@@ -290,6 +321,54 @@ async fn stretches(
         }
     }
     Ok(found)
+}
+
+/// The scan of `m`'s used part, from `cache` when the same bytes were scanned before (by
+/// content id: a re-export or another shape of the same edit scans nothing again).
+async fn scan_cached(
+    m: &MediaInfo,
+    in_ms: u64,
+    dur_ms: u64,
+    tools: &Tools,
+    cache: Option<&RenderCache>,
+) -> Result<Scan, ReadinessError> {
+    let key = {
+        let mut k = KeyBuilder::new("readiness-scan");
+        k.part(&m.id).part(&format!("{:?}", m.kind));
+        // A still's scan does not depend on how long it is held.
+        if m.kind == MediaKind::Video {
+            k.part(&in_ms.to_string()).part(&dur_ms.to_string());
+        }
+        k.finish()
+    };
+    // JSON has no infinity (a black still is black "to the end"): kept as no end.
+    type Kept = Vec<Vec<(f64, Option<f64>)>>;
+    let keep = |l: &[(f64, f64)]| -> Vec<(f64, Option<f64>)> {
+        l.iter()
+            .map(|&(a, b)| (a, b.is_finite().then_some(b)))
+            .collect()
+    };
+    let back = |l: &[(f64, Option<f64>)]| -> Vec<(f64, f64)> {
+        l.iter()
+            .map(|&(a, b)| (a, b.unwrap_or(f64::INFINITY)))
+            .collect()
+    };
+    if let Some(hit) = cache.and_then(|c| c.fetch_fact::<Kept>(&key))
+        && let [black, frozen] = hit.as_slice()
+    {
+        return Ok((back(black), back(frozen)));
+    }
+    let scan = match m.kind {
+        MediaKind::Video => scan_clip(m, in_ms, dur_ms, tools).await?,
+        // A held still is what the timeline asked for; only a black one is a problem.
+        _ => (scan_still(m, tools).await?, Vec::new()),
+    };
+    if let Some(c) = cache
+        && let Err(e) = c.store_fact(&key, &vec![keep(&scan.0), keep(&scan.1)])
+    {
+        tracing::warn!(error = %e, "could not keep a readiness scan in the render cache");
+    }
+    Ok(scan)
 }
 
 /// Black and frozen stretches (seconds from the in-point) in the used part of a clip.

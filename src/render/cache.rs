@@ -99,6 +99,9 @@ impl KeyBuilder {
     }
 }
 
+/// The extension of facts' entries.
+const FACT_EXT: &str = "fact";
+
 /// Files up to this size are keyed by their bytes.
 const SMALL_FILE: u64 = 4 << 20;
 
@@ -188,31 +191,79 @@ impl RenderCache {
     /// Store a finished file under `key` (the file itself is left where it is) and evict the
     /// least recently used entries beyond the cap.
     pub fn store(&self, key: &str, file: &Path) -> std::io::Result<()> {
-        let key = &*self.scoped_key(key);
         let ext = file
             .extension()
             .map(|e| e.to_string_lossy().into_owned())
             .filter(|e| valid_ext(e))
             .ok_or_else(|| std::io::Error::other("cache entries need a plain file extension"))?;
-        let size = std::fs::metadata(file)?.len();
         let side = Sidecar {
-            ext: ext.clone(),
-            size,
+            ext,
+            size: std::fs::metadata(file)?.len(),
             sha256: crate::media::sha256_file(file)?,
         };
-        let tmp = self.temporary(key, &ext);
-        let placed = (|| {
-            if std::fs::hard_link(file, &tmp).is_err() {
-                std::fs::copy(file, &tmp)?;
+        self.place(key, side, |tmp| {
+            if std::fs::hard_link(file, tmp).is_err() {
+                std::fs::copy(file, tmp)?;
             }
-            std::fs::rename(&tmp, self.entry(key, &ext))?;
-            let tmp_side = self.temporary(key, "json");
+            Ok(())
+        })
+    }
+
+    /// A small fact stored by [`store_fact`](Self::store_fact) (a probe result, a check's
+    /// outcome), when its entry is whole; a damaged one is removed and `None` returned.
+    pub fn fetch_fact<T: serde::de::DeserializeOwned>(&self, key: &str) -> Option<T> {
+        let key = &*self.scoped_key(key);
+        let side: Sidecar = serde_json::from_slice(&std::fs::read(self.sidecar(key)).ok()?).ok()?;
+        if side.ext != FACT_EXT {
+            return None;
+        }
+        let entry = self.entry(key, FACT_EXT);
+        let bytes = std::fs::read(&entry).ok()?;
+        let value = (bytes.len() as u64 == side.size
+            && hex(&Sha256::digest(&bytes)) == side.sha256)
+            .then(|| serde_json::from_slice(&bytes).ok())
+            .flatten();
+        if value.is_none() {
+            tracing::warn!(key, "render cache fact is damaged; measuring again");
+            self.remove(key, FACT_EXT);
+            return None;
+        }
+        if let Ok(f) = std::fs::File::options().append(true).open(&entry) {
+            let _ = f.set_modified(SystemTime::now());
+        }
+        value
+    }
+
+    /// Keep `value` under `key`, so later processes need not measure it again (probes and
+    /// checks of the same bytes give the same answer). Same guarantees as [`store`](Self::store).
+    pub fn store_fact<T: serde::Serialize>(&self, key: &str, value: &T) -> std::io::Result<()> {
+        let bytes = serde_json::to_vec(value)?;
+        let side = Sidecar {
+            ext: FACT_EXT.into(),
+            size: bytes.len() as u64,
+            sha256: hex(&Sha256::digest(&bytes)),
+        };
+        self.place(key, side, |tmp| std::fs::write(tmp, &bytes))
+    }
+
+    /// Write an entry through `write` to a temporary, rename it into place, then its sidecar.
+    fn place(
+        &self,
+        key: &str,
+        side: Sidecar,
+        write: impl FnOnce(&Path) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let key = &*self.scoped_key(key);
+        let (tmp, tmp_side) = (self.temporary(key, &side.ext), self.temporary(key, "json"));
+        let placed = (|| {
+            write(&tmp)?;
+            std::fs::rename(&tmp, self.entry(key, &side.ext))?;
             std::fs::write(&tmp_side, serde_json::to_vec(&side)?)?;
             std::fs::rename(&tmp_side, self.sidecar(key))
         })();
         if placed.is_err() {
             let _ = std::fs::remove_file(&tmp);
-            let _ = std::fs::remove_file(self.temporary(key, "json"));
+            let _ = std::fs::remove_file(&tmp_side);
         }
         placed?;
         self.evict();
@@ -283,9 +334,12 @@ impl RenderCache {
         self.dir.join(format!("{key}.json"))
     }
 
+    /// A fresh temporary name (renders of one process may store the same key at once).
     fn temporary(&self, key: &str, ext: &str) -> PathBuf {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.dir
-            .join(format!(".tmp-{}-{key}.{ext}", std::process::id()))
+            .join(format!(".tmp-{}-{n}-{key}.{ext}", std::process::id()))
     }
 
     /// Temporaries whose writer no longer runs, and entries without a sidecar (a kill between
@@ -422,5 +476,20 @@ mod tests {
         assert_eq!(k(&["a", "b"]), k(&["a", "b"]));
         assert_ne!(k(&["a", "b"]), k(&["ab"]));
         assert_ne!(k(&["a", "b"]), k(&["a", "c"]));
+    }
+
+    #[test]
+    fn facts_round_trip_and_damaged_ones_are_dropped() {
+        let (_d, c) = cache(10);
+        c.store_fact("f1", &vec![3u32, 4]).unwrap();
+        assert_eq!(c.fetch_fact::<Vec<u32>>("f1"), Some(vec![3, 4]));
+        assert_eq!(c.fetch_fact::<Vec<u32>>("f2"), None);
+        std::fs::write(c.dir().join("f1.fact"), b"[3,5]").unwrap();
+        assert_eq!(c.fetch_fact::<Vec<u32>>("f1"), None);
+        assert!(!c.dir().join("f1.fact").exists());
+        // Scoped facts are the scope's own.
+        c.scoped("t1").store_fact("f3", &1u8).unwrap();
+        assert_eq!(c.fetch_fact::<u8>("f3"), None);
+        assert_eq!(c.scoped("t1").fetch_fact::<u8>("f3"), Some(1));
     }
 }

@@ -49,7 +49,18 @@ pub async fn render(
             frames: total,
         }]
     } else {
-        segments::plan(&shots, total, fps)
+        // Each title and caption within one window, so a text edit re-renders one window.
+        let texts: Vec<(u64, u64)> = tl
+            .segments(crate::timeline::TT_TEXT)
+            .iter()
+            .map(|s| {
+                (
+                    ms_to_frames(s.start_ms, fps).min(total),
+                    ms_to_frames(s.end_ms(), fps).min(total),
+                )
+            })
+            .collect();
+        segments::plan(&shots, &texts, total, fps)
     };
 
     // Which windows the cache already has (keys do not depend on thread counts).
