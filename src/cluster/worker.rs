@@ -15,7 +15,7 @@ use crate::backend::local::{for_quality, own_aspect, progress_message};
 use crate::backend::{ExportResult, JobState};
 use crate::ffmpeg::Tools;
 use crate::media::MediaInfo;
-use crate::publish::{platform::Platform, readiness};
+use crate::publish::readiness;
 use crate::render::{self, RenderProgress, RenderRequest};
 use async_nats::jetstream::{AckKind, Message, kv, object_store};
 use futures_util::StreamExt;
@@ -361,22 +361,8 @@ impl Worker {
         .map_err(|e| e.to_string())?;
         let readiness = match own_aspect(&tl) {
             Some(aspect) if !job.draft => {
-                let platforms = Platform::for_aspect(aspect);
-                let measured = readiness::measure(
-                    &output,
-                    &tl,
-                    &media,
-                    &rendered.text_boxes,
-                    &self.tools,
-                    None,
-                );
-                match measured.await {
-                    Ok(m) => readiness::judge(&m, &platforms),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "could not check the export for posting");
-                        Vec::new()
-                    }
-                }
+                let boxes = &rendered.text_boxes;
+                readiness::report(&output, aspect, &tl, &media, boxes, &self.tools, None).await
             }
             _ => Vec::new(),
         };

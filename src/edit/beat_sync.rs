@@ -276,16 +276,10 @@ mod tests {
             undone.changes
         );
         // A shot retimed since keeps what that edit made.
-        let retime = crate::edit::EditOp::SetShot {
-            shot: crate::edit::ShotRef::Position(2),
-            duration_s: Some(2.0),
-            trim_start_s: None,
-            trim_end_s: None,
-            motion: None,
-            focus: None,
-            transition: None,
-            volume: None,
-        };
+        let mut retime = crate::edit::EditOp::set_shot(crate::edit::ShotRef::Position(2));
+        if let crate::edit::EditOp::SetShot { duration_s, .. } = &mut retime {
+            *duration_s = Some(2.0);
+        }
         let retimed = crate::edit::apply(&snapped, &Library::of(&[]), &[(0, &retime)]).unwrap();
         let kept =
             crate::edit::apply(&retimed.timeline, &Library::of(&[]), &[(0, &off_op)]).unwrap();

@@ -300,6 +300,20 @@ impl EditOp {
         }
     }
 
+    /// A set_shot op for `shot` that changes nothing yet: callers fill in what they set.
+    pub fn set_shot(shot: ShotRef) -> EditOp {
+        EditOp::SetShot {
+            shot,
+            duration_s: None,
+            trim_start_s: None,
+            trim_end_s: None,
+            motion: None,
+            focus: None,
+            transition: None,
+            volume: None,
+        }
+    }
+
     /// Undo, redo and revert move through history instead of changing the timeline.
     pub fn is_history(&self) -> bool {
         matches!(

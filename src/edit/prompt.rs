@@ -252,16 +252,7 @@ fn to_ops(e: &Exact, tl: &Timeline, lib: &Library) -> Result<Vec<EditOp>, String
 }
 
 fn set_shot(shot: OpShot, fill: impl FnOnce(&mut EditOp)) -> EditOp {
-    let mut op = EditOp::SetShot {
-        shot,
-        duration_s: None,
-        trim_start_s: None,
-        trim_end_s: None,
-        motion: None,
-        focus: None,
-        transition: None,
-        volume: None,
-    };
+    let mut op = EditOp::set_shot(shot);
     fill(&mut op);
     op
 }

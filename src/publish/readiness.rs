@@ -106,6 +106,27 @@ pub async fn measure(
     Ok(m)
 }
 
+/// The finished export `file` (made in `aspect`) judged for every platform that shape suits; a
+/// check that cannot run is logged and leaves the report empty rather than failing the export.
+#[allow(clippy::too_many_arguments)]
+pub async fn report(
+    file: &Path,
+    aspect: Aspect,
+    tl: &Timeline,
+    media: &HashMap<String, MediaInfo>,
+    text_boxes: &[TextBox],
+    tools: &Tools,
+    cache: Option<&RenderCache>,
+) -> Vec<Readiness> {
+    match measure(file, tl, media, text_boxes, tools, cache).await {
+        Ok(m) => judge(&m, &Platform::for_aspect(aspect)),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not check the export for posting");
+            Vec::new()
+        }
+    }
+}
+
 /// Judge the measurements against each platform.
 pub fn judge(m: &Measured, platforms: &[Platform]) -> Vec<Readiness> {
     platforms.iter().map(|p| judge_one(m, *p)).collect()

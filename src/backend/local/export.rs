@@ -5,7 +5,6 @@ use super::LocalBackend;
 use crate::backend::jobs::{JobEnd, Joined};
 use crate::backend::{BackendError, ExportRequest, ExportResult, JobHandle, JobState, JobStatus};
 use crate::media::MediaInfo;
-use crate::publish::platform::Platform;
 use crate::publish::readiness;
 use crate::render::{self, RenderProgress, RenderRequest, Stage, encode};
 use crate::timeline::Timeline;
@@ -142,22 +141,8 @@ impl LocalBackend {
             // A final is checked against the platforms its shape suits.
             let readiness = match (&result, own_aspect(&tl)) {
                 (Ok(r), Some(aspect)) if !draft => {
-                    let platforms = Platform::for_aspect(aspect);
-                    let measured = readiness::measure(
-                        &r.path,
-                        &tl,
-                        &media,
-                        &r.text_boxes,
-                        &tools,
-                        cache.as_ref(),
-                    );
-                    match measured.await {
-                        Ok(m) => readiness::judge(&m, &platforms),
-                        Err(e) => {
-                            tracing::warn!(error = %e, "could not check the export for posting");
-                            Vec::new()
-                        }
-                    }
+                    let (boxes, cache) = (&r.text_boxes, cache.as_ref());
+                    readiness::report(&r.path, aspect, &tl, &media, boxes, &tools, cache).await
                 }
                 _ => Vec::new(),
             };
