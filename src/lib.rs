@@ -15,6 +15,7 @@ pub mod director;
 pub mod edit;
 pub mod ffmpeg;
 pub mod http;
+pub mod key_lock;
 pub mod mcp;
 pub mod media;
 pub mod output;

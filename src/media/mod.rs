@@ -291,19 +291,28 @@ pub fn check_file(path: &Path) -> Result<CheckedFile, MediaError> {
     })
 }
 
+/// Somewhere small facts about content (a file's probe) are kept between runs. The render
+/// cache keeps them; it lives above this module, so it is handed in through this trait.
+pub trait FactMemo: Sync {
+    /// The fact kept under `key`, when a whole one is there.
+    fn recall(&self, key: &str) -> Option<serde_json::Value>;
+    /// Keep `fact` under `key`.
+    fn keep(&self, key: &str, fact: &serde_json::Value) -> std::io::Result<()>;
+}
+
 /// Check, hash and probe one local file.
 pub async fn intake(path: &Path, tools: &crate::ffmpeg::Tools) -> Result<MediaInfo, MediaError> {
     intake_cached(path, tools, None).await
 }
 
-/// [`intake`], taking the probe of the same bytes from `cache` when an earlier intake made it
+/// [`intake`], taking the probe of the same bytes from `memo` when an earlier intake made it
 /// (a re-export in a new process then starts without ~20 ffprobe and decode runs), and
 /// keeping a new probe there. Only files that passed are kept; the checks that need no
 /// decoding run every time.
 pub async fn intake_cached(
     path: &Path,
     tools: &crate::ffmpeg::Tools,
-    cache: Option<&crate::render::cache::RenderCache>,
+    memo: Option<&dyn FactMemo>,
 ) -> Result<MediaInfo, MediaError> {
     let file = path.display().to_string();
     let CheckedFile {
@@ -315,12 +324,10 @@ pub async fn intake_cached(
         reason: e.to_string(),
     })?;
     // Keyed by the content hash and what the name promises: the same bytes probe the same.
-    let key = {
-        let mut k = crate::render::cache::KeyBuilder::new("probe");
-        k.part(&id).part(&size.to_string()).part(&ext);
-        k.finish()
-    };
-    let known = cache.and_then(|c| c.fetch_fact::<probe::Probed>(&key));
+    let key = format!("probe|{id}|{size}|{ext}");
+    let known = memo
+        .and_then(|c| c.recall(&key))
+        .and_then(|v| serde_json::from_value::<probe::Probed>(v).ok());
     let probed = match known {
         Some(p) => p,
         None => {
@@ -333,8 +340,10 @@ pub async fn intake_cached(
                         reason,
                     },
                 })?;
-            if let Some(c) = cache
-                && let Err(e) = c.store_fact(&key, &p)
+            if let Some(c) = memo
+                && let Err(e) = serde_json::to_value(&p)
+                    .map_err(std::io::Error::other)
+                    .and_then(|v| c.keep(&key, &v))
             {
                 tracing::warn!(error = %e, "could not keep the probe in the render cache");
             }

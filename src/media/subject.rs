@@ -67,7 +67,7 @@ pub async fn find_cached(m: &MediaInfo, tools: &Tools) -> Option<Subject> {
     );
     let seen = SEEN.get_or_init(Default::default);
     // The shapes of one export ask at once: one looks, the others wait and take its answer.
-    let _one = crate::render::video::one_at_a_time(&format!("subject|{key}")).await;
+    let _one = crate::key_lock::one_at_a_time(&format!("subject|{key}")).await;
     if let Some(s) = seen.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
         return *s;
     }

@@ -99,6 +99,23 @@ impl KeyBuilder {
     }
 }
 
+impl crate::media::FactMemo for RenderCache {
+    fn recall(&self, key: &str) -> Option<serde_json::Value> {
+        self.fetch_fact(&fact_key(key))
+    }
+
+    fn keep(&self, key: &str, fact: &serde_json::Value) -> std::io::Result<()> {
+        self.store_fact(&fact_key(key), fact)
+    }
+}
+
+/// The entry name of a fact handed in by name.
+fn fact_key(key: &str) -> String {
+    let mut k = KeyBuilder::new("fact");
+    k.part(key);
+    k.finish()
+}
+
 /// The extension of facts' entries.
 const FACT_EXT: &str = "fact";
 

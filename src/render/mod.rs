@@ -354,7 +354,7 @@ async fn soundtrack(
     // Renders of the same soundtrack at once (the shapes of one export) mix it once: the
     // others wait for it and take it from the cache.
     let _same = match &key {
-        Some(k) => Some(video::one_at_a_time(k).await),
+        Some(k) => Some(crate::key_lock::one_at_a_time(k).await),
         None => None,
     };
     if let (Some(c), Some(k)) = (req.cache, &key)

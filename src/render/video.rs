@@ -157,24 +157,6 @@ fn slots() -> &'static tokio::sync::Semaphore {
     SLOTS.get_or_init(|| tokio::sync::Semaphore::new(cores()))
 }
 
-/// Hold this while making the piece `key` names, so renders running at once make it once (the
-/// later ones find it in the cache when they get the guard).
-pub async fn one_at_a_time(key: &str) -> tokio::sync::OwnedMutexGuard<()> {
-    static MAKING: std::sync::OnceLock<
-        Mutex<std::collections::HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
-    > = std::sync::OnceLock::new();
-    let lock = {
-        let mut map = MAKING
-            .get_or_init(Default::default)
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        // Forget locks nobody holds or waits for.
-        map.retain(|_, l| std::sync::Arc::strong_count(l) > 1);
-        map.entry(key.to_string()).or_default().clone()
-    };
-    lock.lock_owned().await
-}
-
 /// How many windows render side by side: one per core, as many as the memory budget holds
 /// (`per_window` MB each), at least one.
 fn parallel_windows(cores: usize, per_window: u32, budget: u32) -> usize {

@@ -30,7 +30,7 @@ impl LocalBackend {
                 let _permit = limit.acquire_owned().await;
                 let url = match &f {
                     Source::Path(p) => {
-                        let r = media::intake_cached(p, &tools, cache.as_ref()).await;
+                        let r = media::intake_cached(p, &tools, memo(&cache)).await;
                         return (i, r.map_err(|e| e.to_string()));
                     }
                     Source::Url(u) => u,
@@ -40,7 +40,7 @@ impl LocalBackend {
                     Ok(p) => p,
                     Err(e) => return (i, Err(e.to_string())),
                 };
-                let r = match media::intake_cached(&path, &tools, cache.as_ref()).await {
+                let r = match media::intake_cached(&path, &tools, memo(&cache)).await {
                     Ok(mut m) => {
                         media::keep_fetched(&path, &downloads, media::fetch::file_name(url), &mut m)
                             .map(|()| m)
@@ -99,4 +99,9 @@ impl LocalBackend {
         }
         Ok(ok)
     }
+}
+
+/// The render cache as the place probes are remembered.
+fn memo(cache: &Option<crate::render::cache::RenderCache>) -> Option<&dyn media::FactMemo> {
+    cache.as_ref().map(|c| c as &dyn media::FactMemo)
 }
