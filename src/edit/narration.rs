@@ -92,8 +92,7 @@ pub(super) fn set_voiceover(
     let was_music = s.media_id.is_some()
         && tl.music().first().and_then(|m| m.media_id.as_ref()) == s.media_id.as_ref();
     if was_music {
-        tl.tracks
-            .retain(|t| t.tt != TT_AUDIO || t.id == VOICE_TRACK);
+        super::music::remove_music(tl, err)?;
     }
     if s.media_id.is_none() && crate::voice::script_words(&s.script(tl)).is_empty() {
         return Err(err(
