@@ -10,8 +10,8 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 
 /// Environment variable setting the budget in MB.
 pub const BUDGET_ENV: &str = "REELSMITH_RENDER_MB";
-/// The default budget: one 1080p window with the soundtrack's encode beside it, so a whole
-/// 1080p render (reelsmith included) stays under 400 MB.
+/// The default budget: one 1080p window at a time (soundtrack passes between windows), so a
+/// whole 1080p render (reelsmith included) stays under 400 MB.
 pub const DEFAULT_MB: u32 = 360;
 /// The soundtrack's mix-and-measure pass (loudnorm measures at 192 kHz).
 pub const SOUND_MIX_MB: u32 = 120;
@@ -42,12 +42,14 @@ pub async fn reserve(mb: u32) -> SemaphorePermit<'static> {
 }
 
 /// Estimated peak memory (MB) of the ffmpeg run that draws and encodes a `w`×`h` window: the
-/// process itself, then ~110 bytes a pixel (x264 holds about twenty frames with their
-/// half-resolution copies; the graph a still's zoom canvas and a few frames). Measured: 1080p
-/// ~280 MB, 4K ~950 MB.
+/// process itself, then per pixel what x264 holds (about twenty frames with their
+/// half-resolution copies; more up to 1080p, where it encodes whole frames side by side — see
+/// [`super::graph`]) and the graph (each still's canvas and a few frames). Measured: 1080p
+/// 300–360 MB, 4K ~950 MB.
 pub fn window_mb(w: u32, h: u32) -> u32 {
     let px = u64::from(w) * u64::from(h);
-    (50 + px * 110 / 1_000_000).min(u64::from(u32::MAX)) as u32
+    let per_px = if px <= 1920 * 1080 { 150 } else { 110 };
+    (50 + px * per_px / 1_000_000).min(u64::from(u32::MAX)) as u32
 }
 
 #[cfg(test)]
@@ -56,7 +58,7 @@ mod tests {
 
     #[test]
     fn window_estimates_follow_the_frame_size() {
-        assert!((260..=300).contains(&window_mb(1920, 1080)));
+        assert!((340..=380).contains(&window_mb(1920, 1080)));
         assert!((900..=1000).contains(&window_mb(3840, 2160)));
         assert!(window_mb(640, 360) < 100);
     }

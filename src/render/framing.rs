@@ -2,7 +2,6 @@
 //! otherwise fitted over a blurred fill of itself, and moved by a Ken Burns motion.
 
 use crate::media::subject::Subject;
-use crate::timeline::Motion;
 use std::fmt::Write as _;
 
 /// How a picture fills a frame of another shape.
@@ -123,61 +122,6 @@ fn even(n: u32) -> u32 {
     (n.max(2)) & !1
 }
 
-/// The canvas zoompan crops from: twice the output up to 1080p (half-pixel smooth motion),
-/// the output itself above that (4K is already fine-grained).
-pub(crate) fn zoom_canvas(w: u32, h: u32) -> (u32, u32) {
-    if w * h <= 1920 * 1080 {
-        (w * 2, h * 2)
-    } else {
-        (w, h)
-    }
-}
-
-/// zoompan expressions for one still: linear motion across the whole shot of `shot_frames`,
-/// drawn for `frames` frames from frame `skip` of the shot (a window of the video may start
-/// part-way into a shot).
-///
-/// `focus` (0–1 of the frame) is where a zoom centres and what a pan drifts around; zoompan
-/// keeps the window inside the picture, so a focus near an edge moves as far as it can.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn zoompan(
-    motion: Motion,
-    focus: Option<crate::timeline::Focus>,
-    shot_frames: u64,
-    skip: u64,
-    frames: u64,
-    w: u32,
-    h: u32,
-    fps: u32,
-) -> String {
-    // (zoom start, zoom end, centre x start, end, centre y start, end), all relative.
-    let (z0, z1, mut x0, mut x1, mut y0, mut y1) = match motion {
-        Motion::ZoomIn => (1.0, 1.15, 0.5, 0.5, 0.5, 0.5),
-        Motion::ZoomOut => (1.15, 1.0, 0.5, 0.5, 0.5, 0.5),
-        Motion::PanLeft => (1.12, 1.12, 0.55, 0.45, 0.5, 0.5),
-        Motion::PanRight => (1.12, 1.12, 0.45, 0.55, 0.5, 0.5),
-        Motion::PanUp => (1.12, 1.12, 0.5, 0.5, 0.55, 0.45),
-        Motion::PanDown => (1.12, 1.12, 0.5, 0.5, 0.45, 0.55),
-        Motion::None => (1.0, 1.0, 0.5, 0.5, 0.5, 0.5),
-    };
-    if let Some(f) = focus {
-        let (dx, dy) = (f.x.clamp(0.0, 1.0) - 0.5, f.y.clamp(0.0, 1.0) - 0.5);
-        (x0, x1, y0, y1) = (x0 + dx, x1 + dx, y0 + dy, y1 + dy);
-    }
-    let span = shot_frames.saturating_sub(1).max(1);
-    let p = if skip == 0 {
-        format!("(on/{span})")
-    } else {
-        format!("((on+{skip})/{span})")
-    };
-    format!(
-        "zoompan=z='{z0:.4}+{dz:.4}*{p}':x='({x0:.4}+{dx:.4}*{p})*iw-iw/zoom/2':y='({y0:.4}+{dy:.4}*{p})*ih-ih/zoom/2':d={frames}:s={w}x{h}:fps={fps}",
-        dz = z1 - z0,
-        dx = x1 - x0,
-        dy = y1 - y0,
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,18 +169,5 @@ mod tests {
         let (x, y) = picture_to_frame(16.0 / 9.0, 1080, 1920, Fit::Fill, 0.5, 0.0);
         assert!((x - 0.5).abs() < 1e-9);
         assert!(y > 0.3 && y < 0.5, "{y}");
-    }
-
-    #[test]
-    fn zoompan_moves_between_the_given_points() {
-        let z = zoompan(Motion::PanRight, None, 91, 0, 91, 1920, 1080, 30);
-        assert!(z.contains("d=91"), "{z}");
-        assert!(z.contains("(on/90)"), "{z}");
-        assert!(z.contains("x='(0.4500+0.1000*(on/90))*iw"), "{z}");
-        assert!(z.contains("y='(0.5000+0.0000*(on/90))*ih"), "{z}");
-        // Part-way into the shot: the same path, from frame 30 on.
-        let z = zoompan(Motion::PanRight, None, 91, 30, 61, 1920, 1080, 30);
-        assert!(z.contains("d=61"), "{z}");
-        assert!(z.contains("((on+30)/90)"), "{z}");
     }
 }

@@ -2,13 +2,16 @@
 //! (see [`super::segments`]).
 //!
 //! The graph is built for speed on small machines: every still is fitted over its blurred fill
-//! once (on its single decoded frame), and only then multiplied into frames by `zoompan`, so the
-//! per-frame work is one scale per frame plus the encoder. Text arrives as pre-rendered PNGs, so no
+//! once (on its single decoded frame), and only then multiplied into frames (see
+//! [`super::motion`]); shots are joined so that only transition frames are blended (see
+//! [`super::join`]). Text arrives as pre-rendered PNGs, so no
 //! user text ever appears in the filter graph; file paths are separate `-i` arguments.
 
 use super::RenderError;
 use super::encode::EncodeSettings;
-use super::framing::{choose_fit, fit_filters, picture_to_frame, zoom_canvas, zoompan};
+use super::framing::{choose_fit, fit_filters, picture_to_frame};
+use super::join::{Part, join};
+use super::motion::still_motion;
 use super::segments::Window;
 use super::shots::{Shot, layout_shots};
 use crate::media::subject::Subject;
@@ -181,11 +184,10 @@ pub fn window_job(
                         crate::timeline::Focus { x, y }
                     });
                 let motion = seg.motion.unwrap_or(Motion::None);
-                let (kw, kh) = zoom_canvas(w, h);
                 let _ = write!(
                     graph,
-                    "scale={kw}:{kh},{zp},format=yuv420p,setsar=1[v{i}];",
-                    zp = zoompan(motion, centre, shot.frames, skip, frames, w, h, fps),
+                    "{},setsar=1[v{i}];",
+                    still_motion(motion, centre, shot.frames, skip, frames, w, h, fps),
                     i = shot.index
                 );
             }
@@ -226,32 +228,18 @@ pub fn window_job(
 
     // Join shots: xfade where they overlap, concat where they cut. A window never starts inside
     // a transition, so every overlap here is whole.
-    let mut cur = format!("v{}", parts[0].0.index);
-    let mut cur_frames = parts[0].2;
-    for &(shot, _, frames) in &parts[1..] {
-        let next = format!("x{}", shot.index);
-        match &shot.transition {
-            Some(kind) => {
-                let offset = (cur_frames - shot.overlap) as f64 / fps as f64;
-                let dur = shot.overlap as f64 / fps as f64;
-                let _ = write!(
-                    graph,
-                    "[{cur}][v{i}]xfade=transition={kind}:duration={dur:.4}:offset={offset:.4}[{next}];",
-                    i = shot.index
-                );
-                cur_frames = cur_frames + frames - shot.overlap;
-            }
-            None => {
-                let _ = write!(
-                    graph,
-                    "[{cur}][v{i}]concat=n=2:v=1:a=0,settb=1/{fps}[{next}];",
-                    i = shot.index
-                );
-                cur_frames += frames;
-            }
-        }
-        cur = next;
-    }
+    let joined: Vec<Part> = parts
+        .iter()
+        .enumerate()
+        .map(|(j, &(shot, _, frames))| Part {
+            index: shot.index,
+            label: format!("v{}", shot.index),
+            frames,
+            overlap_in: if j == 0 { 0 } else { shot.overlap },
+            transition: shot.transition.as_ref(),
+        })
+        .collect();
+    let mut cur = join(&mut graph, &joined, fps);
 
     for (k, o) in p.overlays.iter().enumerate() {
         let (from, to) = (
@@ -282,13 +270,7 @@ pub fn window_job(
     );
 
     let dur_s = format!("{:.4}", win.frames as f64 / fps as f64);
-    // Several threads encode slices of one frame rather than several frames at once: frame
-    // threads hold a frame more each (~55 MB at 1080p), slices no more than one thread.
-    let sliced = if threads > 1 {
-        ["-x264-params", "sliced-threads=1"].as_slice()
-    } else {
-        &[]
-    };
+    let x264 = encoder_threading(threads, w, h);
     let mut tail: Vec<String> = vec![
         "-filter_complex".into(),
         graph,
@@ -322,13 +304,30 @@ pub fn window_job(
         "mp4".into(),
     ];
     let at = tail.len() - 2;
-    tail.splice(at..at, sliced.iter().map(|a| a.to_string()));
+    tail.splice(at..at, x264.iter().map(|a| a.to_string()));
     args.extend(tail.into_iter().map(OsString::from));
     Ok(WindowJob {
         args,
         frames: win.frames,
         inputs,
     })
+}
+
+/// How x264 shares a window's encode between `threads` threads.
+///
+/// Up to 1080p, threads encode whole frames side by side: they also run beside ffmpeg's filter
+/// thread, so the cores stay busy end to end (slices keep the filters and the encoder taking
+/// turns). Frame threads hold a few frames more (~50 MB at 1080p, with x264's threaded
+/// lookahead buffer off, which leaves the output unchanged); above 1080p that grows to ~200
+/// MB, so larger frames are cut into slices instead.
+fn encoder_threading(threads: usize, w: u32, h: u32) -> &'static [&'static str] {
+    if threads <= 1 {
+        &[]
+    } else if u64::from(w) * u64::from(h) <= 1920 * 1080 {
+        &["-x264-params", "sync-lookahead=0"]
+    } else {
+        &["-x264-params", "sliced-threads=1"]
+    }
 }
 
 /// Lay overlay `o` (input `input`) over `[cur]` as `[o{k}]`, for the part of it inside `win`.

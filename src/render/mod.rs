@@ -17,6 +17,8 @@ pub mod encode;
 pub mod fonts;
 pub mod framing;
 pub mod graph;
+mod join;
+mod motion;
 pub mod music;
 pub mod overlays;
 pub mod preview;
