@@ -2,10 +2,13 @@
 //! (a job being rendered then is finished and acknowledged first).
 
 use reelsmith::backend::local::default_home;
+use reelsmith::cluster::shared_renders::SharedRenders;
 use reelsmith::cluster::worker::Worker;
 use reelsmith::cluster::{Cluster, ClusterOptions};
 use reelsmith::ffmpeg::Tools;
+use reelsmith::render::cache::RenderCache;
 use std::process::ExitCode;
+use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 /// Arguments of `worker`.
@@ -43,11 +46,19 @@ pub async fn run(a: WorkerArgs) -> anyhow::Result<ExitCode> {
         }
         stop.cancel();
     });
+    // The worker's own cache folder, backed by the pieces every worker shares.
+    let cache = RenderCache::open(&ws.cache_dir(), RenderCache::cap_mb_from_env())
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "render cache unavailable; every job renders in full");
+            None
+        })
+        .map(|c| c.with_shared(Arc::new(SharedRenders::new(cluster.renders.clone()))));
     Worker {
         cluster,
         tools,
         scratch,
         name,
+        cache,
     }
     .run(shutdown)
     .await?;

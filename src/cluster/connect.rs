@@ -2,6 +2,7 @@
 
 use super::ClusterError;
 use super::registry::{WORKER_TTL, WORKERS_BUCKET};
+use super::shared_renders::{RENDERS_BUCKET, RENDERS_MAX_AGE};
 use async_nats::jetstream::{self, consumer, kv, object_store, stream};
 use std::time::{Duration, Instant};
 
@@ -73,6 +74,8 @@ pub struct Cluster {
     pub files: object_store::ObjectStore,
     /// The worker registry ([`super::registry`]).
     pub workers: kv::Store,
+    /// Render pieces shared by the workers ([`super::shared_renders`]).
+    pub renders: object_store::ObjectStore,
     /// What it was opened with.
     pub opts: ClusterOptions,
 }
@@ -83,6 +86,7 @@ struct Resources {
     sessions: kv::Store,
     files: object_store::ObjectStore,
     workers: kv::Store,
+    renders: object_store::ObjectStore,
 }
 
 /// How long set-up keeps retrying while a fresh cluster elects its JetStream leader.
@@ -102,6 +106,7 @@ impl Cluster {
                     sessions,
                     files,
                     workers,
+                    renders,
                 }) => {
                     return Ok(Cluster {
                         client,
@@ -110,6 +115,7 @@ impl Cluster {
                         sessions,
                         files,
                         workers,
+                        renders,
                         opts,
                     });
                 }
@@ -194,10 +200,23 @@ impl Cluster {
                 .await
                 .map_err(|e| ClusterError::js("create the workers bucket", e))?,
         };
+        let renders = match js.get_object_store(RENDERS_BUCKET).await {
+            Ok(s) => s,
+            Err(_) => js
+                .create_object_store(object_store::Config {
+                    bucket: RENDERS_BUCKET.into(),
+                    max_age: RENDERS_MAX_AGE,
+                    num_replicas: opts.replicas,
+                    ..Default::default()
+                })
+                .await
+                .map_err(|e| ClusterError::js("create the renders bucket", e))?,
+        };
         Ok(Resources {
             jobs,
             sessions,
             files,
+            renders,
             workers,
         })
     }

@@ -9,6 +9,7 @@ use super::connect::{
     connect_client,
 };
 use super::registry::{self, WORKERS_BUCKET};
+use super::shared_renders::RENDERS_BUCKET;
 use async_nats::jetstream::{self, stream};
 use std::time::Duration;
 
@@ -97,6 +98,11 @@ pub async fn check(url: &str) -> Result<Checkup, ClusterError> {
             "objects",
             format!("OBJ_{FILES_BUCKET}"),
             "media and exports",
+        ),
+        (
+            "objects",
+            format!("OBJ_{RENDERS_BUCKET}"),
+            "render pieces shared by the workers",
         ),
     ];
     for (kind, name, what) in resources {

@@ -104,6 +104,12 @@ pub struct JobRecord {
     /// The worker rendering it.
     #[serde(default)]
     pub worker: Option<String>,
+    /// Video windows its render drew and encoded.
+    #[serde(default)]
+    pub windows_rendered: usize,
+    /// Video windows its render took from the render cache (its own or the shared tier).
+    #[serde(default)]
+    pub windows_reused: usize,
 }
 
 impl JobRecord {
@@ -122,6 +128,8 @@ impl JobRecord {
             result: None,
             attempts: 0,
             worker: None,
+            windows_rendered: 0,
+            windows_reused: 0,
         }
     }
 

@@ -14,6 +14,8 @@
 //! * [`registry`]: workers report their load and jobs into a bucket whose entries expire.
 //! * [`inspect`]: what `reelsmith doctor --cluster` checks and shows.
 //! * [`limits`]: a tenant's renders at once and storage, counted across front ends.
+//! * [`shared_renders`]: the render cache's shared tier, so a re-export reuses the windows
+//!   another worker encoded.
 //! * [`download`]: `GET /exports/<id>`, the download link of a finished export.
 //!
 //! Without `--cluster` none of this runs and no NATS server is needed.
@@ -27,6 +29,7 @@ pub mod job;
 pub mod limits;
 pub mod registry;
 pub mod sessions;
+pub mod shared_renders;
 pub mod worker;
 
 pub use connect::{Cluster, ClusterOptions};

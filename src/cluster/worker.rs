@@ -16,6 +16,7 @@ use crate::backend::{ExportResult, JobState};
 use crate::ffmpeg::Tools;
 use crate::media::MediaInfo;
 use crate::publish::readiness;
+use crate::render::cache::RenderCache;
 use crate::render::{self, RenderProgress, RenderRequest};
 use async_nats::jetstream::{AckKind, Message, kv, object_store};
 use futures_util::StreamExt;
@@ -40,6 +41,8 @@ pub struct Worker {
     pub scratch: PathBuf,
     /// This worker's name in job records.
     pub name: String,
+    /// Its render cache (backed by the cluster's shared tier), or none when turned off.
+    pub cache: Option<RenderCache>,
 }
 
 impl Worker {
@@ -321,6 +324,7 @@ impl Worker {
         };
         let (tl, encode) = for_quality(job.timeline.clone(), job.draft);
         let output = dir.path().join("out.mp4");
+        let cache = self.cache.as_ref().map(|c| c.scoped(&job.tenant));
         let cluster = self.cluster.clone();
         let subject = progress_subject(&job.job_id);
         let last = Mutex::new(Instant::now() - Duration::from_secs(10));
@@ -350,7 +354,7 @@ impl Worker {
                 overwrite: true,
                 scratch: dir.path(),
                 encode,
-                cache: None,
+                cache: cache.as_ref(),
                 one_window: false,
             },
             &self.tools,
@@ -359,6 +363,14 @@ impl Worker {
         )
         .await
         .map_err(|e| e.to_string())?;
+        (rec.windows_rendered, rec.windows_reused) =
+            (rendered.windows_rendered, rendered.windows_reused);
+        tracing::info!(
+            job = %job.job_id,
+            rendered = rendered.windows_rendered,
+            reused = rendered.windows_reused,
+            "video windows"
+        );
         let readiness = match own_aspect(&tl) {
             Some(aspect) if !job.draft => {
                 let boxes = &rendered.text_boxes;

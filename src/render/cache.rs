@@ -11,6 +11,7 @@
 
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 /// Default size cap, in MB (`REELSMITH_CACHE_MB` overrides; 0 turns the cache off).
@@ -23,6 +24,19 @@ pub struct RenderCache {
     cap_bytes: u64,
     /// Mixed into every key, so one tenant's renders never hit (and never time) another's.
     scope: Option<String>,
+    /// Where entries this machine lacks may be found, and what it makes is offered.
+    shared: Option<Arc<dyn SharedTier>>,
+}
+
+/// A second tier behind the cache's folder, shared by several machines (a cluster's workers):
+/// what one of them encoded, another takes instead of encoding it again.
+#[async_trait::async_trait]
+pub trait SharedTier: Send + Sync + std::fmt::Debug {
+    /// Copy the object `name` into the file `into`; false when it is not there or could not be
+    /// read whole (the tier checks what it hands out against its own digest).
+    async fn get(&self, name: &str, into: &Path) -> bool;
+    /// Offer `file` as `name`; a failure only costs another machine a render.
+    async fn put(&self, name: &str, file: &Path);
 }
 
 /// What the cache holds, for `doctor`.
@@ -70,15 +84,21 @@ impl KeyBuilder {
         self
     }
 
-    /// Add a file's identity: its bytes for small files (drawn text, animation frames), its
-    /// path, size and modification time for media (hashing a 500 MB clip on every export would
-    /// cost more than it saves; media files are kept by content and never rewritten in place).
+    /// Add a file's identity: its bytes for small files (drawn text, animation frames); for
+    /// media, the content id its name carries (`med_<hash>.<ext>`, as the media store keeps
+    /// them), so the same picture keys the same wherever it was copied to — another job's
+    /// scratch folder, another machine. Other large files go by path, size and modification
+    /// time (hashing a 500 MB clip on every export would cost more than it saves).
     pub fn file(&mut self, path: &Path) -> std::io::Result<&mut Self> {
         let meta = std::fs::metadata(path)?;
         if meta.len() <= SMALL_FILE {
             let bytes = std::fs::read(path)?;
             self.part("bytes");
             self.bytes(&bytes);
+        } else if let Some(id) = content_id(path) {
+            self.part("media");
+            self.part(id);
+            self.part(&meta.len().to_string());
         } else {
             self.part("file");
             self.part(&path.to_string_lossy());
@@ -97,6 +117,13 @@ impl KeyBuilder {
     pub fn finish(self) -> String {
         hex(&self.0.finalize()[..16])
     }
+}
+
+/// The content id in a media file's name (`med_` and 16 hex digits of its SHA-256).
+fn content_id(path: &Path) -> Option<&str> {
+    let stem = path.file_stem()?.to_str()?;
+    let hex = stem.strip_prefix("med_")?;
+    (hex.len() == 16 && hex.bytes().all(|b| b.is_ascii_hexdigit())).then_some(stem)
 }
 
 impl crate::media::FactMemo for RenderCache {
@@ -138,6 +165,7 @@ impl RenderCache {
             dir: dir.to_path_buf(),
             cap_bytes: cap_mb.saturating_mul(1 << 20),
             scope: None,
+            shared: None,
         };
         cache.remove_stale_temporaries();
         Ok(Some(cache))
@@ -163,6 +191,55 @@ impl RenderCache {
             scope: Some(scope.to_string()),
             ..self.clone()
         }
+    }
+
+    /// The same cache, backed by `tier`: see [`fetch_shared`](Self::fetch_shared).
+    pub fn with_shared(self, tier: Arc<dyn SharedTier>) -> RenderCache {
+        RenderCache {
+            shared: Some(tier),
+            ..self
+        }
+    }
+
+    /// Like [`fetch`](Self::fetch), and when the folder lacks the entry, from the shared tier
+    /// (kept in the folder from then on). `ext` is the entry's file extension.
+    pub async fn fetch_shared(
+        &self,
+        key: &str,
+        into: &Path,
+        name: &str,
+        ext: &str,
+    ) -> Option<PathBuf> {
+        if let Some(hit) = self.fetch(key, into, name) {
+            return Some(hit);
+        }
+        let shared = self.shared.as_ref()?;
+        let fetched = into.join(format!("{name}.shared.{ext}"));
+        let got = shared.get(&self.shared_name(key, ext), &fetched).await
+            && self.store(key, &fetched).is_ok();
+        let _ = std::fs::remove_file(&fetched);
+        if got {
+            tracing::debug!(key, "render cache entry taken from the shared tier");
+            self.fetch(key, into, name)
+        } else {
+            None
+        }
+    }
+
+    /// Like [`store`](Self::store), and offer the file to the shared tier.
+    pub async fn store_shared(&self, key: &str, file: &Path) -> std::io::Result<()> {
+        self.store(key, file)?;
+        if let Some(shared) = &self.shared {
+            let ext = file.extension().unwrap_or_default().to_string_lossy();
+            shared.put(&self.shared_name(key, &ext), file).await;
+        }
+        Ok(())
+    }
+
+    /// The shared tier's name for `key`: scoped like the folder's, so tenants stay apart there
+    /// too.
+    fn shared_name(&self, key: &str, ext: &str) -> String {
+        format!("{}.{ext}", self.scoped_key(key))
     }
 
     /// `key` within this cache's scope.
@@ -479,6 +556,28 @@ mod tests {
         assert!(!stale.exists());
         assert!(mine.exists());
         assert!(RenderCache::open(&dir, 0).unwrap().is_none());
+    }
+
+    #[test]
+    fn media_key_by_the_content_id_in_their_name_wherever_they_are() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let big = vec![7u8; (SMALL_FILE + 1) as usize];
+        let key = |p: &Path| {
+            let mut k = KeyBuilder::new("t");
+            k.file(p).unwrap();
+            k.finish()
+        };
+        let id = "med_0123456789abcdef.jpg";
+        let (pa, pb) = (file(a.path(), id, &big), file(b.path(), id, &big));
+        assert_eq!(key(&pa), key(&pb), "the same media in two folders");
+        let other = file(b.path(), "med_fedcba9876543210.jpg", &big);
+        assert_ne!(key(&pa), key(&other));
+        // Any other large file goes by where it is.
+        let (qa, qb) = (
+            file(a.path(), "clip.mp4", &big),
+            file(b.path(), "clip.mp4", &big),
+        );
+        assert_ne!(key(&qa), key(&qb));
     }
 
     #[test]

@@ -69,7 +69,11 @@ pub async fn render(
     let mut reused_frames = 0;
     for (i, win) in windows.iter().enumerate() {
         let key = window_key(&graph::window_job(pass, &shots, *win, 1)?)?;
-        match cache.and_then(|c| c.fetch(&key, work, &format!("w{i}"))) {
+        let hit = match cache {
+            Some(c) => c.fetch_shared(&key, work, &format!("w{i}"), "mp4").await,
+            None => None,
+        };
+        match hit {
             Some(path) => {
                 files[i] = path;
                 reused_frames += win.frames;
@@ -118,7 +122,7 @@ pub async fn render(
             )
             .await?;
             if let Some(c) = cache
-                && let Err(e) = c.store(&key, &out)
+                && let Err(e) = c.store_shared(&key, &out).await
             {
                 // The render is fine without it; the next one renders this window again.
                 tracing::warn!(error = %e, "could not store a window in the render cache");

@@ -12,6 +12,7 @@ mod captions;
 mod cluster;
 mod cluster_ops;
 mod cluster_sessions;
+mod cluster_shared;
 mod disk_space;
 mod doctor;
 mod draft_export;
