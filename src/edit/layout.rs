@@ -4,9 +4,11 @@
 
 use crate::timeline::{TT_AUDIO, TT_OVERLAY, TT_TEXT, TT_VIDEO, TextRole, Timeline, ms_to_frames};
 
-/// The ms at which frame `f` starts.
+/// The ms at which frame `f` starts, rounded as the director rounds it: an edit that lays the
+/// shots out again leaves the ones it did not touch at the very same ms (flooring here moved
+/// every later edge by a millisecond, and a caption ending on a half frame by a whole frame).
 pub fn frame_ms(f: u64, fps: u32) -> u64 {
-    f * 1000 / u64::from(fps.max(1))
+    crate::timeline::frames_to_ms(f, fps.max(1))
 }
 
 /// A shot's place before a change: id, start and length in ms.
@@ -200,5 +202,33 @@ mod tests {
         assert_eq!(s[2].transition.as_ref().unwrap().duration_ms, 300);
         assert_eq!(tl.duration_ms, s[2].end_ms());
         assert_eq!(tl.duration_ms, 5800);
+    }
+
+    #[test]
+    fn laying_out_again_leaves_shots_on_the_same_ms() {
+        // Shots of 101 and 103 frames at 30 fps with a 15-frame fade, as the director writes
+        // them: edges on rounded ms (frame 101 starts at 3366.67 ms → 3367).
+        let mut tl = Timeline::default();
+        tl.meta.fps = 30;
+        tl.tracks.push(Track {
+            id: "video".into(),
+            tt: TT_VIDEO,
+            segments: vec![shot("a", 3367, None), shot("b", 3433, Some(500))],
+            extra: Default::default(),
+        });
+        relayout_shots(&mut tl);
+        let once: Vec<(u64, u64)> = tl
+            .segments(TT_VIDEO)
+            .iter()
+            .map(|s| (s.start_ms, s.duration_ms))
+            .collect();
+        assert_eq!(once, [(0, 3367), (2867, 3433)]);
+        relayout_shots(&mut tl);
+        let twice: Vec<(u64, u64)> = tl
+            .segments(TT_VIDEO)
+            .iter()
+            .map(|s| (s.start_ms, s.duration_ms))
+            .collect();
+        assert_eq!(once, twice);
     }
 }
