@@ -9,7 +9,10 @@
 //! harmless (the piece is rendered again). Least recently used entries go first when the cache
 //! outgrows its cap.
 
+mod shared;
+
 use sha2::{Digest, Sha256};
+pub use shared::SharedTier;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -26,17 +29,6 @@ pub struct RenderCache {
     scope: Option<String>,
     /// Where entries this machine lacks may be found, and what it makes is offered.
     shared: Option<Arc<dyn SharedTier>>,
-}
-
-/// A second tier behind the cache's folder, shared by several machines (a cluster's workers):
-/// what one of them encoded, another takes instead of encoding it again.
-#[async_trait::async_trait]
-pub trait SharedTier: Send + Sync + std::fmt::Debug {
-    /// Copy the object `name` into the file `into`; false when it is not there or could not be
-    /// read whole (the tier checks what it hands out against its own digest).
-    async fn get(&self, name: &str, into: &Path) -> bool;
-    /// Offer `file` as `name`; a failure only costs another machine a render.
-    async fn put(&self, name: &str, file: &Path);
 }
 
 /// What the cache holds, for `doctor`.
@@ -191,55 +183,6 @@ impl RenderCache {
             scope: Some(scope.to_string()),
             ..self.clone()
         }
-    }
-
-    /// The same cache, backed by `tier`: see [`fetch_shared`](Self::fetch_shared).
-    pub fn with_shared(self, tier: Arc<dyn SharedTier>) -> RenderCache {
-        RenderCache {
-            shared: Some(tier),
-            ..self
-        }
-    }
-
-    /// Like [`fetch`](Self::fetch), and when the folder lacks the entry, from the shared tier
-    /// (kept in the folder from then on). `ext` is the entry's file extension.
-    pub async fn fetch_shared(
-        &self,
-        key: &str,
-        into: &Path,
-        name: &str,
-        ext: &str,
-    ) -> Option<PathBuf> {
-        if let Some(hit) = self.fetch(key, into, name) {
-            return Some(hit);
-        }
-        let shared = self.shared.as_ref()?;
-        let fetched = into.join(format!("{name}.shared.{ext}"));
-        let got = shared.get(&self.shared_name(key, ext), &fetched).await
-            && self.store(key, &fetched).is_ok();
-        let _ = std::fs::remove_file(&fetched);
-        if got {
-            tracing::debug!(key, "render cache entry taken from the shared tier");
-            self.fetch(key, into, name)
-        } else {
-            None
-        }
-    }
-
-    /// Like [`store`](Self::store), and offer the file to the shared tier.
-    pub async fn store_shared(&self, key: &str, file: &Path) -> std::io::Result<()> {
-        self.store(key, file)?;
-        if let Some(shared) = &self.shared {
-            let ext = file.extension().unwrap_or_default().to_string_lossy();
-            shared.put(&self.shared_name(key, &ext), file).await;
-        }
-        Ok(())
-    }
-
-    /// The shared tier's name for `key`: scoped like the folder's, so tenants stay apart there
-    /// too.
-    fn shared_name(&self, key: &str, ext: &str) -> String {
-        format!("{}.{ext}", self.scoped_key(key))
     }
 
     /// `key` within this cache's scope.

@@ -4,8 +4,8 @@
 //! The graph is built for speed on small machines: every still is fitted over its blurred fill
 //! once (on its single decoded frame), and only then multiplied into frames (see
 //! [`super::motion`]); shots are joined so that only transition frames are blended (see
-//! [`super::join`]). Text arrives as pre-rendered PNGs, so no
-//! user text ever appears in the filter graph; file paths are separate `-i` arguments.
+//! [`super::join`]). Text arrives as pre-rendered PNGs, so no user text ever appears in the
+//! filter graph; file paths are separate `-i` arguments.
 
 use super::RenderError;
 use super::encode::EncodeSettings;
