@@ -151,67 +151,40 @@ impl Cluster {
         })
         .await
         .map_err(|e| ClusterError::js("create the dead-letter stream", e))?;
-        let jobs = match js.get_key_value(JOBS_BUCKET).await {
-            Ok(s) => s,
-            Err(_) => js
-                .create_key_value(kv::Config {
-                    bucket: JOBS_BUCKET.into(),
-                    history: 1,
-                    num_replicas: opts.replicas,
-                    ..Default::default()
-                })
-                .await
-                .map_err(|e| ClusterError::js("create the jobs bucket", e))?,
+        let kv_config = |bucket: &str| kv::Config {
+            bucket: bucket.into(),
+            history: 1,
+            num_replicas: opts.replicas,
+            ..Default::default()
         };
-        let sessions = match js.get_key_value(SESSIONS_BUCKET).await {
-            Ok(s) => s,
-            Err(_) => js
-                .create_key_value(kv::Config {
-                    bucket: SESSIONS_BUCKET.into(),
-                    history: 1,
-                    num_replicas: opts.replicas,
-                    ..Default::default()
-                })
-                .await
-                .map_err(|e| ClusterError::js("create the sessions bucket", e))?,
+        let jobs = kv_bucket(js, kv_config(JOBS_BUCKET), "create the jobs bucket").await?;
+        let sessions =
+            kv_bucket(js, kv_config(SESSIONS_BUCKET), "create the sessions bucket").await?;
+        let workers = kv_bucket(
+            js,
+            kv::Config {
+                // A worker that stops reporting drops off by itself.
+                max_age: WORKER_TTL,
+                ..kv_config(WORKERS_BUCKET)
+            },
+            "create the workers bucket",
+        )
+        .await?;
+        let objects = |bucket: &str| object_store::Config {
+            bucket: bucket.into(),
+            num_replicas: opts.replicas,
+            ..Default::default()
         };
-        let files = match js.get_object_store(FILES_BUCKET).await {
-            Ok(s) => s,
-            Err(_) => js
-                .create_object_store(object_store::Config {
-                    bucket: FILES_BUCKET.into(),
-                    num_replicas: opts.replicas,
-                    ..Default::default()
-                })
-                .await
-                .map_err(|e| ClusterError::js("create the files bucket", e))?,
-        };
-        let workers = match js.get_key_value(WORKERS_BUCKET).await {
-            Ok(s) => s,
-            Err(_) => js
-                .create_key_value(kv::Config {
-                    bucket: WORKERS_BUCKET.into(),
-                    history: 1,
-                    // A worker that stops reporting drops off by itself.
-                    max_age: WORKER_TTL,
-                    num_replicas: opts.replicas,
-                    ..Default::default()
-                })
-                .await
-                .map_err(|e| ClusterError::js("create the workers bucket", e))?,
-        };
-        let renders = match js.get_object_store(RENDERS_BUCKET).await {
-            Ok(s) => s,
-            Err(_) => js
-                .create_object_store(object_store::Config {
-                    bucket: RENDERS_BUCKET.into(),
-                    max_age: RENDERS_MAX_AGE,
-                    num_replicas: opts.replicas,
-                    ..Default::default()
-                })
-                .await
-                .map_err(|e| ClusterError::js("create the renders bucket", e))?,
-        };
+        let files = object_bucket(js, objects(FILES_BUCKET), "create the files bucket").await?;
+        let renders = object_bucket(
+            js,
+            object_store::Config {
+                max_age: RENDERS_MAX_AGE,
+                ..objects(RENDERS_BUCKET)
+            },
+            "create the renders bucket",
+        )
+        .await?;
         Ok(Resources {
             jobs,
             sessions,
@@ -244,6 +217,36 @@ impl Cluster {
             )
             .await
             .map_err(|e| ClusterError::js("create the workers' consumer", e))
+    }
+}
+
+/// Open the KV bucket `config` names, creating it with `config` when missing.
+async fn kv_bucket(
+    js: &jetstream::Context,
+    config: kv::Config,
+    what: &'static str,
+) -> Result<kv::Store, ClusterError> {
+    match js.get_key_value(config.bucket.as_str()).await {
+        Ok(s) => Ok(s),
+        Err(_) => js
+            .create_key_value(config)
+            .await
+            .map_err(|e| ClusterError::js(what, e)),
+    }
+}
+
+/// Open the object store bucket `config` names, creating it with `config` when missing.
+async fn object_bucket(
+    js: &jetstream::Context,
+    config: object_store::Config,
+    what: &'static str,
+) -> Result<object_store::ObjectStore, ClusterError> {
+    match js.get_object_store(config.bucket.as_str()).await {
+        Ok(s) => Ok(s),
+        Err(_) => js
+            .create_object_store(config)
+            .await
+            .map_err(|e| ClusterError::js(what, e)),
     }
 }
 
