@@ -11,7 +11,7 @@ use super::RenderError;
 use super::encode::EncodeSettings;
 use super::framing::{choose_fit, fit_filters, picture_to_frame};
 use super::join::{Part, join};
-use super::motion::still_motion;
+use super::motion::{ShotFrames, still_motion};
 use super::segments::Window;
 use super::shots::{Shot, layout_shots};
 use crate::media::subject::Subject;
@@ -187,7 +187,18 @@ pub fn window_job(
                 let _ = write!(
                     graph,
                     "{},setsar=1[v{i}];",
-                    still_motion(motion, centre, shot.frames, skip, frames, w, h, fps),
+                    still_motion(
+                        motion,
+                        centre,
+                        ShotFrames {
+                            shot: shot.frames,
+                            skip,
+                            count: frames,
+                            w,
+                            h,
+                            fps,
+                        }
+                    ),
                     i = shot.index
                 );
             }

@@ -46,35 +46,41 @@ fn even(v: f64) -> u32 {
     ((v.round() as u32).max(2)) & !1
 }
 
-/// The filters (after the fitted still) drawing `frames` frames of a shot of `shot_frames`,
-/// from frame `skip` of it (a window of the video may start part-way into a shot): yuv420p at
-/// `fps`, `w`×`h`.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn still_motion(
-    motion: Motion,
-    focus: Option<Focus>,
-    shot_frames: u64,
-    skip: u64,
-    frames: u64,
-    w: u32,
-    h: u32,
-    fps: u32,
-) -> String {
+/// Which frames of a shot to draw, and their size and rate.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ShotFrames {
+    /// The whole shot's length in frames.
+    pub shot: u64,
+    /// Its first frame drawn (a window of the video may start part-way into a shot).
+    pub skip: u64,
+    /// Frames drawn.
+    pub count: u64,
+    /// Output width.
+    pub w: u32,
+    /// Output height.
+    pub h: u32,
+    /// Output frame rate.
+    pub fps: u32,
+}
+
+/// The filters (after the fitted still) drawing frames `f` of a shot: yuv420p at `f.fps`,
+/// `f.w`×`f.h`.
+pub(crate) fn still_motion(motion: Motion, focus: Option<Focus>, f: ShotFrames) -> String {
     let (z0, z1, x0, x1, y0, y1) = path(motion, focus);
-    let span = shot_frames.saturating_sub(1).max(1);
+    if z0 != z1 {
+        return zoompan(z0, z1, (x0, x1, y0, y1), f);
+    }
+    let ShotFrames { w, h, fps, .. } = f;
     let repeat = format!(
         "loop=loop={}:size=1:start=0,settb=1/{fps},setpts=N,fps={fps}",
-        frames.saturating_sub(1)
+        f.count.saturating_sub(1)
     );
-    if z0 != z1 {
-        return zoompan(z0, z1, (x0, x1, y0, y1), span, skip, frames, w, h, fps);
-    }
     if z0 == 1.0 {
         // The whole picture, still: a window the size of the frame cannot move.
         return format!("format=yuv420p,{repeat}");
     }
     let (sw, sh) = (even(f64::from(w) * z0), even(f64::from(h) * z0));
-    let p = progress("n", skip, span);
+    let p = progress("n", f);
     format!(
         "scale={sw}:{sh},format=yuv420p,{repeat},crop={w}:{h}:x='({x0:.4}+{dx:.4}*{p})*{sw}-{hw}':y='({y0:.4}+{dy:.4}*{p})*{sh}-{hh}':exact=1",
         dx = x1 - x0,
@@ -85,30 +91,22 @@ pub(crate) fn still_motion(
 }
 
 /// How far along the shot frame `var` (counted from the window's first frame) is, 0–1.
-fn progress(var: &str, skip: u64, span: u64) -> String {
-    if skip == 0 {
+fn progress(var: &str, f: ShotFrames) -> String {
+    let span = f.shot.saturating_sub(1).max(1);
+    if f.skip == 0 {
         format!("({var}/{span})")
     } else {
-        format!("(({var}+{skip})/{span})")
+        format!("(({var}+{skip})/{span})", skip = f.skip)
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn zoompan(
-    z0: f64,
-    z1: f64,
-    (x0, x1, y0, y1): (f64, f64, f64, f64),
-    span: u64,
-    skip: u64,
-    frames: u64,
-    w: u32,
-    h: u32,
-    fps: u32,
-) -> String {
+fn zoompan(z0: f64, z1: f64, (x0, x1, y0, y1): (f64, f64, f64, f64), f: ShotFrames) -> String {
+    let ShotFrames { w, h, fps, .. } = f;
     let (kw, kh) = zoom_canvas(w, h);
-    let p = progress("on", skip, span);
+    let p = progress("on", f);
     format!(
-        "scale={kw}:{kh},format=yuv420p,zoompan=z='{z0:.4}+{dz:.4}*{p}':x='({x0:.4}+{dx:.4}*{p})*iw-iw/zoom/2':y='({y0:.4}+{dy:.4}*{p})*ih-ih/zoom/2':d={frames}:s={w}x{h}:fps={fps}",
+        "scale={kw}:{kh},format=yuv420p,zoompan=z='{z0:.4}+{dz:.4}*{p}':x='({x0:.4}+{dx:.4}*{p})*iw-iw/zoom/2':y='({y0:.4}+{dy:.4}*{p})*ih-ih/zoom/2':d={d}:s={w}x{h}:fps={fps}",
+        d = f.count,
         dz = z1 - z0,
         dx = x1 - x0,
         dy = y1 - y0,
@@ -119,9 +117,20 @@ fn zoompan(
 mod tests {
     use super::*;
 
+    fn frames(shot: u64, skip: u64, count: u64) -> ShotFrames {
+        ShotFrames {
+            shot,
+            skip,
+            count,
+            w: 1920,
+            h: 1080,
+            fps: 30,
+        }
+    }
+
     #[test]
     fn a_zoom_moves_between_the_given_points() {
-        let z = still_motion(Motion::ZoomIn, None, 91, 0, 91, 1920, 1080, 30);
+        let z = still_motion(Motion::ZoomIn, None, frames(91, 0, 91));
         assert!(
             z.starts_with("scale=3840:2160,format=yuv420p,zoompan="),
             "{z}"
@@ -129,14 +138,14 @@ mod tests {
         assert!(z.contains("d=91"), "{z}");
         assert!(z.contains("z='1.0000+0.1500*(on/90)'"), "{z}");
         // Part-way into the shot: the same path, from frame 30 on.
-        let z = still_motion(Motion::ZoomIn, None, 91, 30, 61, 1920, 1080, 30);
+        let z = still_motion(Motion::ZoomIn, None, frames(91, 30, 61));
         assert!(z.contains("d=61"), "{z}");
         assert!(z.contains("((on+30)/90)"), "{z}");
     }
 
     #[test]
     fn a_pan_scales_once_and_moves_a_crop() {
-        let z = still_motion(Motion::PanRight, None, 91, 0, 91, 1920, 1080, 30);
+        let z = still_motion(Motion::PanRight, None, frames(91, 0, 91));
         assert!(
             z.starts_with("scale=2150:1210,format=yuv420p,loop=loop=90:"),
             "{z}"
@@ -147,7 +156,7 @@ mod tests {
         );
         assert!(z.contains("y='(0.5000+0.0000*(n/90))*1210-540'"), "{z}");
         assert!(!z.contains("zoompan"), "{z}");
-        let z = still_motion(Motion::PanUp, None, 91, 30, 61, 1920, 1080, 30);
+        let z = still_motion(Motion::PanUp, None, frames(91, 30, 61));
         assert!(z.contains("loop=loop=60:"), "{z}");
         assert!(
             z.contains("y='(0.5500+-0.1000*((n+30)/90))*1210-540'"),
@@ -157,7 +166,7 @@ mod tests {
 
     #[test]
     fn no_motion_repeats_the_frame() {
-        let z = still_motion(Motion::None, None, 91, 0, 91, 1920, 1080, 30);
+        let z = still_motion(Motion::None, None, frames(91, 0, 91));
         assert_eq!(
             z,
             "format=yuv420p,loop=loop=90:size=1:start=0,settb=1/30,setpts=N,fps=30"
