@@ -3,6 +3,7 @@
 use super::ClusterError;
 use super::registry::{WORKER_TTL, WORKERS_BUCKET};
 use super::shared_renders::{RENDERS_BUCKET, RENDERS_MAX_AGE};
+use super::team::{CLAIM_TTL, CLAIMS_BUCKET, HELP_SUBJECT};
 use async_nats::jetstream::{self, consumer, kv, object_store, stream};
 use std::time::{Duration, Instant};
 
@@ -76,6 +77,8 @@ pub struct Cluster {
     pub workers: kv::Store,
     /// Render pieces shared by the workers ([`super::shared_renders`]).
     pub renders: object_store::ObjectStore,
+    /// Claims on windows drawn by several workers ([`super::team`]).
+    pub claims: kv::Store,
     /// What it was opened with.
     pub opts: ClusterOptions,
 }
@@ -87,6 +90,7 @@ struct Resources {
     files: object_store::ObjectStore,
     workers: kv::Store,
     renders: object_store::ObjectStore,
+    claims: kv::Store,
 }
 
 /// How long set-up keeps retrying while a fresh cluster elects its JetStream leader.
@@ -107,6 +111,7 @@ impl Cluster {
                     files,
                     workers,
                     renders,
+                    claims,
                 }) => {
                     return Ok(Cluster {
                         client,
@@ -116,6 +121,7 @@ impl Cluster {
                         files,
                         workers,
                         renders,
+                        claims,
                         opts,
                     });
                 }
@@ -132,16 +138,29 @@ impl Cluster {
         js: &jetstream::Context,
         opts: &ClusterOptions,
     ) -> Result<Resources, ClusterError> {
-        js.get_or_create_stream(stream::Config {
+        let jobs_stream = stream::Config {
             name: JOBS_STREAM.into(),
-            subjects: vec![JOBS_SUBJECT.into()],
+            subjects: vec![JOBS_SUBJECT.into(), HELP_SUBJECT.into()],
             retention: stream::RetentionPolicy::WorkQueue,
             num_replicas: opts.replicas,
             duplicate_window: Duration::from_secs(120),
             ..Default::default()
-        })
-        .await
-        .map_err(|e| ClusterError::js("create the jobs stream", e))?;
+        };
+        let made = js
+            .get_or_create_stream(jobs_stream.clone())
+            .await
+            .map_err(|e| ClusterError::js("create the jobs stream", e))?;
+        // A stream made by an older version lacks the help subject.
+        let subjects = &made.cached_info().config.subjects;
+        if !jobs_stream.subjects.iter().all(|s| subjects.contains(s)) {
+            let config = stream::Config {
+                subjects: jobs_stream.subjects.clone(),
+                ..made.cached_info().config.clone()
+            };
+            js.update_stream(config)
+                .await
+                .map_err(|e| ClusterError::js("add the help subject to the jobs stream", e))?;
+        }
         js.get_or_create_stream(stream::Config {
             name: DEAD_STREAM.into(),
             subjects: vec![format!("{DEAD_PREFIX}.>")],
@@ -170,6 +189,16 @@ impl Cluster {
             "create the workers bucket",
         )
         .await?;
+        let claims = kv_bucket(
+            js,
+            kv::Config {
+                // A claim lapses unless its worker keeps it.
+                max_age: CLAIM_TTL,
+                ..kv_config(CLAIMS_BUCKET)
+            },
+            "create the claims bucket",
+        )
+        .await?;
         let objects = |bucket: &str| object_store::Config {
             bucket: bucket.into(),
             num_replicas: opts.replicas,
@@ -191,6 +220,7 @@ impl Cluster {
             files,
             renders,
             workers,
+            claims,
         })
     }
 

@@ -10,6 +10,7 @@ use super::connect::{
 };
 use super::registry::{self, WORKERS_BUCKET};
 use super::shared_renders::RENDERS_BUCKET;
+use super::team::CLAIMS_BUCKET;
 use async_nats::jetstream::{self, stream};
 use std::time::Duration;
 
@@ -94,6 +95,7 @@ pub async fn check(url: &str) -> Result<Checkup, ClusterError> {
         ("kv", format!("KV_{JOBS_BUCKET}"), "job records"),
         ("kv", format!("KV_{SESSIONS_BUCKET}"), "sessions"),
         ("kv", format!("KV_{WORKERS_BUCKET}"), "worker registry"),
+        ("kv", format!("KV_{CLAIMS_BUCKET}"), "window claims"),
         (
             "objects",
             format!("OBJ_{FILES_BUCKET}"),

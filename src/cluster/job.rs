@@ -110,6 +110,12 @@ pub struct JobRecord {
     /// Video windows its render took from the render cache (its own or the shared tier).
     #[serde(default)]
     pub windows_reused: usize,
+    /// Video windows other workers drew for it meanwhile.
+    #[serde(default)]
+    pub windows_helped: usize,
+    /// Who they were.
+    #[serde(default)]
+    pub helpers: Vec<String>,
 }
 
 impl JobRecord {
@@ -130,6 +136,8 @@ impl JobRecord {
             worker: None,
             windows_rendered: 0,
             windows_reused: 0,
+            windows_helped: 0,
+            helpers: Vec::new(),
         }
     }
 

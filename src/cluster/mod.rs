@@ -16,6 +16,7 @@
 //! * [`limits`]: a tenant's renders at once and storage, counted across front ends.
 //! * [`shared_renders`]: the render cache's shared tier, so a re-export reuses the windows
 //!   another worker encoded.
+//! * [`team`]: idle workers help draw a long export's windows, each claimed in a bucket.
 //! * [`download`]: `GET /exports/<id>`, the download link of a finished export.
 //!
 //! Without `--cluster` none of this runs and no NATS server is needed.
@@ -24,12 +25,14 @@ pub mod advisory;
 pub mod backend;
 pub mod connect;
 pub mod download;
+mod help;
 pub mod inspect;
 pub mod job;
 pub mod limits;
 pub mod registry;
 pub mod sessions;
 pub mod shared_renders;
+pub mod team;
 pub mod worker;
 
 pub use connect::{Cluster, ClusterOptions};

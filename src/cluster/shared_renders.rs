@@ -68,4 +68,8 @@ impl SharedTier for SharedRenders {
             tracing::info!(error = %e, object, "a render piece could not be shared");
         }
     }
+
+    async fn has(&self, name: &str) -> bool {
+        self.store.info(Self::object(name).as_str()).await.is_ok()
+    }
 }

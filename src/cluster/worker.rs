@@ -10,6 +10,7 @@
 use super::connect::{cancel_subject, progress_subject};
 use super::job::{DeadLetter, JobRecord, Progress, RenderJob, export_object};
 use super::registry::{Beacon, Outcome};
+use super::team::{HELP_SUBJECT, WorkerTeam};
 use super::{Cluster, ClusterError};
 use crate::backend::local::{for_quality, own_aspect, progress_message};
 use crate::backend::{ExportResult, JobState};
@@ -110,6 +111,9 @@ impl Worker {
 
     /// Render one delivered job and settle it (ack, nak or dead-letter).
     async fn handle(&self, msg: Message, beacon: &Beacon) {
+        if msg.subject.as_str() == HELP_SUBJECT {
+            return self.help(msg, beacon).await;
+        }
         let attempt = msg.info().map(|i| i.delivered).unwrap_or(1);
         // Time in the queue (since the job was published), for operators and bench/cluster.sh.
         let waited_ms = msg.info().map_or(0, |i| {
@@ -239,7 +243,11 @@ impl Worker {
 
     /// Subscribe to the job's cancel subject: a message fires `cancel`, and its reply subject
     /// is kept to answer once the render has stopped.
-    async fn listen_for_cancel(&self, job_id: &str, cancel: CancellationToken) -> CancelListener {
+    pub(super) async fn listen_for_cancel(
+        &self,
+        job_id: &str,
+        cancel: CancellationToken,
+    ) -> CancelListener {
         let asked: Arc<Mutex<Vec<async_nats::Subject>>> = Arc::default();
         let task = match self.cluster.client.subscribe(cancel_subject(job_id)).await {
             Ok(mut sub) => {
@@ -265,7 +273,7 @@ impl Worker {
 
     /// The job's record and its KV revision (0 when there is none), retried while the
     /// cluster elects a leader.
-    async fn current(&self, key: &str) -> (Option<JobRecord>, u64) {
+    pub(super) async fn current(&self, key: &str) -> (Option<JobRecord>, u64) {
         match super::patiently(30, || self.cluster.jobs.entry(key)).await {
             Ok(Some(e)) if e.operation == kv::Operation::Put => {
                 (JobRecord::from_bytes(&e.value), e.revision)
@@ -325,6 +333,7 @@ impl Worker {
         let (tl, encode) = for_quality(job.timeline.clone(), job.draft);
         let output = dir.path().join("out.mp4");
         let cache = self.cache.as_ref().map(|c| c.scoped(&job.tenant));
+        let team = self.team(job, rec.attempts);
         let cluster = self.cluster.clone();
         let subject = progress_subject(&job.job_id);
         let last = Mutex::new(Instant::now() - Duration::from_secs(10));
@@ -356,6 +365,7 @@ impl Worker {
                 encode,
                 cache: cache.as_ref(),
                 one_window: false,
+                team: Some(&team),
             },
             &self.tools,
             &on_progress,
@@ -363,12 +373,18 @@ impl Worker {
         )
         .await
         .map_err(|e| e.to_string())?;
-        (rec.windows_rendered, rec.windows_reused) =
-            (rendered.windows_rendered, rendered.windows_reused);
+        (rec.windows_rendered, rec.windows_reused, rec.windows_helped) = (
+            rendered.windows_rendered,
+            rendered.windows_reused,
+            rendered.windows_helped,
+        );
+        rec.helpers = rendered.helpers.clone();
         tracing::info!(
             job = %job.job_id,
             rendered = rendered.windows_rendered,
             reused = rendered.windows_reused,
+            helped = rendered.windows_helped,
+            helpers = ?rendered.helpers,
             "video windows"
         );
         let readiness = match own_aspect(&tl) {
@@ -420,8 +436,19 @@ impl Worker {
         Ok(())
     }
 
+    /// This worker's view of `job`'s team (delivery `attempt`).
+    pub(super) fn team<'a>(&'a self, job: &'a RenderJob, attempt: i64) -> WorkerTeam<'a> {
+        WorkerTeam {
+            js: self.cluster.js.clone(),
+            claims: self.cluster.claims.clone(),
+            me: &self.name,
+            job,
+            attempt,
+        }
+    }
+
     /// Copy the job's media from the object store into `dir`, streamed.
-    async fn fetch_media(
+    pub(super) async fn fetch_media(
         &self,
         job: &RenderJob,
         dir: &Path,
@@ -496,14 +523,14 @@ impl Worker {
 struct Cancelled;
 
 /// A job's cancel subscription while it is handled.
-struct CancelListener {
+pub(super) struct CancelListener {
     task: Option<tokio::task::JoinHandle<()>>,
     asked: Arc<Mutex<Vec<async_nats::Subject>>>,
 }
 
 impl CancelListener {
     /// Unsubscribe; the reply subjects of those who asked to cancel.
-    fn stop(self) -> Vec<async_nats::Subject> {
+    pub(super) fn stop(self) -> Vec<async_nats::Subject> {
         if let Some(t) = self.task {
             t.abort();
         }

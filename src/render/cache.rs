@@ -357,6 +357,12 @@ impl RenderCache {
             .collect()
     }
 
+    /// Whether the folder has an entry for `key` (not checked whole: [`fetch`](Self::fetch)
+    /// does that when it is taken).
+    pub fn has(&self, key: &str) -> bool {
+        self.sidecar(&self.scoped_key(key)).exists()
+    }
+
     fn remove(&self, key: &str, ext: &str) {
         // Sidecar first: an entry without one is never used.
         let _ = std::fs::remove_file(self.sidecar(key));

@@ -13,6 +13,7 @@ pub mod animate;
 pub mod audio;
 pub mod budget;
 pub mod cache;
+mod draw;
 pub mod encode;
 pub mod fonts;
 pub mod framing;
@@ -26,6 +27,7 @@ pub mod segments;
 pub mod shots;
 pub mod space;
 pub mod subtitles;
+pub mod team;
 pub mod text;
 pub mod video;
 
@@ -141,6 +143,9 @@ pub struct RenderRequest<'a> {
     /// Draw the whole video in one ffmpeg run instead of windows: the one-pass reference that
     /// windowed renders are checked against.
     pub one_window: bool,
+    /// Other machines drawing this render's windows beside it (a cluster's idle workers);
+    /// used only with a cache, whose shared tier carries their windows.
+    pub team: Option<&'a dyn team::Team>,
 }
 
 /// A finished render.
@@ -160,6 +165,10 @@ pub struct Rendered {
     pub windows_rendered: usize,
     /// Windows taken from the render cache.
     pub windows_reused: usize,
+    /// Windows other machines of the team drew for this render.
+    pub windows_helped: usize,
+    /// Who they were.
+    pub helpers: Vec<String>,
     /// Where each text was drawn.
     pub text_boxes: Vec<overlays::TextBox>,
 }
@@ -235,32 +244,25 @@ async fn render_checked(
     // first window asks.
     let sound = soundtrack(req, work.path(), tools, cancel);
     let video = async {
-        let mut overlays = overlays::pictures(tl, req.media)?;
-        let (text, text_boxes) = overlays::draw_text(tl, work.path()).await?;
-        overlays.extend(text);
+        let prepared = prepare_video(req, work.path(), tools).await?;
         if cancel.is_cancelled() {
             return Err(RenderError::Cancelled);
         }
         report(Stage::Video, 3.0, 0.0);
-        let subjects = subjects(tl, req.media, tools).await;
-        let pass = VideoPass {
-            timeline: tl,
-            media: req.media,
-            overlays: &overlays,
-            encode: &req.encode,
-            subjects: &subjects,
-        };
         let track = video::render(
-            &pass,
+            &prepared.pass(req),
             work.path(),
             tools,
-            req.cache,
+            video::Sharing {
+                cache: req.cache,
+                team: req.team,
+            },
             req.one_window,
             &on_frames,
             cancel,
         )
         .await?;
-        Ok((track, text_boxes))
+        Ok((track, prepared.text_boxes))
     };
     let (soundtrack, (track, text_boxes)) = tokio::try_join!(sound, video)?;
     tracing::debug!(
@@ -305,7 +307,67 @@ async fn render_checked(
         size_bytes,
         windows_rendered: track.rendered,
         windows_reused: track.reused,
+        windows_helped: track.helped,
+        helpers: track.helpers,
         text_boxes,
+    })
+}
+
+/// Help a lead render of the same request on another machine: prepare the video as it does
+/// and draw the windows this machine can claim from `req.team` (see [`team`]). No output is
+/// written; the windows reach the lead through the cache's shared tier. How many were drawn.
+pub async fn help(
+    req: &RenderRequest<'_>,
+    tools: &Tools,
+    cancel: &CancellationToken,
+) -> Result<usize, RenderError> {
+    let (Some(cache), Some(team)) = (req.cache, req.team) else {
+        return Err(RenderError::Invalid(
+            "helping a render needs a render cache and a team".into(),
+        ));
+    };
+    graph::check_frame(req.timeline)?;
+    tokio::fs::create_dir_all(req.scratch).await?;
+    let work = tempfile::Builder::new()
+        .prefix(&scratch_prefix("help"))
+        .tempdir_in(req.scratch)?;
+    let prepared = prepare_video(req, work.path(), tools).await?;
+    video::help(&prepared.pass(req), work.path(), tools, cache, team, cancel).await
+}
+
+/// What the video pass draws over the shots, made once per render.
+struct PreparedVideo {
+    overlays: Vec<graph::OverlayImage>,
+    text_boxes: Vec<overlays::TextBox>,
+    subjects: HashMap<String, crate::media::subject::Subject>,
+}
+
+impl PreparedVideo {
+    fn pass<'a>(&'a self, req: &'a RenderRequest<'_>) -> VideoPass<'a> {
+        VideoPass {
+            timeline: req.timeline,
+            media: req.media,
+            overlays: &self.overlays,
+            encode: &req.encode,
+            subjects: &self.subjects,
+        }
+    }
+}
+
+/// Picture overlays, the text drawn into `work`, and the subjects of stills to re-frame.
+async fn prepare_video(
+    req: &RenderRequest<'_>,
+    work: &Path,
+    tools: &Tools,
+) -> Result<PreparedVideo, RenderError> {
+    let mut overlays = overlays::pictures(req.timeline, req.media)?;
+    let (text, text_boxes) = overlays::draw_text(req.timeline, work).await?;
+    overlays.extend(text);
+    let subjects = subjects(req.timeline, req.media, tools).await;
+    Ok(PreparedVideo {
+        overlays,
+        text_boxes,
+        subjects,
     })
 }
 

@@ -1,14 +1,17 @@
 //! The video track rendered window by window ([`super::segments`]): windows already in the
-//! render cache are reused, the rest are drawn and encoded side by side (as many as there are
-//! cores and the memory budget holds, see [`super::budget`]), and the result is a concat list the final mux joins by stream copy.
+//! render cache are reused, the rest are drawn and encoded ([`super::draw`]) — by this machine,
+//! or with a [`Team`] by whichever machine claims each — and the result is a concat list the
+//! final mux joins by stream copy.
 
 use super::cache::{KeyBuilder, RenderCache};
+use super::draw::{Drawer, Todo, Turn};
 use super::graph::{self, InputFile, VideoPass, WindowJob};
 use super::segments::{self, Window};
-use super::{RenderError, budget, encode};
-use crate::ffmpeg::{self, RunOptions, Tools};
+use super::shots::Shot;
+use super::team::Team;
+use super::{RenderError, encode};
+use crate::ffmpeg::Tools;
 use crate::timeline::ms_to_frames;
-use futures_util::{StreamExt, TryStreamExt};
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -24,49 +27,44 @@ pub struct VideoTrack {
     pub frames: u64,
     /// Windows drawn and encoded by this render.
     pub rendered: usize,
-    /// Windows taken from the cache.
+    /// Windows taken from the cache (made before this render).
     pub reused: usize,
+    /// Windows other machines of a [`Team`] drew for this render.
+    pub helped: usize,
+    /// Who they were.
+    pub helpers: Vec<String>,
+}
+
+/// Where a render's windows may come from besides its own drawing, and where they go.
+#[derive(Clone, Copy, Default)]
+pub struct Sharing<'a> {
+    /// Windows made before (and this render's, kept for the next).
+    pub cache: Option<&'a RenderCache>,
+    /// Other machines drawing this render's windows beside it.
+    pub team: Option<&'a dyn Team>,
 }
 
 /// Render the video of `pass` into `work`, reporting frames done (reused windows count at
-/// once) through `on_frames`.
+/// once) through `on_frames`. With a team, windows others claim are drawn by them.
 pub async fn render(
     pass: &VideoPass<'_>,
     work: &Path,
     tools: &Tools,
-    cache: Option<&RenderCache>,
+    sharing: Sharing<'_>,
     one_window: bool,
     on_frames: &(dyn Fn(u64) + Send + Sync),
     cancel: &CancellationToken,
 ) -> Result<VideoTrack, RenderError> {
-    let tl = pass.timeline;
-    let fps = tl.meta.fps;
-    let shots = graph::check_frame(tl)?;
-    let total = ms_to_frames(tl.duration_ms, fps);
-    let windows = if one_window {
-        vec![Window {
-            start: 0,
-            frames: total,
-        }]
-    } else {
-        // Each title and caption within one window, so a text edit re-renders one window.
-        let texts: Vec<(u64, u64)> = tl
-            .segments(crate::timeline::TT_TEXT)
-            .iter()
-            .map(|s| {
-                (
-                    ms_to_frames(s.start_ms, fps).min(total),
-                    ms_to_frames(s.end_ms(), fps).min(total),
-                )
-            })
-            .collect();
-        segments::plan(&shots, &texts, total, fps)
-    };
+    let fps = pass.timeline.meta.fps;
+    let shots = graph::check_frame(pass.timeline)?;
+    let windows = plan(pass, &shots, one_window);
+    let total = ms_to_frames(pass.timeline.duration_ms, fps);
 
     // Which windows the cache already has (keys do not depend on thread counts).
-    let mut todo: Vec<(usize, Window, String)> = Vec::new();
+    let mut todo: Vec<Todo> = Vec::new();
     let mut files: Vec<PathBuf> = vec![PathBuf::new(); windows.len()];
     let mut reused_frames = 0;
+    let Sharing { cache, team } = sharing;
     for (i, win) in windows.iter().enumerate() {
         let key = window_key(&graph::window_job(pass, &shots, *win, 1)?)?;
         let hit = match cache {
@@ -78,94 +76,135 @@ pub async fn render(
                 files[i] = path;
                 reused_frames += win.frames;
             }
-            None => todo.push((i, *win, key)),
+            None => todo.push(Todo {
+                index: i,
+                window: *win,
+                key,
+            }),
         }
     }
     let done = Mutex::new(vec![0u64; windows.len()]);
     on_frames(reused_frames);
-    let cores = cores();
-    let per_window = budget::window_mb(tl.meta.width, tl.meta.height);
-    let side_by_side = parallel_windows(cores, per_window, budget::total_mb());
-    // From the frame size and the machine alone, never from how many windows this render has
-    // to make: the encoder's threads shape its output, and a window must come out the same
-    // whichever render makes it (its cache key does not name them).
-    let threads = (cores / side_by_side).max(1);
-    let rendered = todo.len();
-    let runs = todo.into_iter().map(|(i, win, key)| {
-        let (done, shots) = (&done, &shots);
-        async move {
-            // Memory first, then cores: nothing holds a core while it waits for memory.
-            let _memory = budget::reserve(per_window).await;
-            let _slot = slots()
-                .acquire_many(threads as u32)
-                .await
-                .map_err(|_| RenderError::Cancelled)?;
-            let job = graph::window_job(pass, shots, win, threads)?;
-            let out = work.join(format!("w{i}.mp4"));
-            let hook = |p: ffmpeg::RunProgress| {
-                let f = ((p.out_time_s * f64::from(fps)) as u64).min(win.frames);
-                let mut d = done.lock().unwrap_or_else(|e| e.into_inner());
-                d[i] = f;
-                on_frames(reused_frames + d.iter().sum::<u64>());
-            };
-            let mut cmd = tools.ffmpeg_command();
-            cmd.args(&job.args).arg(&out);
-            tracing::debug!(window = i, args = ?job.args, "video window");
-            ffmpeg::run(
-                "ffmpeg",
-                cmd,
-                RunOptions {
-                    cancel: Some(cancel),
-                    on_progress: Some(&hook),
-                    ..Default::default()
-                },
-            )
-            .await?;
-            if let Some(c) = cache
-                && let Err(e) = c.store_shared(&key, &out).await
-            {
-                // The render is fine without it; the next one renders this window again.
-                tracing::warn!(error = %e, "could not store a window in the render cache");
-            }
-            Ok::<_, RenderError>((i, out))
-        }
-    });
-    // Only as many windows as run side by side ask for the budget at a time, so a soundtrack
-    // pass asking meanwhile is served between two windows, not after all of them.
-    let finished: Vec<(usize, PathBuf)> = futures_util::stream::iter(runs)
-        .buffer_unordered(side_by_side)
-        .try_collect()
-        .await?;
-    for (i, out) in finished {
-        files[i] = out;
+    let progress = |i: usize, f: u64| {
+        let mut d = done.lock().unwrap_or_else(|e| e.into_inner());
+        d[i] = f;
+        on_frames(reused_frames + d.iter().sum::<u64>());
+    };
+    // A team only for work worth sharing, and only through a cache's shared tier.
+    let team = team.filter(|_| cache.is_some() && todo.len() > 1);
+    if let Some(t) = team {
+        t.recruit(todo.len()).await;
     }
+    let drawer = Drawer {
+        pass,
+        shots: &shots,
+        work,
+        tools,
+        cache,
+        team,
+        cancel,
+    };
+    let needed = todo.len();
+    let (mut rendered, mut helped, mut helpers) = (0, 0, Vec::new());
+    let mut held = Vec::new();
+    for turn in drawer.draw_claimed(todo, &progress).await? {
+        match turn {
+            Turn::Drawn(i, out) => {
+                files[i] = out;
+                rendered += 1;
+            }
+            Turn::Held(t, holder) => held.push((t, holder)),
+        }
+    }
+    for (t, holder) in held {
+        let (file, drawn_here) = drawer.take_held(&t, &progress).await?;
+        progress(t.index, t.window.frames);
+        files[t.index] = file;
+        if drawn_here {
+            rendered += 1;
+        } else {
+            helped += 1;
+            if let Some(h) = holder.filter(|h| !helpers.contains(h)) {
+                helpers.push(h);
+            }
+        }
+    }
+    debug_assert_eq!(rendered + helped, needed);
     let list = work.join("video.ffconcat");
     std::fs::write(&list, concat_list(&files, &windows, fps))?;
     Ok(VideoTrack {
         list,
         frames: total,
         rendered,
-        reused: windows.len() - rendered,
+        reused: windows.len() - needed,
+        helped,
+        helpers,
     })
 }
 
-fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+/// Help a lead render the same video (`pass` built as it built its own): draw the windows
+/// neither the cache nor the team has yet, from the last one back (the lead starts at the
+/// first). How many were drawn here.
+pub async fn help(
+    pass: &VideoPass<'_>,
+    work: &Path,
+    tools: &Tools,
+    cache: &RenderCache,
+    team: &dyn Team,
+    cancel: &CancellationToken,
+) -> Result<usize, RenderError> {
+    let shots = graph::check_frame(pass.timeline)?;
+    let windows = plan(pass, &shots, false);
+    let mut todo = Vec::new();
+    for (i, win) in windows.iter().enumerate().rev() {
+        let key = window_key(&graph::window_job(pass, &shots, *win, 1)?)?;
+        if !cache.has_shared(&key, "mp4").await {
+            todo.push(Todo {
+                index: i,
+                window: *win,
+                key,
+            });
+        }
+    }
+    let drawer = Drawer {
+        pass,
+        shots: &shots,
+        work,
+        tools,
+        cache: Some(cache),
+        team: Some(team),
+        cancel,
+    };
+    let turns = drawer.draw_claimed(todo, &|_, _| {}).await?;
+    Ok(turns
+        .iter()
+        .filter(|t| matches!(t, Turn::Drawn(..)))
+        .count())
 }
 
-/// Render slots shared by every render in this process, one per core (a window takes one per
-/// encoder thread): renders started side by side (several formats, several sessions) queue
-/// their windows instead of oversubscribing the machine's cores.
-fn slots() -> &'static tokio::sync::Semaphore {
-    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    SLOTS.get_or_init(|| tokio::sync::Semaphore::new(cores()))
-}
-
-/// How many windows render side by side: one per core, as many as the memory budget holds
-/// (`per_window` MB each), at least one.
-fn parallel_windows(cores: usize, per_window: u32, budget: u32) -> usize {
-    let fit = (budget / per_window.max(1)) as usize;
-    cores.min(fit).clamp(1, 8)
+/// The windows of the video: one for the whole of it, or cut at shot boundaries with each
+/// title and caption inside one window, so a text edit re-renders one window.
+fn plan(pass: &VideoPass<'_>, shots: &[Shot], one_window: bool) -> Vec<Window> {
+    let tl = pass.timeline;
+    let fps = tl.meta.fps;
+    let total = ms_to_frames(tl.duration_ms, fps);
+    if one_window {
+        return vec![Window {
+            start: 0,
+            frames: total,
+        }];
+    }
+    let texts: Vec<(u64, u64)> = tl
+        .segments(crate::timeline::TT_TEXT)
+        .iter()
+        .map(|s| {
+            (
+                ms_to_frames(s.start_ms, fps).min(total),
+                ms_to_frames(s.end_ms(), fps).min(total),
+            )
+        })
+        .collect();
+    segments::plan(shots, &texts, total, fps)
 }
 
 /// The cache key of a window: its ffmpeg arguments with each input file replaced by what it
@@ -306,14 +345,5 @@ mod tests {
             l,
             "ffconcat version 1.0\nfile 'w0.mp4'\nduration 3.000000\nfile 'w1.mp4'\nduration 2.500000\n"
         );
-    }
-
-    #[test]
-    fn windows_side_by_side_fit_cores_and_memory() {
-        assert_eq!(parallel_windows(2, 280, 360), 1);
-        assert_eq!(parallel_windows(2, 950, 360), 1);
-        assert_eq!(parallel_windows(2, 70, 360), 2);
-        assert_eq!(parallel_windows(8, 280, 2000), 7);
-        assert_eq!(parallel_windows(1, 70, 360), 1);
     }
 }

@@ -13,6 +13,7 @@ mod cluster;
 mod cluster_ops;
 mod cluster_sessions;
 mod cluster_shared;
+mod cluster_team;
 mod disk_space;
 mod doctor;
 mod draft_export;

@@ -154,6 +154,7 @@ async fn render(
             },
             cache,
             one_window,
+            team: None,
         },
         &s.tools,
         &|_| {},
@@ -162,29 +163,6 @@ async fn render(
     .await
     .unwrap_or_else(|e| panic!("{name}: {e}"));
     (out, r)
-}
-
-/// Every video frame's presentation time and the MD5 of its decoded pixels.
-fn frames(path: &Path) -> Vec<(String, String)> {
-    let out = ffmpeg(&[
-        "-v",
-        "error",
-        "-i",
-        path.to_str().unwrap(),
-        "-map",
-        "0:v",
-        "-f",
-        "framemd5",
-        "-",
-    ]);
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .map(|l| {
-            let f: Vec<&str> = l.split(',').map(str::trim).collect();
-            (f[2].to_string(), f[5].to_string())
-        })
-        .collect()
 }
 
 /// Per-frame PSNR (dB) of `b` against `a`.

@@ -65,6 +65,7 @@ async fn every_transition_renders_as_a_blend() {
                 encode: Default::default(),
                 cache: None,
                 one_window: false,
+                team: None,
             },
             &tools,
             &|_| {},

@@ -132,6 +132,7 @@ impl LocalBackend {
                     encode,
                     cache: cache.as_ref(),
                     one_window: false,
+                    team: None,
                 },
                 &tools,
                 &on_progress,

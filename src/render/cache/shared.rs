@@ -14,6 +14,8 @@ pub trait SharedTier: Send + Sync + std::fmt::Debug {
     async fn get(&self, name: &str, into: &Path) -> bool;
     /// Offer `file` as `name`; a failure only costs another machine a render.
     async fn put(&self, name: &str, file: &Path);
+    /// Whether the object `name` is there (without reading it).
+    async fn has(&self, name: &str) -> bool;
 }
 
 impl RenderCache {
@@ -60,9 +62,20 @@ impl RenderCache {
         Ok(())
     }
 
+    /// Whether the entry for `key` is in the folder or the shared tier (without taking it).
+    pub async fn has_shared(&self, key: &str, ext: &str) -> bool {
+        if self.has(key) {
+            return true;
+        }
+        match &self.shared {
+            Some(s) => s.has(&self.shared_name(key, ext)).await,
+            None => false,
+        }
+    }
+
     /// The shared tier's name for `key`: scoped like the folder's, so tenants stay apart there
-    /// too.
-    fn shared_name(&self, key: &str, ext: &str) -> String {
+    /// too (and machines drawing one render name its windows alike).
+    pub fn shared_name(&self, key: &str, ext: &str) -> String {
         format!("{}.{ext}", self.scoped_key(key))
     }
 }

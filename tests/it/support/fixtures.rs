@@ -32,6 +32,29 @@ pub fn ffmpeg(args: &[&str]) -> Output {
     out
 }
 
+/// Every video frame's presentation time and the MD5 of its decoded pixels.
+pub fn frames(path: &Path) -> Vec<(String, String)> {
+    let out = ffmpeg(&[
+        "-v",
+        "error",
+        "-i",
+        path.to_str().unwrap(),
+        "-map",
+        "0:v",
+        "-f",
+        "framemd5",
+        "-",
+    ]);
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').map(str::trim).collect();
+            (f[2].to_string(), f[5].to_string())
+        })
+        .collect()
+}
+
 /// A still made by ffmpeg's generators: `kind` picks the look, so stills differ from each other.
 pub fn still(dir: &Path, name: &str, w: u32, h: u32, kind: usize) -> PathBuf {
     let path = dir.join(name);
