@@ -54,6 +54,16 @@ pub enum FfmpegError {
         /// The limit.
         secs: u64,
     },
+    /// The run stopped making progress (no new frame or output time) and was killed.
+    #[error(
+        "{tool} made no progress for {secs} s and was stopped (a stuck filter or input); try again, and report it if it happens again"
+    )]
+    Stalled {
+        /// Which binary.
+        tool: &'static str,
+        /// How long it stood still.
+        secs: u64,
+    },
     /// The run was cancelled by the caller and killed.
     #[error("cancelled")]
     Cancelled,
@@ -155,6 +165,10 @@ pub struct RunOptions<'a> {
     pub cancel: Option<&'a CancellationToken>,
     /// Called for every `-progress` block ffmpeg writes (only when the command has `-progress pipe:1`).
     pub on_progress: Option<&'a (dyn Fn(RunProgress) + Send + Sync)>,
+    /// Kill the process when its progress (frames or output time, so only with `on_progress`)
+    /// stands still this long: a hung filter graph fails instead of holding its render — and
+    /// a cluster job, whose worker keeps acknowledging it — forever.
+    pub stall: Option<Duration>,
 }
 
 /// What a finished run printed.
@@ -211,6 +225,9 @@ pub async fn run(
     let mut stderr = child.stderr.take().expect("stderr piped");
 
     let on_progress = opts.on_progress;
+    // When progress last moved, in ms since `started`.
+    let moved_at = std::sync::atomic::AtomicU64::new(0);
+    let moved = &moved_at;
     let read_out = async move {
         let mut buf = Vec::new();
         match on_progress {
@@ -224,6 +241,7 @@ pub async fn run(
                     frame: 0,
                     speed: None,
                 };
+                let mut last = (0.0, 0);
                 while let Ok(Some(line)) = lines.next_line().await {
                     let Some((k, v)) = line.split_once('=') else {
                         continue;
@@ -236,7 +254,14 @@ pub async fn run(
                         }
                         "frame" => cur.frame = v.trim().parse().unwrap_or(cur.frame),
                         "speed" => cur.speed = v.trim().trim_end_matches('x').parse().ok(),
-                        "progress" => hook(cur),
+                        "progress" => {
+                            if (cur.out_time_s, cur.frame) != last {
+                                last = (cur.out_time_s, cur.frame);
+                                let ms = started.elapsed().as_millis() as u64;
+                                moved.store(ms, std::sync::atomic::Ordering::Relaxed);
+                            }
+                            hook(cur)
+                        }
                         _ => {}
                     }
                 }
@@ -265,11 +290,25 @@ pub async fn run(
             None => std::future::pending().await,
         }
     };
+    let stalled = async {
+        match opts.stall.filter(|_| on_progress.is_some()) {
+            Some(limit) => loop {
+                tokio::time::sleep((limit / 4).max(Duration::from_millis(100))).await;
+                let since = (started.elapsed().as_millis() as u64)
+                    .saturating_sub(moved.load(std::sync::atomic::Ordering::Relaxed));
+                if since >= limit.as_millis() as u64 {
+                    return limit.as_secs();
+                }
+            },
+            None => std::future::pending().await,
+        }
+    };
     // Dropping `wait` drops the child, and kill_on_drop kills it.
     let (stdout, stderr, status) = tokio::select! {
         r = wait => r,
         _ = cancelled => return Err(FfmpegError::Cancelled),
         _ = timeout => return Err(FfmpegError::TimedOut { tool, secs: opts.timeout.map(|t| t.as_secs()).unwrap_or(0) }),
+        secs = stalled => return Err(FfmpegError::Stalled { tool, secs }),
     };
     let status = status.map_err(|source| FfmpegError::Io { tool, source })?;
     tracing::debug!(tool, ms = started.elapsed().as_millis() as u64, %status, "run finished");
@@ -287,4 +326,63 @@ pub async fn run(
 pub fn tail(s: &str, n: usize) -> String {
     let lines: Vec<&str> = s.lines().filter(|l| !l.trim().is_empty()).collect();
     lines[lines.len().saturating_sub(n)..].join(" | ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    /// ffmpeg reading a FIFO nobody writes to never makes progress.
+    #[tokio::test]
+    async fn a_run_that_makes_no_progress_is_stopped() {
+        let tools = Tools::locate().expect("ffmpeg is installed");
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("never.fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let mut cmd = tools.ffmpeg_command();
+        cmd.args(["-progress", "pipe:1", "-f", "rawvideo", "-s", "16x16"])
+            .args(["-pix_fmt", "gray", "-i"])
+            .arg(&fifo)
+            .args(["-f", "null", "-"]);
+        let started = Instant::now();
+        let r = run(
+            "ffmpeg",
+            cmd,
+            RunOptions {
+                on_progress: Some(&|_| {}),
+                stall: Some(Duration::from_millis(800)),
+                ..Default::default()
+            },
+        )
+        .await;
+        assert!(
+            matches!(r, Err(FfmpegError::Stalled { tool: "ffmpeg", .. })),
+            "{r:?}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(30));
+    }
+
+    /// A run whose frames keep coming is left alone, however long it takes in all.
+    #[tokio::test]
+    async fn a_run_that_keeps_moving_is_not_stopped() {
+        let tools = Tools::locate().expect("ffmpeg is installed");
+        let mut cmd = tools.ffmpeg_command();
+        // Real-time input: 5 s of frames arriving over 5 s, against a 3 s stall limit.
+        cmd.args(["-progress", "pipe:1", "-re", "-f", "lavfi"])
+            .args(["-i", "testsrc=s=64x64:r=10:d=5", "-f", "null", "-"]);
+        let r = run(
+            "ffmpeg",
+            cmd,
+            RunOptions {
+                on_progress: Some(&|_| {}),
+                stall: Some(Duration::from_secs(3)),
+                ..Default::default()
+            },
+        )
+        .await;
+        assert!(r.is_ok(), "{r:?}");
+    }
 }

@@ -49,14 +49,7 @@ impl Worker {
         cache: &render::cache::RenderCache,
         cancel: &CancellationToken,
     ) -> Result<usize, String> {
-        let dir = tempfile::Builder::new()
-            .prefix(&format!("helper-{}-", std::process::id()))
-            .tempdir_in(&self.scratch)
-            .map_err(|e| format!("cannot make a scratch folder: {e}"))?;
-        let media = tokio::select! {
-            m = self.fetch_media(job, dir.path()) => m?,
-            _ = cancel.cancelled() => return Err("cancelled".into()),
-        };
+        let (dir, media) = self.scratch_with_media(job, "helper", cancel).await?;
         let (tl, encode) = for_quality(job.timeline.clone(), job.draft);
         let cache = cache.scoped(&job.tenant);
         let team = self.team(job, 0);

@@ -322,14 +322,7 @@ impl Worker {
         beacon: &Beacon,
         cancel: &CancellationToken,
     ) -> Result<(), String> {
-        let dir = tempfile::Builder::new()
-            .prefix(&format!("worker-{}-", std::process::id()))
-            .tempdir_in(&self.scratch)
-            .map_err(|e| format!("cannot make a scratch folder: {e}"))?;
-        let media = tokio::select! {
-            m = self.fetch_media(job, dir.path()) => m?,
-            _ = cancel.cancelled() => return Err("cancelled".into()),
-        };
+        let (dir, media) = self.scratch_with_media(job, "worker", cancel).await?;
         let (tl, encode) = for_quality(job.timeline.clone(), job.draft);
         let output = dir.path().join("out.mp4");
         let cache = self.cache.as_ref().map(|c| c.scoped(&job.tenant));
@@ -447,8 +440,26 @@ impl Worker {
         }
     }
 
+    /// A scratch folder of this worker's (named `what-<pid>-…`) with the job's media in it.
+    pub(super) async fn scratch_with_media(
+        &self,
+        job: &RenderJob,
+        what: &str,
+        cancel: &CancellationToken,
+    ) -> Result<(tempfile::TempDir, HashMap<String, MediaInfo>), String> {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("{what}-{}-", std::process::id()))
+            .tempdir_in(&self.scratch)
+            .map_err(|e| format!("cannot make a scratch folder: {e}"))?;
+        let media = tokio::select! {
+            m = self.fetch_media(job, dir.path()) => m?,
+            _ = cancel.cancelled() => return Err("cancelled".into()),
+        };
+        Ok((dir, media))
+    }
+
     /// Copy the job's media from the object store into `dir`, streamed.
-    pub(super) async fn fetch_media(
+    async fn fetch_media(
         &self,
         job: &RenderJob,
         dir: &Path,

@@ -16,6 +16,9 @@ use tokio_util::sync::CancellationToken;
 
 /// How often a window another machine holds is looked for in the shared tier.
 const HELD_POLL: Duration = Duration::from_millis(300);
+/// How long a window's ffmpeg may go without a new frame before it is stopped as stuck (a
+/// frame takes well under a second even at 4K on a busy machine).
+const WINDOW_STALL: Duration = Duration::from_secs(120);
 
 /// A window still to make: its index in the render, its frames and its cache key.
 #[derive(Debug, Clone)]
@@ -192,6 +195,7 @@ impl Drawer<'_> {
             RunOptions {
                 cancel: Some(self.cancel),
                 on_progress: Some(&hook),
+                stall: Some(WINDOW_STALL),
                 ..Default::default()
             },
         )
