@@ -6,6 +6,10 @@
 #     done, as the agent sees it);
 #   * one export through cluster mode (1 worker) vs the embedded mode (`serve --http`, no
 #     cluster), end to end — target ≤ 1.10.
+# Every export is the same promo, so the render cache (each worker's, and the windows workers
+# share) would serve all but the first from finished windows: the cache is turned off here
+# (REELSMITH_CACHE_MB=0) so every export is a full render, in the embedded run too. Without a
+# cache workers also draw alone (helping with one export's windows goes through the cache).
 # Renders are CPU-bound: on one machine two workers share its cores, so 2 workers vs 1 shows
 # the cluster's overhead and fairness rather than a speed-up; on N machines throughput scales
 # with N (see the capacity model printed at the end).
@@ -26,6 +30,7 @@ py=target/test-clients/venv/bin/python
 printf 'Promo 30\nFresh every morning\nMade by hand\nOpen late on Fridays\nLocal flour only\nCoffee from the corner\nKids eat free\nFree delivery\nSee you soon\n' >"$out/cluster-script.txt"
 
 run=$(mktemp -d "${TMPDIR:-/tmp}/reelsmith-cluster-bench.XXXXXX")
+export REELSMITH_CACHE_MB=0
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done

@@ -44,16 +44,17 @@ impl WorkerTeam<'_> {
         )
     }
 
-    /// Workers in the registry other than this one with no job right now.
-    async fn idle_others(&self) -> usize {
+    /// Workers in the registry other than this one with no job right now, by name.
+    async fn idle_others(&self) -> Vec<String> {
         match registry::workers(&self.js).await {
             Ok(ws) => ws
-                .iter()
+                .into_iter()
                 .filter(|w| w.name != self.me && w.jobs.is_empty())
-                .count(),
+                .map(|w| w.name)
+                .collect(),
             Err(e) => {
                 tracing::info!(error = %e, "cannot read the worker registry; rendering alone");
-                0
+                Vec::new()
             }
         }
     }
@@ -62,32 +63,39 @@ impl WorkerTeam<'_> {
 #[async_trait::async_trait]
 impl Team for WorkerTeam<'_> {
     async fn recruit(&self, windows: usize) {
-        // One helper per idle worker, leaving the lead at least one window of its own; none
-        // when nobody is idle (a request queued behind other jobs would only come late).
-        let wanted = self.idle_others().await.min(windows.saturating_sub(1));
+        // One request per idle worker, leaving the lead at least one window of its own; none
+        // when nobody is idle (a request queued behind other jobs would only come late). Each
+        // request's id names the idle worker it was made for, so asking again before the next
+        // window publishes nothing new (the stream drops duplicates) unless another worker
+        // has become idle; any idle worker may take it.
+        let mut idle = self.idle_others().await;
+        idle.truncate(windows.saturating_sub(1));
+        if idle.is_empty() {
+            return;
+        }
         let Ok(body) = serde_json::to_vec(self.job) else {
             return;
         };
-        for n in 0..wanted {
+        for name in &idle {
             let mut headers = HeaderMap::new();
-            let id = format!("{}.help.{}.{n}", self.job.job_id, self.attempt);
+            let id = format!("{}.help.{}.{name}", self.job.job_id, self.attempt);
             headers.insert("Nats-Msg-Id", id.as_str());
-            match self
+            let sent = self
                 .js
                 .publish_with_headers(HELP_SUBJECT, headers, body.clone().into())
-                .await
-            {
-                Ok(ack) => {
-                    let _ = ack.await;
-                }
+                .await;
+            match sent {
+                Ok(ack) => match ack.await {
+                    Ok(a) if !a.duplicate => {
+                        tracing::info!(job = %self.job.job_id, idle = %name, windows, "asked an idle worker for help");
+                    }
+                    _ => {}
+                },
                 Err(e) => {
                     tracing::info!(error = %e, "cannot ask for help; rendering alone");
                     return;
                 }
             }
-        }
-        if wanted > 0 {
-            tracing::info!(job = %self.job.job_id, helpers = wanted, windows, "asked idle workers for help");
         }
     }
 

@@ -47,6 +47,8 @@ pub struct Drawer<'a> {
     /// Others drawing the same render; claims are only made when the cache is there too (the
     /// windows travel through its shared tier).
     pub team: Option<&'a dyn Team>,
+    /// This render owns the output and asks the team for help ([`Team::recruit`]).
+    pub lead: bool,
     pub cancel: &'a CancellationToken,
 }
 
@@ -76,8 +78,14 @@ impl Drawer<'_> {
         on_frames: &(dyn Fn(usize, u64) + Send + Sync),
     ) -> Result<Vec<Turn>, RenderError> {
         let (side_by_side, _) = self.layout();
-        let turns = todo.into_iter().map(|t| async move {
+        let count = todo.len();
+        let turns = todo.into_iter().enumerate().map(move |(k, t)| async move {
             if let Some((team, cache)) = self.team() {
+                // The lead looks for idle machines before each window while two or more are
+                // left, so one that frees up mid-render still helps (asking is idempotent).
+                if self.lead && count - k >= 2 {
+                    team.recruit(count - k).await;
+                }
                 let name = cache.shared_name(&t.key, "mp4");
                 if let Err(holder) = team.claim(&name).await {
                     return Ok(Turn::Held(t, Some(holder)));
@@ -135,7 +143,7 @@ impl Drawer<'_> {
     }
 
     /// Draw and encode one window into the work folder and store it in the cache; a claim on
-    /// it is kept alive meanwhile and let go when done, stored or failed.
+    /// it is kept alive meanwhile, and let go at once when drawing failed.
     async fn draw(
         &self,
         t: &Todo,
@@ -156,7 +164,10 @@ impl Drawer<'_> {
                     r = drawing => r,
                     never = keeping => never,
                 };
-                team.release(name).await;
+                // A drawn window's claim is left to lapse: it tells a lead who drew it.
+                if made.is_err() {
+                    team.release(name).await;
+                }
                 made
             }
             _ => drawing.await,

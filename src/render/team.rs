@@ -16,13 +16,16 @@ pub const KEEP_EVERY: Duration = Duration::from_secs(4);
 /// names of the windows (scoped, so tenants never share a claim).
 #[async_trait::async_trait]
 pub trait Team: Send + Sync {
-    /// The lead has `windows` windows to draw: ask whoever is free to help.
+    /// The lead has `windows` windows left to draw: ask whoever is free to help. Asked again
+    /// before each window, so asking a machine that was already asked must do nothing.
     async fn recruit(&self, windows: usize);
     /// Claim the window `name` for this machine: `Ok` when it should draw it, `Err` with the
     /// name of the machine that holds it.
     async fn claim(&self, name: &str) -> Result<(), String>;
     /// Still drawing `name` (called every [`KEEP_EVERY`] while it is drawn).
     async fn keep(&self, name: &str);
-    /// Done with `name`, stored or failed: a failed window can then be claimed by another.
+    /// Let go of `name` without having drawn it (drawing failed, or it was found made), so
+    /// another can claim it at once. The claim on a drawn window is not let go but left to
+    /// lapse: meanwhile it tells the lead who drew the window, which is in the shared tier.
     async fn release(&self, name: &str);
 }

@@ -92,9 +92,6 @@ pub async fn render(
     };
     // A team only for work worth sharing, and only through a cache's shared tier.
     let team = team.filter(|_| cache.is_some() && todo.len() > 1);
-    if let Some(t) = team {
-        t.recruit(todo.len()).await;
-    }
     let drawer = Drawer {
         pass,
         shots: &shots,
@@ -102,6 +99,7 @@ pub async fn render(
         tools,
         cache,
         team,
+        lead: true,
         cancel,
     };
     let needed = todo.len();
@@ -173,6 +171,7 @@ pub async fn help(
         tools,
         cache: Some(cache),
         team: Some(team),
+        lead: false,
         cancel,
     };
     let turns = drawer.draw_claimed(todo, &|_, _| {}).await?;

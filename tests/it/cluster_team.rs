@@ -18,10 +18,11 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-const TENANTS: [(&str, &str); 3] = [
+const TENANTS: [(&str, &str); 4] = [
     ("solo-token-8c1f4e2a9d7b3065", "solo"),
     ("pair-token-2e7a9c4d1f8b6053", "pair"),
     ("kill-token-5d3b8f1e7a2c9046", "kill"),
+    ("late-token-9a4e2c7f1b5d8036", "late"),
 ];
 
 fn tokens_file(dir: &Path) -> PathBuf {
@@ -33,7 +34,7 @@ fn tokens_file(dir: &Path) -> PathBuf {
     path
 }
 
-/// A tenant's client, session and revision of the same 60 s video.
+/// A tenant's client, session and revision of a video.
 struct Made {
     client: std::sync::Arc<crate::support::cluster::Client>,
     session: String,
@@ -47,6 +48,7 @@ async fn make(
     home: &Path,
     pictures: &[PathBuf],
     (token, tenant): (&'static str, &'static str),
+    seconds: u32,
 ) -> Made {
     let client = std::sync::Arc::new(client(&format!("http://{addr}/mcp"), token).await);
     let inbox = home.join("tenants").join(tenant).join("in");
@@ -64,7 +66,7 @@ async fn make(
     let made = good(
         &client,
         "create_video",
-        json!({"session_id": session, "prompt": "a 60 second video with fades, no music",
+        json!({"session_id": session, "prompt": format!("a {seconds} second video with fades, no music"),
                "script": "Opening day\nFresh bread every morning\nCoffee on the house\nSee you soon",
                "options": {"resolution": "720p"}}),
     )
@@ -167,7 +169,7 @@ async fn two_workers_draw_one_export_and_match_a_single_worker_render() {
     let pictures: Vec<PathBuf> = stills(&pictures_dir, 6).iter().map(PathBuf::from).collect();
 
     // The reference: one worker alone draws every window.
-    let solo = make(&addr, &home, &pictures, TENANTS[0]).await;
+    let solo = make(&addr, &home, &pictures, TENANTS[0], 60).await;
     let mut w1 = worker(tmp.path(), &urls, "w1");
     solo.export().await;
     let alone: JobRecord =
@@ -183,7 +185,7 @@ async fn two_workers_draw_one_export_and_match_a_single_worker_render() {
     let mut w2 = worker(tmp.path(), &urls, "w2");
     idle(&registry, "w1").await;
     idle(&registry, "w2").await;
-    let pair = make(&addr, &home, &pictures, TENANTS[1]).await;
+    let pair = make(&addr, &home, &pictures, TENANTS[1], 60).await;
     pair.export().await;
     let shared = record_until(&jobs, &pair.job(), "done", |r| r.state == JobState::Done).await;
     let lead = shared.worker.clone().unwrap();
@@ -210,14 +212,22 @@ async fn two_workers_draw_one_export_and_match_a_single_worker_render() {
     // A helper killed while it holds a window: its claim lapses and the lead draws it.
     idle(&registry, "w1").await;
     idle(&registry, "w2").await;
-    let kill = make(&addr, &home, &pictures, TENANTS[2]).await;
+    let kill = make(&addr, &home, &pictures, TENANTS[2], 60).await;
+    // Claims on windows drawn for the exports before linger until they lapse.
+    let claims = js.get_key_value("reelsmith-claims").await.unwrap();
+    let before: Vec<String> = claims
+        .keys()
+        .await
+        .unwrap()
+        .filter_map(|k| async { k.ok() })
+        .collect()
+        .await;
     let exporting = {
         let (c, s) = (kill.client.clone(), kill.session.clone());
         tokio::spawn(async move {
             call(&c, "export_video", json!({"session_id": s, "wait_s": 600})).await
         })
     };
-    let claims = js.get_key_value("reelsmith-claims").await.unwrap();
     let running = record_until(&jobs, &kill.job(), "taken", |r| r.worker.is_some()).await;
     let lead = running.worker.clone().unwrap();
     let (helper, helper_proc): (&str, &mut Killed) = if lead == "w1" {
@@ -225,12 +235,13 @@ async fn two_workers_draw_one_export_and_match_a_single_worker_render() {
     } else {
         ("w1", &mut w1)
     };
-    // Wait for a claim of the helper's, then kill it at once.
+    // Wait for a claim of the helper's on this export, then kill it at once.
     let held = tokio::time::timeout(Duration::from_secs(120), async {
         loop {
             let mut keys = claims.keys().await.unwrap();
             while let Some(Ok(k)) = keys.next().await {
-                if let Ok(Some(v)) = claims.get(&k).await
+                if !before.contains(&k)
+                    && let Ok(Some(v)) = claims.get(&k).await
                     && v.as_ref() == helper.as_bytes()
                 {
                     return k;
@@ -242,7 +253,10 @@ async fn two_workers_draw_one_export_and_match_a_single_worker_render() {
     .await
     .unwrap_or_else(|_| panic!("the helper never claimed a window\n{}", logs(tmp.path())));
     helper_proc.kill();
-    let still_held = matches!(claims.get(&held).await, Ok(Some(_)));
+    // Unless it was stored just before the kill, the window must now be drawn by the lead.
+    let renders = js.get_object_store("reelsmith-renders").await.unwrap();
+    let object = format!("windows/{}.mp4", held.trim_end_matches("_mp4"));
+    let unfinished = renders.info(&object).await.is_err();
     let r = exporting.await.unwrap();
     assert_ne!(r.is_error, Some(true), "{r:?}\n{}", logs(tmp.path()));
     let done = record_until(&jobs, &kill.job(), "done", |r| r.state == JobState::Done).await;
@@ -252,8 +266,7 @@ async fn two_workers_draw_one_export_and_match_a_single_worker_render() {
         windows,
         "{done:?}"
     );
-    eprintln!("helper killed holding a live claim: {still_held}; {done:?}");
-    if still_held {
+    if unfinished {
         let log = std::fs::read_to_string(tmp.path().join(format!("{lead}.log"))).unwrap();
         assert!(
             log.contains("claim lapsed"),
@@ -266,5 +279,41 @@ async fn two_workers_draw_one_export_and_match_a_single_worker_render() {
         after_kill == reference,
         "the export finished after the helper died differs from the one drawn alone: {}",
         differing(&reference, &after_kill)
+    );
+
+    // A worker that frees up mid-render is asked then: the export of a long video starts while
+    // the other worker is busy with a short one, and gets its help once that is done.
+    *helper_proc = worker(tmp.path(), &urls, helper);
+    idle(&registry, "w1").await;
+    idle(&registry, "w2").await;
+    let short = make(&addr, &home, &pictures, TENANTS[3], 12).await;
+    let long = make(&addr, &home, &pictures, TENANTS[3], 60).await;
+    let short_export = tokio::spawn({
+        let (c, s) = (short.client.clone(), short.session.clone());
+        async move { call(&c, "export_video", json!({"session_id": s, "wait_s": 600})).await }
+    });
+    let busy = record_until(&jobs, &short.job(), "taken", |r| r.worker.is_some()).await;
+    let busy = busy.worker.unwrap();
+    let long_export = tokio::spawn({
+        let (c, s) = (long.client.clone(), long.session.clone());
+        async move { call(&c, "export_video", json!({"session_id": s, "wait_s": 600})).await }
+    });
+    let taken = record_until(&jobs, &long.job(), "taken", |r| r.worker.is_some()).await;
+    let short_then = record_until(&jobs, &short.job(), "read", |_| true).await;
+    assert_ne!(
+        short_then.state,
+        JobState::Done,
+        "the short export should still be rendering when the long one starts"
+    );
+    let lead = taken.worker.unwrap();
+    assert_ne!(lead, busy);
+    for r in [short_export.await.unwrap(), long_export.await.unwrap()] {
+        assert_ne!(r.is_error, Some(true), "{r:?}\n{}", logs(tmp.path()));
+    }
+    let late = record_until(&jobs, &long.job(), "done", |r| r.state == JobState::Done).await;
+    assert!(
+        late.windows_helped >= 1 && late.helpers == vec![busy.clone()],
+        "{busy}, idle once the short export was done, should have helped: {late:?}\n{}",
+        logs(tmp.path())
     );
 }
