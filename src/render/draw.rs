@@ -90,7 +90,7 @@ impl Drawer<'_> {
                 if let Err(holder) = team.claim(&name).await {
                     return Ok(Turn::Held(t, Some(holder)));
                 }
-                // Claimed, but drawn by another meanwhile (it stores before it lets go).
+                // Claimed, but made already (by a machine whose claim has lapsed since).
                 if cache.has_shared(&t.key, "mp4").await {
                     team.release(&name).await;
                     return Ok(Turn::Held(t, None));
