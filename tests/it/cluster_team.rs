@@ -1,7 +1,8 @@
 //! One export's windows drawn by two workers at once, on a real 3-node NATS cluster: the
 //! worker that takes the export asks the idle one for help, each window is drawn by whichever
 //! claims it, and the joined MP4 is frame-identical to the same video rendered by one worker
-//! alone. A helper killed mid-window leaves a claim that lapses, and the lead draws it.
+//! alone. A helper killed mid-window leaves a claim that lapses, and the lead draws it. A
+//! worker that frees up while a long export renders is asked to help then.
 //!
 //! Three tenants upload the same pictures and ask for the same video; render caches are kept
 //! per tenant, so no tenant's export reuses another's windows.
@@ -267,10 +268,11 @@ async fn two_workers_draw_one_export_and_match_a_single_worker_render() {
         "{done:?}"
     );
     if unfinished {
-        let log = std::fs::read_to_string(tmp.path().join(format!("{lead}.log"))).unwrap();
+        // The dead helper never stored it; it is there now, so the lead drew it (when it came
+        // to it after the claim had lapsed, or took it over while waiting for it).
         assert!(
-            log.contains("claim lapsed"),
-            "the lead should draw the dead helper's window: {done:?}\n{}",
+            renders.info(&object).await.is_ok(),
+            "the dead helper's window should have been drawn by the lead: {done:?}\n{}",
             logs(tmp.path())
         );
     }
@@ -286,7 +288,9 @@ async fn two_workers_draw_one_export_and_match_a_single_worker_render() {
     *helper_proc = worker(tmp.path(), &urls, helper);
     idle(&registry, "w1").await;
     idle(&registry, "w2").await;
-    let short = make(&addr, &home, &pictures, TENANTS[3], 12).await;
+    // One picture for a few seconds: the long export is published as soon as the short one is
+    // taken, well before the short one's lead could ask the idle worker for help with it.
+    let short = make(&addr, &home, &pictures[..1], TENANTS[3], 4).await;
     let long = make(&addr, &home, &pictures, TENANTS[3], 60).await;
     let short_export = tokio::spawn({
         let (c, s) = (short.client.clone(), short.session.clone());
