@@ -22,6 +22,24 @@ fn not_found() -> Response {
     (StatusCode::NOT_FOUND, "no such export\n").into_response()
 }
 
+/// The job's record as the jobs bucket's stream leader has it (`None` when it has none or it
+/// was deleted).
+async fn leader_record(cluster: &Cluster, id: &str) -> Option<JobRecord> {
+    let subject = format!("{}{id}", cluster.jobs.prefix);
+    let msg = cluster
+        .jobs
+        .stream
+        .get_last_raw_message_by_subject(&subject)
+        .await
+        .ok()?;
+    // A deleted or purged key keeps a marker with no record in it.
+    let deleted = msg.headers.get("KV-Operation").is_some();
+    if deleted {
+        return None;
+    }
+    JobRecord::from_bytes(&msg.payload)
+}
+
 async fn download(
     State(cluster): State<Cluster>,
     Path(id): Path<String>,
@@ -38,6 +56,13 @@ async fn download(
     let rec = match cluster.jobs.entry(id).await {
         Ok(Some(e)) => JobRecord::from_bytes(&e.value),
         _ => None,
+    };
+    // Not done yet, as far as this answer goes; it may come from a replica a moment behind
+    // (KV reads are direct gets, answered by any replica), and a download asked the instant
+    // the export was reported done, through another front end, must find it done.
+    let rec = match rec {
+        Some(r) if r.state == JobState::Done => Some(r),
+        stale => leader_record(&cluster, id).await.or(stale),
     };
     let Some(rec) = rec.filter(|r| r.tenant == tenant) else {
         return not_found();
