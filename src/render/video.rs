@@ -90,8 +90,9 @@ pub async fn render(
         d[i] = f;
         on_frames(reused_frames + d.iter().sum::<u64>());
     };
-    // A team only for work worth sharing, and only through a cache's shared tier.
-    let team = team.filter(|_| cache.is_some() && todo.len() > 1);
+    // A team only for work worth sharing (the drawer also needs a cache: windows travel
+    // through its shared tier).
+    let team = team.filter(|_| todo.len() > 1);
     let drawer = Drawer {
         pass,
         shots: &shots,
