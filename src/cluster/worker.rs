@@ -382,8 +382,7 @@ impl Worker {
         );
         let readiness = match own_aspect(&tl) {
             Some(aspect) if !job.draft => {
-                let boxes = &rendered.text_boxes;
-                readiness::report(&output, aspect, &tl, &media, boxes, &self.tools, None).await
+                readiness::report(&rendered, aspect, &tl, &media, &self.tools, None).await
             }
             _ => Vec::new(),
         };

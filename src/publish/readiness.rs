@@ -1,19 +1,15 @@
 //! Is the exported file ready to post? Each platform's rules checked against the file itself
 //! (ffprobe for the streams, a loudness measurement of its soundtrack), the text's placement
 //! against the platform's safe zone, and the timeline's sources for black or frozen stretches
-//! nobody asked for. Every failed check says what to change.
-//!
-//! Black and frozen stretches are looked for in the clips the timeline uses (their used part,
-//! at low resolution) rather than by decoding the whole export again: only a clip can bring
-//! one in (a still is either moving or deliberately held), and the source names the shot to fix.
+//! nobody asked for ([`super::stretches`]). Every failed check says what to change.
 
 use super::platform::Platform;
 use crate::ffmpeg::{self, RunOptions, Tools};
-use crate::media::{MediaInfo, MediaKind};
-use crate::render::cache::{KeyBuilder, RenderCache};
+use crate::media::MediaInfo;
+use crate::render::Rendered;
+use crate::render::cache::RenderCache;
 use crate::render::overlays::TextBox;
-use crate::timeline::{Aspect, TT_VIDEO, Timeline};
-use futures_util::{StreamExt, TryStreamExt};
+use crate::timeline::{Aspect, Timeline};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::Path;
@@ -24,8 +20,6 @@ const LUFS_TOLERANCE: f64 = 1.0;
 const MAX_TRUE_PEAK: f64 = -1.0;
 /// At or below this the soundtrack is silence (ebur128 reports −70 LUFS for digital silence).
 const SILENT_LUFS: f64 = -60.0;
-/// Black or frozen longer than this is flagged.
-const STRETCH_S: f64 = 2.0;
 
 /// One platform's verdict on one file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -73,29 +67,33 @@ pub enum ReadinessError {
     Probe(String),
 }
 
-/// Measure `file` (made from `tl`), with the text boxes as drawn. The file's streams, its
-/// loudness and the sources' scans run side by side; scans of sources already scanned are
-/// taken from `cache`.
+/// Measure the export `made` from `tl`, with the text boxes as drawn. The file's streams, its
+/// loudness (unless the render measured its sound track as encoded) and the sources' scans run
+/// side by side; scans of sources already scanned are taken from `cache`.
 pub async fn measure(
-    file: &Path,
+    made: &Rendered,
     tl: &Timeline,
     media: &HashMap<String, MediaInfo>,
-    text_boxes: &[TextBox],
     tools: &Tools,
     cache: Option<&RenderCache>,
 ) -> Result<Measured, ReadinessError> {
+    let file = made.path.as_path();
     let streams = async {
         let mut m = probe(file, tools).await?;
         if m.audio_codec.is_some() {
-            let (i, tp) = loudness(file, tools).await?;
+            let (i, tp) = match made.loudness {
+                Some(known) => known,
+                None => loudness(file, tools).await?,
+            };
             (m.lufs, m.true_peak) = (i, tp);
         }
         Ok::<_, ReadinessError>(m)
     };
-    let (mut m, stretches) = tokio::try_join!(streams, stretches(tl, media, tools, cache))?;
+    let (mut m, stretches) =
+        tokio::try_join!(streams, super::stretches::find(tl, media, tools, cache))?;
     m.stretches = stretches;
     let (x0, y0, x1, y1) = crate::render::text::safe_area(m.width, m.height);
-    for TextBox { id, placed } in text_boxes {
+    for TextBox { id, placed } in &made.text_boxes {
         let (x, y, w, h) = (placed.x, placed.y, placed.width, placed.height);
         if x < x0 || y < y0 || x + w > x1 || y + h > y1 {
             m.text_outside.push(format!(
@@ -106,19 +104,17 @@ pub async fn measure(
     Ok(m)
 }
 
-/// The finished export `file` (made in `aspect`) judged for every platform that shape suits; a
+/// The finished export `made` (in `aspect`) judged for every platform that shape suits; a
 /// check that cannot run is logged and leaves the report empty rather than failing the export.
-#[allow(clippy::too_many_arguments)]
 pub async fn report(
-    file: &Path,
+    made: &Rendered,
     aspect: Aspect,
     tl: &Timeline,
     media: &HashMap<String, MediaInfo>,
-    text_boxes: &[TextBox],
     tools: &Tools,
     cache: Option<&RenderCache>,
 ) -> Vec<Readiness> {
-    match measure(file, tl, media, text_boxes, tools, cache).await {
+    match measure(made, tl, media, tools, cache).await {
         Ok(m) => judge(&m, &Platform::for_aspect(aspect)),
         Err(e) => {
             tracing::warn!(error = %e, "could not check the export for posting");
@@ -283,207 +279,6 @@ async fn loudness(
     Ok(crate::render::audio::measure(file, tools, None).await?)
 }
 
-/// Sources scanned at once: each scan is one short single-threaded ffmpeg run.
-const SCANS_AT_ONCE: usize = 4;
-
-/// Black and frozen stretches (seconds from the in-point) found in a source.
-type Scan = (Vec<(f64, f64)>, Vec<(f64, f64)>);
-
-/// Black or frozen stretches longer than [`STRETCH_S`] that clips bring into the video.
-async fn stretches(
-    tl: &Timeline,
-    media: &HashMap<String, MediaInfo>,
-    tools: &Tools,
-    cache: Option<&RenderCache>,
-) -> Result<Vec<String>, ReadinessError> {
-    let mut todo = Vec::new();
-    for (i, seg) in tl.segments(TT_VIDEO).iter().enumerate() {
-        let Some(m) = seg.media_id.as_deref().and_then(|id| media.get(id)) else {
-            continue;
-        };
-        if seg.duration_ms as f64 / 1000.0 <= STRETCH_S || m.kind == MediaKind::Audio {
-            continue;
-        }
-        todo.push((i, seg, m));
-    }
-    // Boxed, so the future of a render job stays provably Send (the closure-built stream
-    // otherwise trips "FnOnce is not general enough" in tokio::spawn).
-    type ScanRun<'a> = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<Scan, ReadinessError>> + Send + 'a>,
-    >;
-    let mut runs: Vec<ScanRun<'_>> = Vec::new();
-    for &(_, seg, m) in &todo {
-        runs.push(Box::pin(scan_cached(
-            m,
-            seg.in_ms.unwrap_or(0),
-            seg.duration_ms,
-            tools,
-            cache,
-        )));
-    }
-    let scans: Vec<Scan> = futures_util::stream::iter(runs)
-        .buffered(SCANS_AT_ONCE)
-        .try_collect()
-        .await?;
-    let mut found = Vec::new();
-    for (&(i, seg, m), (black, frozen)) in todo.iter().zip(scans) {
-        let at = seg.start_ms as f64 / 1000.0;
-        for (what, list) in [("black", black), ("frozen", frozen)] {
-            for (a, b) in list {
-                found.push(format!(
-                    "{what} picture {:.1}–{:.1} s (shot {}, {} from {:.1} s): trim it with set_shot (in_s, duration_s) or replace the file",
-                    at + a,
-                    at + b,
-                    i + 1,
-                    m.file_name,
-                    seg.in_ms.unwrap_or(0) as f64 / 1000.0 + a
-                ));
-            }
-        }
-    }
-    Ok(found)
-}
-
-/// The scan of `m`'s used part, from `cache` when the same bytes were scanned before (by
-/// content id: a re-export or another shape of the same edit scans nothing again).
-async fn scan_cached(
-    m: &MediaInfo,
-    in_ms: u64,
-    dur_ms: u64,
-    tools: &Tools,
-    cache: Option<&RenderCache>,
-) -> Result<Scan, ReadinessError> {
-    let key = {
-        let mut k = KeyBuilder::new("readiness-scan");
-        k.part(&m.id).part(&format!("{:?}", m.kind));
-        // A still's scan does not depend on how long it is held.
-        if m.kind == MediaKind::Video {
-            k.part(&in_ms.to_string()).part(&dur_ms.to_string());
-        }
-        k.finish()
-    };
-    // JSON has no infinity (a black still is black "to the end"): kept as no end.
-    type Kept = Vec<Vec<(f64, Option<f64>)>>;
-    let keep = |l: &[(f64, f64)]| -> Vec<(f64, Option<f64>)> {
-        l.iter()
-            .map(|&(a, b)| (a, b.is_finite().then_some(b)))
-            .collect()
-    };
-    let back = |l: &[(f64, Option<f64>)]| -> Vec<(f64, f64)> {
-        l.iter()
-            .map(|&(a, b)| (a, b.unwrap_or(f64::INFINITY)))
-            .collect()
-    };
-    if let Some(hit) = cache.and_then(|c| c.fetch_fact::<Kept>(&key))
-        && let [black, frozen] = hit.as_slice()
-    {
-        return Ok((back(black), back(frozen)));
-    }
-    let scan = match m.kind {
-        MediaKind::Video => scan_clip(m, in_ms, dur_ms, tools).await?,
-        // A held still is what the timeline asked for; only a black one is a problem.
-        _ => (scan_still(m, tools).await?, Vec::new()),
-    };
-    if let Some(c) = cache
-        && let Err(e) = c.store_fact(&key, &vec![keep(&scan.0), keep(&scan.1)])
-    {
-        tracing::warn!(error = %e, "could not keep a readiness scan in the render cache");
-    }
-    Ok(scan)
-}
-
-/// Black and frozen stretches (seconds from the in-point) in the used part of a clip.
-async fn scan_clip(
-    m: &MediaInfo,
-    in_ms: u64,
-    dur_ms: u64,
-    tools: &Tools,
-) -> Result<(Vec<(f64, f64)>, Vec<(f64, f64)>), ReadinessError> {
-    let mut cmd = tools.ffmpeg_command();
-    cmd.args(["-loglevel", "info", "-an", "-ss"])
-        .arg(format!("{:.3}", in_ms as f64 / 1000.0))
-        .arg("-t")
-        .arg(format!("{:.3}", dur_ms as f64 / 1000.0))
-        .arg("-i")
-        .arg(&m.path)
-        .args([
-            "-vf",
-            &format!(
-                "scale=160:-2,blackdetect=d={STRETCH_S}:pix_th=0.10,freezedetect=n=-60dB:d={STRETCH_S},metadata=mode=print"
-            ),
-            "-f",
-            "null",
-            "-",
-        ]);
-    let out = ffmpeg::run("ffmpeg", cmd, RunOptions::default()).await?;
-    let end = dur_ms as f64 / 1000.0;
-    Ok((black_ranges(&out.stderr), freeze_ranges(&out.stderr, end)))
-}
-
-/// A still's whole shot is black when the picture itself is (average luma under 10%).
-async fn scan_still(m: &MediaInfo, tools: &Tools) -> Result<Vec<(f64, f64)>, ReadinessError> {
-    let mut cmd = tools.ffmpeg_command();
-    cmd.arg("-i").arg(&m.path).args([
-        "-vf",
-        "scale=64:-2,format=gray",
-        "-frames:v",
-        "1",
-        "-f",
-        "rawvideo",
-        "-",
-    ]);
-    let out = ffmpeg::run("ffmpeg", cmd, RunOptions::default())
-        .await?
-        .stdout;
-    let mean = out.iter().map(|&b| f64::from(b)).sum::<f64>() / out.len().max(1) as f64;
-    Ok(if !out.is_empty() && mean < 0.10 * 255.0 {
-        vec![(0.0, f64::INFINITY)]
-    } else {
-        Vec::new()
-    })
-}
-
-fn black_ranges(stderr: &str) -> Vec<(f64, f64)> {
-    stderr
-        .lines()
-        .filter_map(|l| {
-            let v = |k: &str| -> Option<f64> {
-                let at = l.find(k)? + k.len();
-                l[at..].split_whitespace().next()?.parse().ok()
-            };
-            Some((v("black_start:")?, v("black_end:")?))
-        })
-        .collect()
-}
-
-fn freeze_ranges(stderr: &str, end: f64) -> Vec<(f64, f64)> {
-    let mut out = Vec::new();
-    let mut start = None;
-    for l in stderr.lines() {
-        let v = |k: &str| -> Option<f64> {
-            let at = l.find(k)? + k.len();
-            l[at..]
-                .trim_start_matches([' ', '='])
-                .split_whitespace()
-                .next()?
-                .parse()
-                .ok()
-        };
-        if let Some(s) = v("lavfi.freezedetect.freeze_start") {
-            start = Some(s);
-        } else if let Some(e) = v("lavfi.freezedetect.freeze_end")
-            && let Some(s) = start.take()
-        {
-            out.push((s, e));
-        }
-    }
-    // Frozen to the end of the clip.
-    if let Some(s) = start {
-        out.push((s, end));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -544,14 +339,7 @@ mod tests {
     }
 
     #[test]
-    fn reads_detector_output() {
-        let log = "[blackdetect @ 0x1] black_start:1.5 black_end:4.5 black_duration:3\n\
-                   [Parsed_metadata_3 @ 0x2] lavfi.freezedetect.freeze_start=2.2\n\
-                   [Parsed_metadata_3 @ 0x2] lavfi.freezedetect.freeze_duration=2.5\n\
-                   [Parsed_metadata_3 @ 0x2] lavfi.freezedetect.freeze_end=4.7\n\
-                   [Parsed_metadata_3 @ 0x2] lavfi.freezedetect.freeze_start=8\n";
-        assert_eq!(black_ranges(log), vec![(1.5, 4.5)]);
-        assert_eq!(freeze_ranges(log, 10.0), vec![(2.2, 4.7), (8.0, 10.0)]);
+    fn reads_the_loudness_summary() {
         let summary = "Summary:\n\n  Integrated loudness:\n    I:         -14.2 LUFS\n  True peak:\n    Peak:       -1.4 dBFS";
         assert_eq!(
             crate::render::audio::parse_ebur128(summary),

@@ -3,8 +3,10 @@
 //! finished AAC track (or a WAV of silence when there is no sound).
 //!
 //! It is made in two short audio-only ffmpeg runs while the video pass encodes: the first mixes
-//! and measures, the second applies the measured loudness correction and encodes the AAC.
-//! Two-pass loudnorm is the only way to hit the target within a dB.
+//! and measures (EBU R128 at 48 kHz: loudnorm's measuring pass resamples to 192 kHz and took
+//! seven times as long for the same integrated figure), the second applies the measured gain,
+//! limits the true peak and encodes the AAC, which is measured again. Two passes are the only
+//! way to hit the target within a dB.
 
 use super::encode::AAC;
 use super::music;
@@ -21,15 +23,33 @@ use tokio_util::sync::CancellationToken;
 
 /// Integrated loudness target (LUFS): what TikTok, YouTube and Instagram normalise towards.
 pub const TARGET_LUFS: f64 = -14.0;
-/// True-peak ceiling asked of loudnorm; a dB under −1 dBTP leaves room for AAC encoding (speech's
+/// True-peak ceiling the limiter starts from; a dB under −1 dBTP leaves room for AAC encoding (speech's
 /// sharp onsets overshot −1 dBTP after AAC with −1.5 asked).
 pub const TARGET_TP: f64 = -2.0;
 
-/// Build the soundtrack for `tl` in `work`, returning its path: AAC in MP4 when there is sound
-/// to normalise, a WAV of silence otherwise.
+/// A finished soundtrack.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Soundtrack {
+    /// The file: AAC in MP4 when there is sound to normalise, a WAV of silence otherwise.
+    pub path: PathBuf,
+    /// Its integrated loudness (LUFS) and true peak (dBTP) as encoded, when they were measured
+    /// (the export's readiness check then need not decode its sound again).
+    pub measured: Option<(Option<f64>, Option<f64>)>,
+}
+
+impl Soundtrack {
+    fn unmeasured(path: PathBuf) -> Self {
+        Soundtrack {
+            path,
+            measured: None,
+        }
+    }
+}
+
+/// Build the soundtrack for `tl` in `work`.
 ///
 /// `one_pass` (drafts) mixes, limits the peaks and encodes in one cheap run, without loudness
-/// normalisation (loudnorm resamples to 192 kHz and would be a draft's slowest step): a draft
+/// normalisation (measuring, then encoding and measuring again, would be a draft's slowest step): a draft
 /// plays at the mix's own level, below the final's −14 LUFS.
 pub async fn soundtrack(
     tl: &Timeline,
@@ -38,7 +58,7 @@ pub async fn soundtrack(
     tools: &Tools,
     cancel: &CancellationToken,
     one_pass: bool,
-) -> Result<PathBuf, RenderError> {
+) -> Result<Soundtrack, RenderError> {
     let fps = tl.meta.fps;
     let total_s = ms_to_frames(tl.duration_ms, fps) as f64 / fps as f64;
     let mut args: Vec<OsString> = Vec::new();
@@ -200,13 +220,10 @@ pub async fn soundtrack(
             .arg(&out);
         let _memory = budget::reserve(budget::SOUND_ENCODE_MB).await;
         ffmpeg::run_cancellable("ffmpeg", cmd, cancel).await?;
-        return Ok(out);
+        return Ok(Soundtrack::unmeasured(out));
     }
     if !silent {
-        let _ = write!(
-            graph,
-            ";[mix]asplit=2[mixw][mixm];[mixm]loudnorm=I={TARGET_LUFS}:TP={TARGET_TP}:LRA=11:print_format=json[meas]"
-        );
+        let _ = write!(graph, ";[mix]asplit=2[mixw][mixm];[mixm]ebur128[meas]");
     }
     let mut cmd = tools.ffmpeg_command();
     cmd.args(&args).arg("-filter_complex").arg(&graph);
@@ -218,23 +235,23 @@ pub async fn soundtrack(
     cmd.args(["-c:a", "pcm_f32le", "-ar", "48000"]).arg(&mix);
     if !silent {
         cmd.args(["-map", "[meas]", "-f", "null", "-"]);
-        // loudnorm prints its measurement at info level.
+        // ebur128 prints its summary at info level.
         cmd.args(["-loglevel", "info"]);
     }
     let memory = budget::reserve(budget::SOUND_MIX_MB).await;
     let out = ffmpeg::run_cancellable("ffmpeg", cmd, cancel).await?;
     drop(memory);
     if silent {
-        return Ok(mix);
+        return Ok(Soundtrack::unmeasured(mix));
     }
-    let Some(m) = parse_loudnorm(&out.stderr) else {
+    let (Some(input_i), _) = parse_ebur128(&out.stderr) else {
         return Err(RenderError::Invalid(
             "could not measure the soundtrack's loudness".into(),
         ));
     };
-    if !m.input_i.is_finite() || m.input_i < -70.0 {
-        // Digital silence: nothing to normalise.
-        return Ok(mix);
+    if input_i <= SILENT_LUFS {
+        // Digital silence (the meter's floor): nothing to normalise.
+        return Ok(Soundtrack::unmeasured(mix));
     }
     // The deliverable's AAC is encoded here, beside the video encode, so the final mux only copies.
     let normalised = work.join("soundtrack.m4a");
@@ -242,12 +259,13 @@ pub async fn soundtrack(
     // the gain would push peaks past the ceiling, as speech's onsets do); the peaks the gain
     // lifts past the ceiling are limited (4× oversampled, so true peaks too), which costs the
     // integrated loudness a few hundredths of a dB.
-    let mut gain_db = TARGET_LUFS - m.input_i;
+    let mut gain_db = TARGET_LUFS - input_i;
     let _memory = budget::reserve(budget::SOUND_ENCODE_MB).await;
     // The encoded track is measured: AAC's quantisation can lift a sharp onset past the
     // ceiling (by up to ~3 dB on noise bursts), and heavy limiting of peaky material costs
     // loudness. Either is corrected and the track encoded again (ordinary music passes first).
     let mut ceiling_db = TARGET_TP - 0.3;
+    let mut measured = None;
     for attempt in 1.. {
         let ceiling = 10f64.powf(ceiling_db / 20.0);
         let mut cmd = tools.ffmpeg_command();
@@ -260,6 +278,7 @@ pub async fn soundtrack(
             break;
         }
         let (lufs, tp) = measure(&normalised, tools, Some(cancel)).await?;
+        measured = Some((lufs, tp));
         let over = tp.map_or(0.0, |tp| tp - DELIVERED_TP);
         let short = lufs.map_or(0.0, |i| TARGET_LUFS - i);
         if over <= 0.0 && short.abs() <= LUFS_SLACK {
@@ -271,9 +290,17 @@ pub async fn soundtrack(
         if short.abs() > LUFS_SLACK {
             gain_db += short;
         }
+        // Encoded again: what was measured is gone.
+        measured = None;
     }
-    Ok(normalised)
+    Ok(Soundtrack {
+        path: normalised,
+        measured,
+    })
 }
+
+/// ebur128 reports gated silence as its floor, −70 LUFS.
+const SILENT_LUFS: f64 = -69.9;
 
 /// The encoded soundtrack's true peak above this is encoded again (−1 dBTP with a margin for
 /// the measurement's own spread).
@@ -370,55 +397,17 @@ fn fades(fade_in: f64, fade_out: f64, dur_s: f64) -> String {
 
 const AFORMAT: &str = "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo";
 
-/// loudnorm's first-pass measurement.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Loudness {
-    /// Integrated loudness (LUFS).
-    pub input_i: f64,
-    /// True peak (dBTP).
-    pub input_tp: f64,
-    /// Loudness range (LU).
-    pub input_lra: f64,
-    /// Gating threshold (LUFS).
-    pub input_thresh: f64,
-    /// Offset gain loudnorm suggests for the second pass.
-    pub target_offset: f64,
-}
-
-/// Pull loudnorm's JSON block out of ffmpeg's stderr.
-pub fn parse_loudnorm(stderr: &str) -> Option<Loudness> {
-    let start = stderr.rfind("\"input_i\"")?;
-    let open = stderr[..start].rfind('{')?;
-    let close = open + stderr[open..].find('}')?;
-    let v: serde_json::Value = serde_json::from_str(&stderr[open..=close]).ok()?;
-    let num = |k: &str| -> Option<f64> {
-        v[k].as_str().and_then(|s| match s.trim() {
-            "-inf" => Some(f64::NEG_INFINITY),
-            "inf" => Some(f64::INFINITY),
-            s => s.parse().ok(),
-        })
-    };
-    Some(Loudness {
-        input_i: num("input_i")?,
-        input_tp: num("input_tp")?,
-        input_lra: num("input_lra")?,
-        input_thresh: num("input_thresh")?,
-        target_offset: num("target_offset")?,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn parses_loudnorm_json_and_silence() {
-        let err = "[Parsed_loudnorm_0 @ 0x1]\n{\n\t\"input_i\" : \"-23.51\",\n\t\"input_tp\" : \"-6.02\",\n\t\"input_lra\" : \"3.10\",\n\t\"input_thresh\" : \"-33.80\",\n\t\"output_i\" : \"-14.2\",\n\t\"target_offset\" : \"0.21\"\n}\n";
-        let m = parse_loudnorm(err).unwrap();
-        assert_eq!(m.input_i, -23.51);
-        assert_eq!(m.target_offset, 0.21);
-        let silent = err.replace("-23.51", "-inf");
-        assert!(parse_loudnorm(&silent).unwrap().input_i.is_infinite());
-        assert!(parse_loudnorm("no json here").is_none());
+    fn parses_the_ebur128_summary() {
+        let err = "[Parsed_ebur128_0 @ 0x1] t: 29.9 TARGET:-23 LUFS M: -20.1 S: -20.3 I: -21.0 LUFS\n\
+                   [Parsed_ebur128_0 @ 0x1] Summary:\n\n  Integrated loudness:\n    I:         -20.4 LUFS\n\
+                   \x20   Threshold: -30.5 LUFS\n\n  Loudness range:\n    LRA:         1.2 LU\n\n\
+                   \x20 True peak:\n    Peak:       -3.1 dBFS\n";
+        assert_eq!(parse_ebur128(err), (Some(-20.4), Some(-3.1)));
+        assert_eq!(parse_ebur128("no summary"), (None, None));
     }
 }

@@ -13,8 +13,8 @@ pub const BUDGET_ENV: &str = "REELSMITH_RENDER_MB";
 /// The default budget: one 1080p window at a time (soundtrack passes between windows), so a
 /// whole 1080p render (reelsmith included) stays under 400 MB.
 pub const DEFAULT_MB: u32 = 360;
-/// The soundtrack's mix-and-measure pass (loudnorm measures at 192 kHz).
-pub const SOUND_MIX_MB: u32 = 120;
+/// The soundtrack's mix-and-measure pass (measured ~60 MB with one music file).
+pub const SOUND_MIX_MB: u32 = 70;
 /// The soundtrack's normalise-and-encode pass.
 pub const SOUND_ENCODE_MB: u32 = 60;
 

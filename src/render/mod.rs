@@ -171,6 +171,9 @@ pub struct Rendered {
     pub helpers: Vec<String>,
     /// Where each text was drawn.
     pub text_boxes: Vec<overlays::TextBox>,
+    /// The sound's integrated loudness (LUFS) and true peak (dBTP), as measured when its track
+    /// was encoded (the mux copies that track); `None` when it was not measured.
+    pub loudness: Option<(Option<f64>, Option<f64>)>,
 }
 
 /// Render `req`, reporting progress and stopping (and cleaning up) when `cancel` fires.
@@ -280,7 +283,7 @@ async fn render_checked(
     let mut cmd = tools.ffmpeg_command();
     cmd.args(encode::mux_args(
         video::concat_input(&track.list),
-        &soundtrack,
+        &soundtrack.path,
         track.frames,
         fps,
         partial.path(),
@@ -310,6 +313,7 @@ async fn render_checked(
         windows_helped: track.helped,
         helpers: track.helpers,
         text_boxes,
+        loudness: soundtrack.measured,
     })
 }
 
@@ -408,12 +412,18 @@ async fn soundtrack(
     work: &Path,
     tools: &Tools,
     cancel: &CancellationToken,
-) -> Result<PathBuf, RenderError> {
+) -> Result<audio::Soundtrack, RenderError> {
     let tl = req.timeline;
     let key = match req.cache {
         Some(_) => Some(video::soundtrack_key(tl, req.media, &req.encode)?),
         None => None,
     };
+    // What the encoded track measured is kept beside it, as a fact of the same key.
+    let measured_key = key.as_ref().map(|k| {
+        let mut m = cache::KeyBuilder::new("soundtrack-measured");
+        m.part(k);
+        m.finish()
+    });
     // Renders of the same soundtrack at once (the shapes of one export) mix it once: the
     // others wait for it and take it from the cache.
     let _same = match &key {
@@ -421,9 +431,10 @@ async fn soundtrack(
         None => None,
     };
     if let (Some(c), Some(k)) = (req.cache, &key)
-        && let Some(hit) = c.fetch(k, work, "soundtrack-cached")
+        && let Some(path) = c.fetch(k, work, "soundtrack-cached")
     {
-        return Ok(hit);
+        let measured = measured_key.and_then(|m| c.fetch_fact(&m));
+        return Ok(audio::Soundtrack { path, measured });
     }
     let made = audio::soundtrack(
         tl,
@@ -434,10 +445,16 @@ async fn soundtrack(
         req.encode.one_pass_audio,
     )
     .await?;
-    if let (Some(c), Some(k)) = (req.cache, &key)
-        && let Err(e) = c.store(k, &made)
-    {
-        tracing::warn!(error = %e, "could not store the soundtrack in the render cache");
+    if let (Some(c), Some(k)) = (req.cache, &key) {
+        let stored = c
+            .store(k, &made.path)
+            .and_then(|()| match (made.measured, &measured_key) {
+                (Some(m), Some(mk)) => c.store_fact(mk, &m),
+                _ => Ok(()),
+            });
+        if let Err(e) = stored {
+            tracing::warn!(error = %e, "could not store the soundtrack in the render cache");
+        }
     }
     Ok(made)
 }

@@ -142,8 +142,7 @@ impl LocalBackend {
             // A final is checked against the platforms its shape suits.
             let readiness = match (&result, own_aspect(&tl)) {
                 (Ok(r), Some(aspect)) if !draft => {
-                    let (boxes, cache) = (&r.text_boxes, cache.as_ref());
-                    readiness::report(&r.path, aspect, &tl, &media, boxes, &tools, cache).await
+                    readiness::report(r, aspect, &tl, &media, &tools, cache.as_ref()).await
                 }
                 _ => Vec::new(),
             };

@@ -87,6 +87,7 @@ pub async fn music_only(tl: &Timeline, media: &HashMap<String, MediaInfo>, work:
     reelsmith::render::audio::soundtrack(&t, media, work, &tools, &CancellationToken::new(), true)
         .await
         .unwrap()
+        .path
 }
 
 /// How far (ms) the voice in `mix` lies after the recording `voice` delayed by `start_ms`,
