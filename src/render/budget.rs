@@ -45,7 +45,7 @@ pub async fn reserve(mb: u32) -> SemaphorePermit<'static> {
 /// process itself, then per pixel what x264 holds (about twenty frames with their
 /// half-resolution copies; more up to 1080p, where it encodes whole frames side by side — see
 /// [`super::graph`]) and the graph (each still's canvas and a few frames). Measured: 1080p
-/// 300–360 MB, 4K ~950 MB.
+/// 285–385 MB, 4K ~950 MB.
 pub fn window_mb(w: u32, h: u32) -> u32 {
     let px = u64::from(w) * u64::from(h);
     let per_px = if px <= 1920 * 1080 { 150 } else { 110 };
