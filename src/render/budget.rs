@@ -1,7 +1,7 @@
 //! A memory budget for the ffmpeg runs of every render in this process, and what each run is
 //! expected to hold.
 //!
-//! A 1080p window's encode holds ~280 MB (x264's lookahead and reference frames, the filter
+//! A 1080p window's encode holds ~330 MB (x264's lookahead and reference frames, the filter
 //! graph's pictures), so windows, soundtrack passes, several formats and several sessions
 //! rendering at once would add up to gigabytes. Each run reserves its estimate first and waits
 //! while the budget is spent; a run bigger than the whole budget runs alone.
