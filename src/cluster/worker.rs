@@ -382,7 +382,7 @@ impl Worker {
         );
         let readiness = match own_aspect(&tl) {
             Some(aspect) if !job.draft => {
-                readiness::report(&rendered, aspect, &tl, &media, &self.tools, None).await
+                readiness::report(&rendered, aspect, &tl, &media, &self.tools, cache.as_ref()).await
             }
             _ => Vec::new(),
         };

@@ -287,9 +287,9 @@ pub fn soundtrack_key(
     k.part(&tl.duration_ms.to_string())
         .part(&tl.meta.fps.to_string())
         .part(if enc.one_pass_audio {
-            "one-pass"
+            "one-pass-fast-aac"
         } else {
-            "two-pass"
+            "two-pass-ebur128"
         });
     // Every audio track (music and the voice-over, with the word times its ducking follows)
     // and the shots (clips' own sound).
