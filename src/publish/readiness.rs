@@ -65,6 +65,9 @@ pub enum ReadinessError {
     /// ffprobe said something unexpected.
     #[error("could not read the export's streams: {0}")]
     Probe(String),
+    /// A source could not be scanned for black or frozen stretches.
+    #[error(transparent)]
+    Scan(#[from] super::stretches::ScanError),
 }
 
 /// Measure the export `made` from `tl`, with the text boxes as drawn. The file's streams, its
@@ -89,8 +92,9 @@ pub async fn measure(
         }
         Ok::<_, ReadinessError>(m)
     };
-    let (mut m, stretches) =
-        tokio::try_join!(streams, super::stretches::find(tl, media, tools, cache))?;
+    let (mut m, stretches) = tokio::try_join!(streams, async {
+        Ok::<_, ReadinessError>(super::stretches::find(tl, media, tools, cache).await?)
+    })?;
     m.stretches = stretches;
     let (x0, y0, x1, y1) = crate::render::text::safe_area(m.width, m.height);
     for TextBox { id, placed } in &made.text_boxes {

@@ -6,13 +6,23 @@
 //! fix. Each source's answer is kept in the render cache by content id, so a re-export or
 //! another shape of the same edit scans nothing again.
 
-use super::readiness::ReadinessError;
 use crate::ffmpeg::{self, RunOptions, Tools};
 use crate::media::{MediaInfo, MediaKind};
 use crate::render::cache::{KeyBuilder, RenderCache};
 use crate::timeline::{TT_VIDEO, Timeline};
 use futures_util::{StreamExt, TryStreamExt};
 use std::collections::HashMap;
+
+/// Why a source could not be scanned.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    /// ffmpeg failed on the source.
+    #[error(transparent)]
+    Ffmpeg(#[from] ffmpeg::FfmpegError),
+    /// ffmpeg gave fewer pictures than stills asked about.
+    #[error("{0}")]
+    Pictures(String),
+}
 
 /// Black or frozen longer than this is flagged.
 pub(super) const STRETCH_S: f64 = 2.0;
@@ -30,7 +40,7 @@ type Scan = (Vec<(f64, f64)>, Vec<(f64, f64)>);
 /// Scans run side by side are boxed, so the future of a render job stays provably Send (a
 /// closure-built stream otherwise trips "FnOnce is not general enough" in tokio::spawn).
 type Boxed<'a, T> =
-    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, ReadinessError>> + Send + 'a>>;
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, ScanError>> + Send + 'a>>;
 
 /// Black or frozen stretches longer than [`STRETCH_S`] that sources bring into the video, each
 /// named with its place on the timeline and what to change.
@@ -39,7 +49,7 @@ pub(super) async fn find(
     media: &HashMap<String, MediaInfo>,
     tools: &Tools,
     cache: Option<&RenderCache>,
-) -> Result<Vec<String>, ReadinessError> {
+) -> Result<Vec<String>, ScanError> {
     let mut todo = Vec::new();
     for (i, seg) in tl.segments(TT_VIDEO).iter().enumerate() {
         let Some(m) = seg.media_id.as_deref().and_then(|id| media.get(id)) else {
@@ -124,7 +134,7 @@ async fn scan_cached(
     tools: &Tools,
     cache: Option<&RenderCache>,
     dark: &HashMap<String, bool>,
-) -> Result<Scan, ReadinessError> {
+) -> Result<Scan, ScanError> {
     let key = scan_key(m, in_ms, dur_ms);
     if let Some(hit) = cached(cache, &key) {
         return Ok(hit);
@@ -160,7 +170,7 @@ async fn scan_clip(
     in_ms: u64,
     dur_ms: u64,
     tools: &Tools,
-) -> Result<Scan, ReadinessError> {
+) -> Result<Scan, ScanError> {
     let mut cmd = tools.ffmpeg_command();
     cmd.args(["-loglevel", "info", "-an", "-ss"])
         .arg(format!("{:.3}", in_ms as f64 / 1000.0))
@@ -188,7 +198,7 @@ async fn scan_clip(
 async fn dark_stills(
     stills: &[&MediaInfo],
     tools: &Tools,
-) -> Result<HashMap<String, bool>, ReadinessError> {
+) -> Result<HashMap<String, bool>, ScanError> {
     let runs: Vec<Boxed<'_, Vec<(String, bool)>>> = stills
         .chunks(STILLS_PER_RUN)
         .map(|run| -> Boxed<'_, Vec<(String, bool)>> { Box::pin(dark_run(run, tools)) })
@@ -200,10 +210,7 @@ async fn dark_stills(
     Ok(found.into_iter().flatten().collect())
 }
 
-async fn dark_run(
-    run: &[&MediaInfo],
-    tools: &Tools,
-) -> Result<Vec<(String, bool)>, ReadinessError> {
+async fn dark_run(run: &[&MediaInfo], tools: &Tools) -> Result<Vec<(String, bool)>, ScanError> {
     let means = match still_means(run, tools).await {
         Ok(means) => means,
         Err(e) if run.len() > 1 => {
@@ -224,7 +231,7 @@ async fn dark_run(
 }
 
 /// The average luma (0–255) of each still's first picture, shrunk to 64×64 grey in one run.
-async fn still_means(stills: &[&MediaInfo], tools: &Tools) -> Result<Vec<f64>, ReadinessError> {
+async fn still_means(stills: &[&MediaInfo], tools: &Tools) -> Result<Vec<f64>, ScanError> {
     let mut cmd = tools.ffmpeg_command();
     let mut graph = String::new();
     for (k, m) in stills.iter().enumerate() {
@@ -254,7 +261,7 @@ async fn still_means(stills: &[&MediaInfo], tools: &Tools) -> Result<Vec<f64>, R
         .stdout;
     const PICTURE: usize = 64 * 64;
     if out.len() != PICTURE * stills.len() {
-        return Err(ReadinessError::Probe(format!(
+        return Err(ScanError::Pictures(format!(
             "looking at {} stills gave {} bytes of pictures",
             stills.len(),
             out.len()
