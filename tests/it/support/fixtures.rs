@@ -270,12 +270,16 @@ pub fn spawn_http(mut cmd: Command) -> HttpServer {
         .expect("spawn reelsmith serve --http");
     let mut log = std::io::BufReader::new(child.stderr.take().unwrap());
     let mut line = String::new();
+    // What it said before it stopped, for the failure message.
+    let mut said = String::new();
     loop {
         line.clear();
         assert!(
             log.read_line(&mut line).unwrap() > 0,
-            "server exited before listening"
+            "server exited before listening ({:?}); it said:\n{said}",
+            child.try_wait()
         );
+        said.push_str(&line);
         if let Some(rest) = line.split("http://").nth(1) {
             let addr = rest.split('/').next().unwrap().to_string();
             return HttpServer {
